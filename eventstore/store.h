@@ -1,0 +1,144 @@
+// The hash-chained event log on LMDB (DESIGN.md "The log", docs/LOG_FORMAT.md).
+//
+// One LMDB environment per data directory. Sub-database `events`: key = seq as
+// 8 bytes big-endian from 0; value = SHA-256(event bytes) (32 bytes) followed by
+// the event bytes, a UTF-8 JSON object
+//   {"seq":N,"type":"T","step":S,"prev":"<64 hex>","data":{...}}
+// built by the store itself, so seq and prev can never be wrong. Sub-database
+// `meta` holds the format marker and caller key/values (e.g. projection
+// snapshots) written in the same transaction as the events they describe.
+//
+// Thread safety: a Store is safe to share between threads. Appends are
+// serialised internally (one writer); reads run concurrently in their own
+// LMDB read transactions (MVCC) and never block the writer.
+// Errors: every failure throws StoreError with a message naming the directory
+// and the cause. Nothing is repaired silently: a store whose head entry is
+// inconsistent opens (so tools can inspect it) but refuses appends.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/sha256.h"
+
+namespace dais::eventstore {
+
+using Hash = dais::Digest;
+
+class StoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+enum class SyncMode {
+  full,  // fsync on every commit: an acknowledged append survives power loss
+  none,  // no fsync on commit; the OS flushes, plus a periodic sync (see docs/LOG_FORMAT.md)
+};
+
+struct StoreOptions {
+  SyncMode sync = SyncMode::full;
+  std::size_t initial_map_bytes = std::size_t{64} << 20;  // grows automatically
+  unsigned periodic_sync_ms = 1000;  // SyncMode::none only; 0 disables
+  bool read_only = false;            // tools that only read (verify, replay source)
+  bool create = true;                // create the directory and an empty log if absent
+};
+
+// What a caller appends: the store adds seq and prev.
+// `type` must match [A-Za-z][A-Za-z0-9_]*; `data_json` must be one JSON object
+// (the caller serialises it; it is stored byte for byte).
+struct EventDraft {
+  std::string type;
+  std::uint64_t step = 0;
+  std::string data_json;
+};
+
+struct StoredEvent {
+  std::uint64_t seq = 0;
+  Hash hash{};
+  std::string bytes;  // the exact stored event JSON
+};
+
+struct Head {
+  std::uint64_t count = 0;  // number of events; the head seq is count - 1
+  Hash hash{};              // hash of the head event; zeros when empty
+  bool empty() const { return count == 0; }
+  std::uint64_t seq() const { return count - 1; }
+};
+
+struct AppendResult {
+  std::uint64_t first_seq = 0;
+  std::uint64_t last_seq = 0;
+  Head head;
+};
+
+// A key/value written to the `meta` sub-database in the same transaction as a batch.
+struct MetaPut {
+  std::string key;
+  std::string value;
+};
+
+enum class Problem {
+  none,
+  hash_mismatch,   // SHA-256 of the stored bytes differs from the stored hash
+  broken_link,     // prev differs from the stored hash of seq - 1
+  seq_mismatch,    // the JSON seq differs from the key, or keys are not contiguous
+  missing_entry,   // a seq in the range has no entry
+  bad_json,        // the bytes are not a JSON object with seq/type/step/prev/data
+  truncated_value  // the value is shorter than a hash plus '{}'
+};
+
+const char* problem_name(Problem p);
+
+struct VerifyReport {
+  bool ok = true;
+  std::uint64_t checked = 0;              // entries checked
+  std::optional<std::uint64_t> bad_seq;   // first bad seq
+  Problem problem = Problem::none;
+  std::string reason;                     // one line for humans
+};
+
+class Store {
+ public:
+  // Opens (or creates) the log in `dir`. Refuses a directory that holds
+  // something other than a DAIS log, naming what it found.
+  static std::unique_ptr<Store> open(const std::filesystem::path& dir, const StoreOptions& options = {});
+
+  virtual ~Store() = default;
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Appends the batch in one write transaction (with `meta` in the same
+  // transaction). Throws on a read-only store, a broken head, or bad drafts;
+  // on any throw nothing of the batch is stored.
+  virtual AppendResult append(std::span<const EventDraft> batch, std::span<const MetaPut> meta = {}) = 0;
+
+  virtual Head head() const = 0;
+  virtual std::optional<StoredEvent> get(std::uint64_t seq) const = 0;
+  // Up to `limit` events from `from` on, in order.
+  virtual std::vector<StoredEvent> read_range(std::uint64_t from, std::size_t limit) const = 0;
+  // Calls `visit` for each event from `from` to the end (or until it returns false),
+  // inside one read transaction: a consistent snapshot even while appends go on.
+  virtual void scan(std::uint64_t from, const std::function<bool(const StoredEvent&)>& visit) const = 0;
+
+  // Checks entries [from, to] (to defaults to the head) and the link into `from`.
+  virtual VerifyReport verify(std::uint64_t from = 0, std::optional<std::uint64_t> to = std::nullopt) const = 0;
+  // True when the head entry checked out on open (appends are allowed).
+  virtual bool head_intact() const = 0;
+
+  virtual std::optional<std::string> get_meta(std::string_view key) const = 0;
+  virtual void sync() = 0;  // forces a flush to disk now
+  virtual const std::filesystem::path& directory() const = 0;
+
+ protected:
+  Store() = default;
+};
+
+}  // namespace dais::eventstore

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# One entry point for a fresh Debian 12 machine:
+#   scripts/setup.sh run [daisd args...]   install what is missing, build (release), start daisd on ./data
+#   scripts/setup.sh test [ctest args...]  install what is missing, build (release), run every test
+#   scripts/setup.sh build [preset]        install what is missing and build (default preset: release)
+# Packages are installed only when missing; builds are incremental.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+PACKAGES=(
+  g++ cmake ninja-build pkg-config ccache
+  libboost-dev libboost-system-dev
+  liblmdb-dev libssl-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev
+  doctest-dev libcli11-dev
+  python3 curl
+)
+
+install_missing() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+      missing+=("$p")
+    fi
+  done
+  if ((${#missing[@]})); then
+    echo "setup: installing missing Debian packages: ${missing[*]}"
+    local sudo=""
+    if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+}
+
+build() {
+  local preset="${1:-release}"
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset" --parallel "$(nproc)"
+}
+
+mode="${1:-run}"
+shift || true
+case "$mode" in
+  run)
+    install_missing
+    build release
+    mkdir -p data
+    exec build/release/bin/daisd --data ./data "$@"
+    ;;
+  test)
+    install_missing
+    build release
+    ctest --preset release "$@"
+    ;;
+  build)
+    install_missing
+    build "${1:-release}"
+    ;;
+  *)
+    echo "usage: scripts/setup.sh run|test|build [args...]" >&2
+    exit 2
+    ;;
+esac
