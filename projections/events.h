@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -131,6 +132,7 @@ struct StepCompleted {
   std::uint32_t accepted = 0;
   std::uint32_t rejected = 0;
   std::uint32_t retrained = 0;
+  std::map<std::string, std::uint64_t> blacklist_hits;  // indicator -> flows blocked this step (network + local lists)
 };
 
 struct SimulationPaused {
@@ -165,7 +167,8 @@ DAIS_EVENT_JSON(ModelRetrained, agent, version, samples, model_digest)
 DAIS_EVENT_JSON(AgentCrashed, agent, recover_step)
 DAIS_EVENT_JSON(AgentRecovered, agent, missed_steps)
 DAIS_EVENT_JSON(StepCompleted, flows, attack_flows, flagged, true_positives, false_positives, false_negatives, blocked,
-                blocked_attack, blocked_benign, active_agents, proposed, endorsed, votes, accepted, rejected, retrained)
+                blocked_attack, blocked_benign, active_agents, proposed, endorsed, votes, accepted, rejected, retrained,
+                blacklist_hits)
 DAIS_EVENT_JSON(SimulationPaused, by)
 DAIS_EVENT_JSON(SimulationResumed, by)
 DAIS_EVENT_JSON(AttackInjected, campaign_id, kind, sources, targets, start_step, delay_steps, duration_steps)
