@@ -47,7 +47,8 @@ class Stream {
 
   // Uniform integer in [0, n); n > 0. Lemire's multiply-shift (bias < 2^-64 * n).
   std::uint64_t below(std::uint64_t n) {
-    return static_cast<std::uint64_t>((static_cast<unsigned __int128>(next_u64()) * n) >> 64);
+    __extension__ using u128 = unsigned __int128;  // GCC/Clang builtin; __extension__ keeps -Wpedantic quiet
+    return static_cast<std::uint64_t>((static_cast<u128>(next_u64()) * n) >> 64);
   }
 
   bool chance(double p) { return uniform() < p; }

@@ -7,9 +7,33 @@
 
 namespace dais {
 
+namespace {
+// OpenSSL 3's one-shot SHA256() looks the algorithm up on every call (~0.4 us);
+// fetching it once and reusing a per-thread context makes short inputs several times cheaper.
+struct ThreadHasher {
+  ThreadHasher() : md(EVP_MD_fetch(nullptr, "SHA256", nullptr)), ctx(EVP_MD_CTX_new()) {
+    if (md == nullptr || ctx == nullptr) throw std::runtime_error("OpenSSL: SHA-256 unavailable");
+  }
+  ~ThreadHasher() {
+    EVP_MD_CTX_free(ctx);
+    EVP_MD_free(md);
+  }
+  ThreadHasher(const ThreadHasher&) = delete;
+  ThreadHasher& operator=(const ThreadHasher&) = delete;
+  EVP_MD* md;
+  EVP_MD_CTX* ctx;
+};
+}  // namespace
+
 Digest sha256(std::string_view bytes) {
+  thread_local ThreadHasher hasher;
   Digest out;
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), out.data());
+  unsigned int len = 0;
+  if (EVP_DigestInit_ex(hasher.ctx, hasher.md, nullptr) != 1 ||
+      EVP_DigestUpdate(hasher.ctx, bytes.data(), bytes.size()) != 1 ||
+      EVP_DigestFinal_ex(hasher.ctx, out.data(), &len) != 1) {
+    throw std::runtime_error("OpenSSL: SHA-256 failed");
+  }
   return out;
 }
 

@@ -10,7 +10,11 @@
 //
 // Thread safety: a Store is safe to share between threads. Appends are
 // serialised internally (one writer); reads run concurrently in their own
-// LMDB read transactions (MVCC) and never block the writer.
+// LMDB read transactions (MVCC) and never block the writer, except that
+// growing the map waits until no transaction of this process is open (so a
+// scan() callback must never append to the same store, and should be quick).
+// Open a directory at most once per process (LMDB's locks are per process):
+// a second open of the same directory throws; share the Store instead.
 // Errors: every failure throws StoreError with a message naming the directory
 // and the cause. Nothing is repaired silently: a store whose head entry is
 // inconsistent opens (so tools can inspect it) but refuses appends.
@@ -73,13 +77,17 @@ struct Head {
   std::uint64_t seq() const { return count - 1; }
 };
 
+// For a non-empty batch: the seqs it received. For an empty batch (meta only)
+// appended == 0 and first_seq == last_seq == head.count (no such event).
 struct AppendResult {
   std::uint64_t first_seq = 0;
   std::uint64_t last_seq = 0;
+  std::size_t appended = 0;
   Head head;
 };
 
-// A key/value written to the `meta` sub-database in the same transaction as a batch.
+// A key/value written to the `meta` sub-database in the same transaction as a
+// batch. The key must be 1..256 bytes and not the reserved "format".
 struct MetaPut {
   std::string key;
   std::string value;
@@ -99,10 +107,17 @@ const char* problem_name(Problem p);
 
 struct VerifyReport {
   bool ok = true;
-  std::uint64_t checked = 0;              // entries checked
+  std::uint64_t checked = 0;              // entries checked (and found good)
   std::optional<std::uint64_t> bad_seq;   // first bad seq
   Problem problem = Problem::none;
   std::string reason;                     // one line for humans
+  Hash last_hash{};                       // hash of the last good entry checked; zeros if none
+};
+
+struct VerifyOptions {
+  unsigned threads = 0;  // hash-checking threads; 0 = one per hardware thread
+  // Called from the verifying thread after each chunk: (entries checked, entries in the range).
+  std::function<void(std::uint64_t, std::uint64_t)> progress;
 };
 
 class Store {
@@ -121,20 +136,35 @@ class Store {
   virtual AppendResult append(std::span<const EventDraft> batch, std::span<const MetaPut> meta = {}) = 0;
 
   virtual Head head() const = 0;
+  // Reads return entries as stored, without checking them (verify() does);
+  // an entry too short to hold a hash throws StoreError naming its seq.
   virtual std::optional<StoredEvent> get(std::uint64_t seq) const = 0;
-  // Up to `limit` events from `from` on, in order.
+  // Up to `limit` events from `from` on, in key order.
   virtual std::vector<StoredEvent> read_range(std::uint64_t from, std::size_t limit) const = 0;
   // Calls `visit` for each event from `from` to the end (or until it returns false),
   // inside one read transaction: a consistent snapshot even while appends go on.
   virtual void scan(std::uint64_t from, const std::function<bool(const StoredEvent&)>& visit) const = 0;
 
-  // Checks entries [from, to] (to defaults to the head) and the link into `from`.
-  virtual VerifyReport verify(std::uint64_t from = 0, std::optional<std::uint64_t> to = std::nullopt) const = 0;
+  // Checks entries [from, to] (to defaults to the head) and the link into `from`:
+  // value length, SHA-256, JSON shape, seq == key, contiguous keys, prev links.
+  // Reports the first bad seq. An explicit `to` past the head is a missing
+  // entry; `from` past the head with no `to` checks nothing and is ok.
+  // Each chunk of entries is read in its own read transaction (entries are
+  // immutable), so a long verify never blocks map growth. Throws StoreError
+  // when from > to.
+  VerifyReport verify(std::uint64_t from = 0, std::optional<std::uint64_t> to = std::nullopt) const {
+    return verify(from, to, VerifyOptions{});
+  }
+  virtual VerifyReport verify(std::uint64_t from, std::optional<std::uint64_t> to,
+                              const VerifyOptions& options) const = 0;
   // True when the head entry checked out on open (appends are allowed).
   virtual bool head_intact() const = 0;
+  // Why the head check failed on open; empty when head_intact().
+  virtual std::string head_problem() const = 0;
 
   virtual std::optional<std::string> get_meta(std::string_view key) const = 0;
-  virtual void sync() = 0;  // forces a flush to disk now
+  virtual void sync() = 0;  // forces a flush to disk now (no-op when read-only)
+  virtual bool read_only() const = 0;
   virtual const std::filesystem::path& directory() const = 0;
 
  protected:

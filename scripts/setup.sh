@@ -12,14 +12,21 @@ cd "$ROOT"
 PACKAGES=(
   g++ cmake ninja-build pkg-config ccache
   libboost-dev libboost-system-dev
-  liblmdb-dev libssl-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev
+  liblmdb-dev lmdb-utils libssl-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev
   doctest-dev libcli11-dev
   python3 curl
+  nodejs npm
 )
+# Only the tests need these: the dashboard's browser test drives Debian's chromium.
+TEST_PACKAGES=(chromium)
+# Present when their command is, whoever packaged it (NodeSource's nodejs ships npm
+# and conflicts with Debian's npm package).
+declare -A PACKAGE_COMMANDS=([nodejs]=node [npm]=npm [chromium]=chromium)
 
 install_missing() {
   local missing=()
-  for p in "${PACKAGES[@]}"; do
+  for p in "${PACKAGES[@]}" "$@"; do
+    if [[ -n "${PACKAGE_COMMANDS[$p]:-}" ]] && command -v "${PACKAGE_COMMANDS[$p]}" >/dev/null; then continue; fi
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
       missing+=("$p")
     fi
@@ -46,10 +53,10 @@ case "$mode" in
     install_missing
     build release
     mkdir -p data
-    exec build/release/bin/daisd --data ./data "$@"
+    exec build/release/bin/daisd --data ./data --serve "$@"
     ;;
   test)
-    install_missing
+    install_missing "${TEST_PACKAGES[@]}"
     build release
     ctest --preset release "$@"
     ;;

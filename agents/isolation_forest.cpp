@@ -1,0 +1,485 @@
+#include "agents/isolation_forest.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <stdexcept>
+
+#include "common/random.h"
+
+namespace dais::agents {
+
+namespace {
+
+// sklearn's tree splitter treats a feature whose node range is at most this as constant.
+constexpr double kFeatureThreshold = 1e-7;
+constexpr double kEulerGamma = 0.5772156649015329;
+constexpr char kMagic[8] = {'D', 'A', 'I', 'S', 'I', 'F', 'O', 'R'};
+constexpr std::size_t kHeaderBytes = 60;
+constexpr std::size_t kNodeBytes = 16;
+constexpr std::uint32_t kNoParent = IsolationForest::kLeaf;
+
+// sklearn: max_depth = ceil(log2(max(max_samples, 2))), computed exactly on integers.
+std::size_t height_limit(std::size_t max_samples) {
+  return static_cast<std::size_t>(std::bit_width(std::max<std::size_t>(max_samples, 2) - 1));
+}
+
+// Grows one tree at a time into reusable buffers, so fitting allocates per
+// forest, never per node.
+class TreeBuilder {
+ public:
+  TreeBuilder(std::span<const float> rows, std::size_t cols, std::size_t n, std::size_t k)
+      : rows_(rows), cols_(cols), n_(n), k_(k), max_depth_(height_limit(k)),
+        columns_(k * cols), sample_(k), index_(k), feature_order_(cols), gathered_(cols), taken_(k < n ? n : 0) {
+    nodes_.reserve(2 * k);
+  }
+
+  // Nodes of tree `tree` in pre-order; split links are relative to the tree's root.
+  const std::vector<IsolationForest::Node>& build(std::uint64_t seed, std::size_t tree) {
+    dais::Stream rng(seed, dais::Purpose::forest, tree);
+    draw_subsample(rng);
+    std::fill(gathered_.begin(), gathered_.end(), std::uint8_t{0});
+    std::iota(index_.begin(), index_.end(), 0u);
+    std::iota(feature_order_.begin(), feature_order_.end(), 0u);
+    nodes_.clear();
+    stack_.clear();
+    stack_.push_back({0, static_cast<std::uint32_t>(k_), 0, kNoParent});
+    while (!stack_.empty()) {
+      const Frame frame = stack_.back();
+      stack_.pop_back();
+      const auto here = static_cast<std::uint32_t>(nodes_.size());
+      if (frame.parent != kNoParent) nodes_[frame.parent].link = here;
+      grow(frame, rng);
+    }
+    return nodes_;
+  }
+
+ private:
+  struct Frame {
+    std::uint32_t begin, end, depth, parent;  // parent: split whose right child this is
+  };
+
+  // k distinct rows out of n without replacement (Floyd's algorithm: O(k) draws).
+  void draw_subsample(dais::Stream& rng) {
+    if (k_ == n_) {
+      std::iota(sample_.begin(), sample_.end(), 0u);
+      return;
+    }
+    std::size_t count = 0;
+    for (std::size_t j = n_ - k_; j < n_; ++j) {
+      auto pick = static_cast<std::uint32_t>(rng.below(j + 1));
+      if (taken_[pick]) pick = static_cast<std::uint32_t>(j);
+      taken_[pick] = 1;
+      sample_[count++] = pick;
+    }
+    for (const std::uint32_t row : sample_) taken_[row] = 0;
+  }
+
+  // Column-major copy of one feature over the subsample, made the first time a
+  // tree looks at that feature: a node's scan then stays in a few cache lines.
+  const float* column(std::uint32_t feature) {
+    float* out = columns_.data() + static_cast<std::size_t>(feature) * k_;
+    if (!gathered_[feature]) {
+      gathered_[feature] = 1;
+      const float* in = rows_.data() + feature;
+      for (std::size_t i = 0; i < k_; ++i) out[i] = in[static_cast<std::size_t>(sample_[i]) * cols_];
+    }
+    return out;
+  }
+
+  void grow(const Frame& frame, dais::Stream& rng) {
+    const std::uint32_t size = frame.end - frame.begin;
+    if (size <= 1 || frame.depth >= max_depth_ || !choose_split(frame, rng)) {
+      nodes_.push_back({frame.depth + average_path_length(size), IsolationForest::kLeaf, size});
+      return;
+    }
+    // Branch-free Lomuto partition (left when x <= threshold): the comparison is a
+    // coin flip, so a branch would mispredict half the time. Every element of
+    // [middle, p) belongs right, so swapping one of them to p is harmless.
+    const float* values = column(split_feature_);
+    std::uint32_t* index = index_.data();
+    std::uint32_t middle = frame.begin;
+    for (std::uint32_t p = frame.begin; p < frame.end; ++p) {
+      const std::uint32_t row = index[p];
+      const bool left = static_cast<double>(values[row]) <= split_value_;
+      index[p] = index[middle];
+      index[middle] = row;
+      middle += left ? 1u : 0u;
+    }
+    const auto here = static_cast<std::uint32_t>(nodes_.size());
+    nodes_.push_back({split_value_, split_feature_, 0});
+    stack_.push_back({middle, frame.end, frame.depth + 1, here});
+    stack_.push_back({frame.begin, middle, frame.depth + 1, kNoParent});  // popped next: index here + 1
+  }
+
+  // Like sklearn's random splitter with max_features=1: draw features without
+  // replacement until one is not constant in the node, then a uniform threshold
+  // in [min, max). False when every feature is constant (the node becomes a leaf).
+  bool choose_split(const Frame& frame, dais::Stream& rng) {
+    for (std::size_t j = 0; j < cols_; ++j) {
+      std::swap(feature_order_[j], feature_order_[j + rng.below(cols_ - j)]);
+      const std::uint32_t feature = feature_order_[j];
+      const float* values = column(feature);
+      float low = values[index_[frame.begin]];
+      float high = low;
+      for (std::uint32_t p = frame.begin + 1; p < frame.end; ++p) {
+        const float value = values[index_[p]];
+        low = std::min(low, value);
+        high = std::max(high, value);
+      }
+      if (static_cast<double>(high) <= static_cast<double>(low) + kFeatureThreshold) continue;
+      double threshold = rng.uniform(low, high);
+      if (threshold >= static_cast<double>(high)) threshold = low;  // keep the max on the right
+      split_feature_ = feature;
+      split_value_ = threshold;
+      return true;
+    }
+    return false;
+  }
+
+  std::span<const float> rows_;
+  std::size_t cols_, n_, k_, max_depth_;
+  std::vector<float> columns_;
+  std::vector<std::uint32_t> sample_, index_, feature_order_;
+  std::vector<std::uint8_t> gathered_, taken_;
+  std::vector<Frame> stack_;
+  std::vector<IsolationForest::Node> nodes_;
+  std::uint32_t split_feature_ = 0;
+  double split_value_ = 0.0;
+};
+
+// numpy.percentile's default ('linear') of an ascending array, q in [0, 1].
+double linear_percentile(const std::vector<double>& ascending, double q) {
+  const double position = q * static_cast<double>(ascending.size() - 1);
+  const auto below = static_cast<std::size_t>(std::floor(position));
+  const std::size_t above = std::min(below + 1, ascending.size() - 1);
+  const double fraction = position - static_cast<double>(below);
+  return ascending[below] + fraction * (ascending[above] - ascending[below]);
+}
+
+void put_u32(std::string& out, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+}
+void put_u64(std::string& out, std::uint64_t v) {
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+}
+void put_f64(std::string& out, double v) { put_u64(out, std::bit_cast<std::uint64_t>(v)); }
+
+class Reader {
+ public:
+  explicit Reader(std::string_view bytes) : bytes_(bytes) {}
+  std::uint32_t u32() { return static_cast<std::uint32_t>(little_endian(4)); }
+  std::uint64_t u64() { return little_endian(8); }
+  double f64() { return std::bit_cast<double>(u64()); }
+  std::size_t remaining() const { return bytes_.size() - position_; }
+  std::string_view take(std::size_t n) {
+    need(n);
+    const auto piece = bytes_.substr(position_, n);
+    position_ += n;
+    return piece;
+  }
+
+ private:
+  void need(std::size_t n) const {
+    if (remaining() < n) throw std::invalid_argument("isolation forest: serialised model is truncated");
+  }
+  std::uint64_t little_endian(std::size_t n) {
+    need(n);
+    std::uint64_t v = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      v |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes_[position_ + i])) << (8 * i);
+    }
+    position_ += n;
+    return v;
+  }
+  std::string_view bytes_;
+  std::size_t position_ = 0;
+};
+
+[[noreturn]] void malformed(const std::string& why) {
+  throw std::invalid_argument("isolation forest: malformed serialised model: " + why);
+}
+
+}  // namespace
+
+double average_path_length(std::size_t n) {
+  if (n <= 1) return 0.0;
+  if (n == 2) return 1.0;
+  const double m = static_cast<double>(n);
+  return 2.0 * (std::log(m - 1.0) + kEulerGamma) - 2.0 * (m - 1.0) / m;
+}
+
+IsolationForest IsolationForest::fit(std::span<const float> rows, std::size_t cols, const ForestParams& params) {
+  constexpr std::size_t kU32 = std::numeric_limits<std::uint32_t>::max();
+  if (cols == 0 || cols >= kU32) throw std::invalid_argument("isolation forest: column count must be in [1, 2^32-1)");
+  if (rows.empty() || rows.size() % cols != 0) {
+    throw std::invalid_argument("isolation forest: need at least one row and rows.size() a multiple of cols");
+  }
+  if (params.n_estimators == 0 || params.n_estimators >= kU32) {
+    throw std::invalid_argument("isolation forest: n_estimators must be in [1, 2^32-1)");
+  }
+  if (params.max_samples == 0) throw std::invalid_argument("isolation forest: max_samples must be >= 1");
+  if (params.contamination && !(*params.contamination > 0.0 && *params.contamination <= 0.5)) {
+    throw std::invalid_argument("isolation forest: contamination must be in (0, 0.5]");
+  }
+  for (const float v : rows) {
+    if (!std::isfinite(v)) throw std::invalid_argument("isolation forest: training data holds NaN or infinity");
+  }
+  const std::size_t n = rows.size() / cols;
+  const std::size_t k = std::min(params.max_samples, n);
+  // Split links are u32 forest-wide indices; a tree has at most 2k - 1 nodes.
+  if (k >= kU32 / 2 || params.n_estimators > kU32 / (2 * k)) {
+    throw std::invalid_argument("isolation forest: n_estimators * max_samples too large");
+  }
+
+  IsolationForest forest;
+  forest.cols_ = cols;
+  forest.max_samples_ = k;
+  forest.training_rows_ = n;
+  forest.seed_ = params.seed;
+  forest.contamination_ = params.contamination;
+  forest.normaliser_ = static_cast<double>(params.n_estimators) * average_path_length(k);
+  forest.max_depth_ = height_limit(k);
+  forest.tree_begin_.reserve(params.n_estimators);
+
+  TreeBuilder builder(rows, cols, n, k);
+  for (std::size_t tree = 0; tree < params.n_estimators; ++tree) {
+    const auto base = static_cast<std::uint32_t>(forest.nodes_.size());
+    forest.tree_begin_.push_back(base);
+    for (Node node : builder.build(params.seed, tree)) {
+      if (node.feature != kLeaf) node.link += base;
+      forest.nodes_.push_back(node);
+    }
+  }
+  forest.nodes_.shrink_to_fit();
+
+  if (params.contamination) {
+    std::vector<double> negated = forest.score(rows, cols);  // sklearn's score_samples is -s
+    for (double& v : negated) v = -v;
+    std::sort(negated.begin(), negated.end());
+    forest.threshold_ = -linear_percentile(negated, *params.contamination);
+  }
+  return forest;
+}
+
+double IsolationForest::total_path(const float* row) const {
+  double total = 0.0;
+  const Node* nodes = nodes_.data();
+  for (const std::uint32_t root : tree_begin_) {
+    std::uint32_t i = root;
+    while (nodes[i].feature != kLeaf) {
+      i = static_cast<double>(row[nodes[i].feature]) <= nodes[i].value ? i + 1 : nodes[i].link;
+    }
+    total += nodes[i].value;
+  }
+  return total;
+}
+
+double IsolationForest::score_from_total_path(double total) const {
+  // sklearn returns 2^-1 when c(max_samples) is 0 (a single training row).
+  if (normaliser_ == 0.0) return 0.5;
+  return std::exp2(-total / normaliser_);
+}
+
+double IsolationForest::score_one(const float* row) const { return score_from_total_path(total_path(row)); }
+
+void IsolationForest::score(std::span<const float> rows, std::size_t cols, std::span<double> out) const {
+  if (cols != cols_) throw std::invalid_argument("isolation forest: column count differs from the fitted model");
+  if (rows.size() % cols != 0 || rows.size() / cols != out.size()) {
+    throw std::invalid_argument("isolation forest: rows.size() must equal out.size() * cols");
+  }
+  // Row blocks, trees outside: one tree's nodes stay hot in L1 across the block.
+  // Inside a block, kLanes rows descend in lock-step with branch-free steps (a
+  // leaf steps to itself), so their independent loads overlap instead of each
+  // row paying a mispredicted branch per level.
+  constexpr std::size_t kBlock = 256;
+  constexpr std::size_t kLanes = 8;
+  double totals[kBlock];
+  const Node* nodes = nodes_.data();
+  for (std::size_t start = 0; start < out.size(); start += kBlock) {
+    const std::size_t count = std::min(kBlock, out.size() - start);
+    const std::size_t lockstep = count - count % kLanes;
+    std::fill(totals, totals + count, 0.0);
+    const float* block = rows.data() + start * cols;
+    for (const std::uint32_t root : tree_begin_) {
+      for (std::size_t r = 0; r < lockstep; r += kLanes) {
+        std::uint32_t at[kLanes];
+        std::fill(at, at + kLanes, root);
+        for (std::size_t level = 0; level < max_depth_; ++level) {
+          for (std::size_t lane = 0; lane < kLanes; ++lane) {
+            // Masks rather than ?: so the compiler cannot turn the selects back into branches.
+            const Node& node = nodes[at[lane]];
+            const std::uint32_t inner = 0u - static_cast<std::uint32_t>(node.feature != kLeaf);
+            const float x = block[(r + lane) * cols + (node.feature & inner)];
+            const std::uint32_t right = 0u - static_cast<std::uint32_t>(!(static_cast<double>(x) <= node.value));
+            const std::uint32_t left_child = at[lane] + 1;
+            const std::uint32_t next = left_child ^ ((left_child ^ node.link) & right);
+            at[lane] ^= (at[lane] ^ next) & inner;
+          }
+        }
+        for (std::size_t lane = 0; lane < kLanes; ++lane) totals[r + lane] += nodes[at[lane]].value;
+      }
+      for (std::size_t r = lockstep; r < count; ++r) {
+        const float* row = block + r * cols;
+        std::uint32_t i = root;
+        while (nodes[i].feature != kLeaf) {
+          i = static_cast<double>(row[nodes[i].feature]) <= nodes[i].value ? i + 1 : nodes[i].link;
+        }
+        totals[r] += nodes[i].value;
+      }
+    }
+    for (std::size_t r = 0; r < count; ++r) out[start + r] = score_from_total_path(totals[r]);
+  }
+}
+
+std::vector<double> IsolationForest::score(std::span<const float> rows, std::size_t cols) const {
+  std::vector<double> out(cols == 0 ? 0 : rows.size() / cols);
+  score(rows, cols, out);
+  return out;
+}
+
+std::size_t IsolationForest::node_count(std::size_t tree) const {
+  if (tree >= tree_begin_.size()) throw std::invalid_argument("isolation forest: tree index out of range");
+  const std::size_t end = tree + 1 < tree_begin_.size() ? tree_begin_[tree + 1] : nodes_.size();
+  return end - tree_begin_[tree];
+}
+
+std::size_t IsolationForest::tree_root(std::size_t tree) const {
+  if (tree >= tree_begin_.size()) throw std::invalid_argument("isolation forest: tree index out of range");
+  return tree_begin_[tree];
+}
+
+std::size_t IsolationForest::leaf_count() const {
+  return static_cast<std::size_t>(
+      std::count_if(nodes_.begin(), nodes_.end(), [](const Node& node) { return node.feature == kLeaf; }));
+}
+
+std::size_t IsolationForest::memory_bytes() const {
+  return sizeof(*this) + nodes_.capacity() * sizeof(Node) + tree_begin_.capacity() * sizeof(std::uint32_t);
+}
+
+std::string IsolationForest::serialize() const {
+  std::string out;
+  out.reserve(kHeaderBytes + tree_begin_.size() * 4 + nodes_.size() * kNodeBytes);
+  out.append(kMagic, sizeof kMagic);
+  put_u32(out, kFormatVersion);
+  put_u32(out, static_cast<std::uint32_t>(cols_));
+  put_u32(out, static_cast<std::uint32_t>(tree_begin_.size()));
+  put_u32(out, static_cast<std::uint32_t>(max_samples_));
+  put_u64(out, training_rows_);
+  put_u64(out, seed_);
+  put_u32(out, contamination_ ? 1 : 0);
+  put_f64(out, contamination_.value_or(0.0));
+  put_f64(out, threshold_);
+  for (std::size_t tree = 0; tree < tree_begin_.size(); ++tree) {
+    const std::uint32_t base = tree_begin_[tree];
+    const auto count = static_cast<std::uint32_t>(node_count(tree));
+    put_u32(out, count);
+    for (std::uint32_t i = base; i < base + count; ++i) {
+      const Node& node = nodes_[i];
+      put_u32(out, node.feature);
+      if (node.feature == kLeaf) {
+        put_u32(out, node.link);
+        put_f64(out, 0.0);
+      } else {
+        put_u32(out, node.link - base);
+        put_f64(out, node.value);
+      }
+    }
+  }
+  return out;
+}
+
+IsolationForest IsolationForest::deserialize(std::string_view bytes) {
+  Reader in(bytes);
+  if (in.take(sizeof kMagic) != std::string_view(kMagic, sizeof kMagic)) malformed("bad magic");
+  if (in.u32() != kFormatVersion) malformed("unsupported format version");
+  IsolationForest forest;
+  forest.cols_ = in.u32();
+  const std::uint32_t trees = in.u32();
+  forest.max_samples_ = in.u32();
+  forest.training_rows_ = in.u64();
+  forest.seed_ = in.u64();
+  const std::uint32_t mode = in.u32();
+  const double contamination = in.f64();
+  forest.threshold_ = in.f64();
+  if (forest.cols_ == 0 || forest.cols_ == kLeaf) malformed("feature count out of range");
+  if (trees == 0) malformed("no trees");
+  if (forest.max_samples_ == 0 || forest.max_samples_ >= kLeaf / 2) malformed("max_samples out of range");
+  if (forest.training_rows_ < forest.max_samples_) malformed("fewer training rows than max_samples");
+  if (mode == 0) {
+    if (std::bit_cast<std::uint64_t>(contamination) != 0 || forest.threshold_ != 0.5) {
+      malformed("fixed threshold mode needs contamination 0 and threshold 0.5");
+    }
+  } else if (mode == 1) {
+    if (!(contamination > 0.0 && contamination <= 0.5)) malformed("contamination out of (0, 0.5]");
+    if (!(forest.threshold_ >= 0.0 && forest.threshold_ <= 1.0)) malformed("threshold out of [0, 1]");
+    forest.contamination_ = contamination;
+  } else {
+    malformed("unknown threshold mode");
+  }
+  // Every tree takes at least 4 + 16 bytes; checking first keeps hostile counts from allocating.
+  if (in.remaining() / (4 + kNodeBytes) < trees) malformed("tree count exceeds the data");
+  const std::size_t max_nodes = 2 * forest.max_samples_ - 1;
+  const std::size_t max_depth = height_limit(forest.max_samples_);
+  forest.max_depth_ = max_depth;
+  forest.normaliser_ = static_cast<double>(trees) * average_path_length(forest.max_samples_);
+  forest.tree_begin_.reserve(trees);
+
+  struct Pending {
+    std::uint32_t index, depth;
+  };
+  std::vector<Pending> stack;
+  for (std::uint32_t tree = 0; tree < trees; ++tree) {
+    const std::uint32_t count = in.u32();
+    if (count == 0 || count > max_nodes) malformed("node count out of range");
+    if (in.remaining() / kNodeBytes < count) malformed("node records truncated");
+    const auto base = static_cast<std::uint32_t>(forest.nodes_.size());
+    if (static_cast<std::uint64_t>(base) + count >= kLeaf) malformed("too many nodes");
+    forest.tree_begin_.push_back(base);
+    for (std::uint32_t i = 0; i < count; ++i) {
+      Node node{};
+      node.feature = in.u32();
+      node.link = in.u32();
+      node.value = in.f64();
+      forest.nodes_.push_back(node);
+    }
+    // A pre-order walk must visit the records exactly in stored order; that proves
+    // the links form one tree with no cycles or shared children.
+    std::uint32_t expected = 0;
+    std::uint64_t leaf_rows = 0;
+    stack.assign(1, {0, 0});
+    while (!stack.empty()) {
+      const Pending at = stack.back();
+      stack.pop_back();
+      if (at.index != expected) malformed("nodes not in pre-order");
+      ++expected;
+      Node& node = forest.nodes_[base + at.index];
+      if (node.feature == kLeaf) {
+        if (node.link == 0 || node.link > forest.max_samples_) malformed("leaf size out of range");
+        if (std::bit_cast<std::uint64_t>(node.value) != 0) malformed("leaf value must be 0");
+        if (at.depth > max_depth) malformed("leaf deeper than the height limit");
+        leaf_rows += node.link;
+        node.value = at.depth + average_path_length(node.link);
+      } else {
+        if (node.feature >= forest.cols_) malformed("split feature out of range");
+        if (!std::isfinite(node.value)) malformed("split threshold not finite");
+        if (at.depth >= max_depth) malformed("split at the height limit");
+        if (node.link <= at.index + 1 || node.link >= count) malformed("right child out of range");
+        stack.push_back({node.link, at.depth + 1});
+        stack.push_back({at.index + 1, at.depth + 1});
+        node.link += base;
+      }
+    }
+    if (expected != count) malformed("unreachable nodes");
+    if (leaf_rows != forest.max_samples_) malformed("leaf sizes do not add up to max_samples");
+  }
+  if (in.remaining() != 0) malformed("trailing bytes");
+  return forest;
+}
+
+dais::Digest IsolationForest::digest() const { return dais::sha256(serialize()); }
+
+}  // namespace dais::agents

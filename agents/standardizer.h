@@ -1,0 +1,47 @@
+// Per-feature mean and standard deviation over a bounded window of recent
+// feature vectors, for z-scores (x - mean) / sd. The window is a ring: adding
+// beyond capacity forgets the oldest vector. SDs are floored at kMinSd so a
+// near-constant feature (e.g. failed logins on a quiet segment) cannot blow a
+// z-score up to infinity. add() only records; refresh() recomputes the
+// statistics (call it once after a batch). Value type; not thread-safe while
+// mutated; no I/O.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <vector>
+
+#include "agents/features.h"
+
+namespace dais::agents {
+
+class Standardizer {
+ public:
+  static constexpr double kMinSd = 0.05;
+
+  // capacity >= 1 (std::invalid_argument otherwise).
+  explicit Standardizer(std::size_t capacity = 1024);
+
+  void add(const FeatureVector& features);
+  // Recomputes mean and sd from the window (exactly, so no drift over long runs).
+  void refresh();
+  std::size_t size() const { return count_; }
+  std::size_t capacity() const { return ring_.size(); }
+
+  // Mean / sd of the window as of the last refresh(); mean 0 and sd 1 before any.
+  const std::array<double, kFeatureCount>& mean() const { return mean_; }
+  const std::array<double, kFeatureCount>& sd() const { return sd_; }
+  std::array<double, kFeatureCount> standardise(const FeatureVector& features) const;
+
+ private:
+  std::vector<FeatureVector> ring_;
+  std::size_t next_ = 0;
+  std::size_t count_ = 0;
+  std::array<double, kFeatureCount> mean_{};
+  std::array<double, kFeatureCount> sd_{};
+};
+
+// Cosine similarity of two vectors; 0 when either has zero length.
+double cosine_similarity(const std::array<double, kFeatureCount>& a, const std::array<double, kFeatureCount>& b);
+
+}  // namespace dais::agents

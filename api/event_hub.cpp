@@ -1,0 +1,52 @@
+#include "api/event_hub.h"
+
+#include <algorithm>
+
+#include "api/stream_message.h"
+
+namespace dais::api {
+
+void EventHub::publish(const std::vector<eventstore::StoredEvent>& appended) {
+  if (appended.empty()) return;
+  next_seq_.store(appended.back().seq + 1, std::memory_order_release);
+
+  std::vector<std::shared_ptr<StreamSubscriber>> live;
+  {
+    std::lock_guard lock(mutex_);
+    std::erase_if(subscribers_, [](const auto& weak) { return weak.expired(); });
+    live.reserve(subscribers_.size());
+    for (const auto& weak : subscribers_) {
+      if (auto s = weak.lock()) live.push_back(std::move(s));
+    }
+  }
+  if (live.empty()) return;
+
+  auto batch = std::make_shared<StreamBatch>();
+  batch->reserve(appended.size());
+  for (const auto& e : appended) {
+    batch->push_back(StreamEvent{e.seq, event_type_of(e.bytes), std::make_shared<const std::string>(stream_message(e))});
+  }
+  const std::shared_ptr<const StreamBatch> shared = std::move(batch);
+  for (const auto& s : live) s->deliver(shared);
+}
+
+void EventHub::subscribe(const std::shared_ptr<StreamSubscriber>& subscriber) {
+  std::lock_guard lock(mutex_);
+  subscribers_.push_back(subscriber);
+}
+
+void EventHub::unsubscribe(const StreamSubscriber* subscriber) {
+  std::lock_guard lock(mutex_);
+  std::erase_if(subscribers_, [subscriber](const auto& weak) {
+    const auto s = weak.lock();
+    return !s || s.get() == subscriber;
+  });
+}
+
+std::size_t EventHub::subscriber_count() const {
+  std::lock_guard lock(mutex_);
+  return static_cast<std::size_t>(
+      std::count_if(subscribers_.begin(), subscribers_.end(), [](const auto& w) { return !w.expired(); }));
+}
+
+}  // namespace dais::api

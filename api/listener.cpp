@@ -1,0 +1,151 @@
+// Server: binds the listen address, accepts connections (refusing those past
+// max_connections with a 503), runs the io threads, and shuts down cleanly.
+#include <chrono>
+#include <stdexcept>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "api/server_impl.h"
+
+namespace dais::api {
+
+using namespace net;
+
+ListenAddress parse_listen(const std::string& listen) {
+  const std::size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon + 1 == listen.size()) {
+    throw std::invalid_argument("api.listen must be HOST:PORT, got '" + listen + "'");
+  }
+  ListenAddress a;
+  a.host = listen.substr(0, colon);
+  if (a.host.size() >= 2 && a.host.front() == '[' && a.host.back() == ']') a.host = a.host.substr(1, a.host.size() - 2);
+  if (a.host.empty()) throw std::invalid_argument("api.listen has an empty host: '" + listen + "'");
+  const std::string port = listen.substr(colon + 1);
+  unsigned long value = 0;
+  try {
+    std::size_t used = 0;
+    value = std::stoul(port, &used);
+    if (used != port.size()) throw std::invalid_argument("trailing characters");
+  } catch (const std::exception&) {
+    throw std::invalid_argument("api.listen has a bad port in '" + listen + "': expected 0..65535");
+  }
+  if (value > 65535) throw std::invalid_argument("api.listen has a bad port in '" + listen + "': expected 0..65535");
+  a.port = static_cast<std::uint16_t>(value);
+  return a;
+}
+
+struct Server::Impl {
+  Impl(Backend& b, EventHub& h, Metrics& m, ServerOptions o) : state(b, h, m, std::move(o)) {}
+
+  ServerState state;
+  // Declared after `state`, destroyed before it: pending sessions die with the io_context.
+  std::optional<asio::io_context> ioc;
+  std::optional<tcp::acceptor> acceptor;
+  std::vector<std::thread> threads;
+  std::uint16_t port = 0;
+  bool running = false;
+
+  void accept() {
+    acceptor->async_accept(asio::make_strand(*ioc), [this](error_code ec, tcp::socket socket) {
+      if (ec == asio::error::operation_aborted || !acceptor->is_open()) return;
+      if (ec) {
+        spdlog::warn("api: accept failed: {}", ec.message());
+      } else if (state.connections.load() >= state.options.max_connections || state.stopping.load()) {
+        refuse(std::move(socket));
+      } else {
+        run_http_session(state, std::move(socket), ConnectionSlot(state));
+      }
+      accept();
+    });
+  }
+
+  // Past max_connections: a short 503 and close, without reading the request.
+  void refuse(tcp::socket socket) {
+    state.metrics.add("dais_http_connections_refused_total");
+    static const std::string response =
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: close\r\n"
+        "Retry-After: 1\r\nContent-Length: 48\r\n\r\n{\"error\":\"too many connections, try again later\"}";
+    auto s = std::make_shared<tcp::socket>(std::move(socket));
+    asio::async_write(*s, asio::buffer(response), [s](error_code, std::size_t) {
+      error_code ignored;
+      s->shutdown(tcp::socket::shutdown_both, ignored);
+      s->close(ignored);
+    });
+  }
+};
+
+Server::Server(Backend& backend, EventHub& hub, Metrics& metrics, ServerOptions options)
+    : impl_(std::make_shared<Impl>(backend, hub, metrics, std::move(options))) {}
+
+Server::~Server() { stop(); }
+
+void Server::start() {
+  Impl& s = *impl_;
+  if (s.running) throw std::logic_error("api server already started");
+  const ListenAddress where = parse_listen(s.state.options.listen);
+  const unsigned threads = std::max(1u, s.state.options.threads);
+  s.ioc.emplace(static_cast<int>(threads));
+  error_code ec;
+  const auto address = asio::ip::make_address(where.host, ec);
+  if (ec) throw std::runtime_error("api.listen: '" + where.host + "' is not an IP address (" + ec.message() + ")");
+  const tcp::endpoint endpoint(address, where.port);
+  s.acceptor.emplace(*s.ioc);
+  const auto fail = [&](const char* what) {
+    s.acceptor.reset();
+    s.ioc.reset();
+    throw std::runtime_error("api: cannot " + std::string(what) + " " + s.state.options.listen + ": " + ec.message());
+  };
+  s.acceptor->open(endpoint.protocol(), ec);
+  if (ec) fail("open a socket for");
+  s.acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  s.acceptor->bind(endpoint, ec);
+  if (ec) fail("bind");
+  s.acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) fail("listen on");
+  s.port = s.acceptor->local_endpoint().port();
+  s.state.stopping = false;
+  s.accept();
+  for (unsigned i = 0; i < threads; ++i) {
+    s.threads.emplace_back([&s] {
+      for (;;) {
+        try {
+          s.ioc->run();
+          return;
+        } catch (const std::exception& e) {
+          spdlog::error("api: io thread caught: {}", e.what());
+        }
+      }
+    });
+  }
+  s.running = true;
+  spdlog::info("api: listening on {}:{}", where.host, s.port);
+}
+
+std::uint16_t Server::port() const { return impl_->port; }
+
+void Server::stop() {
+  Impl& s = *impl_;
+  if (!s.running) return;
+  s.running = false;
+  s.state.stopping = true;
+  asio::post(*s.ioc, [&s] {
+    error_code ignored;
+    s.acceptor->close(ignored);
+  });
+  for (const auto& ws : s.state.live_ws_sessions()) close_ws_session(ws);
+  // Give stream clients a moment to answer the close frame.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
+  while (s.state.ws_clients.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  s.ioc->stop();
+  for (auto& t : s.threads) t.join();
+  s.threads.clear();
+  // A concurrent publish must not post to the io_context being destroyed below.
+  for (const auto& ws : s.state.live_ws_sessions()) detach_ws_session(ws);
+  s.acceptor.reset();
+  s.ioc.reset();  // destroys the remaining sessions and closes their sockets
+}
+
+}  // namespace dais::api

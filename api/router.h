@@ -1,0 +1,57 @@
+// HTTP routing and the REST handlers, free of any networking types so they can
+// be tested and compiled without Beast. The HTTP session turns a parsed request
+// into an HttpRequest, calls Router::handle, and writes the HttpResponse.
+//
+// Every response is JSON except GET / (HTML), GET /metrics (Prometheus text).
+// Errors are {"error": "...", ...} with the matching status; an exception in a
+// handler becomes a logged 500, never escapes handle().
+// Thread safety: handle() is const and safe to call from any io thread.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "api/backend.h"
+#include "api/metrics.h"
+#include "api/server.h"
+
+namespace dais::api {
+
+struct HttpRequest {
+  std::string method;         // "GET", "POST", ...
+  std::string target;         // path and query, as received
+  std::string authorization;  // the Authorization header, if any
+  std::string body;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers (Allow, Retry-After, ...)
+};
+
+HttpResponse json_response(int status, const nlohmann::json& body);
+HttpResponse error_response(int status, std::string message, nlohmann::json extra = nlohmann::json::object());
+
+class Router {
+ public:
+  Router(Backend& backend, Metrics& metrics, const ServerOptions& options);
+
+  HttpResponse handle(const HttpRequest& request) const;
+
+  // True when `path` is the WebSocket stream route (the session upgrades it).
+  static bool is_stream_path(std::string_view path);
+  // A short, bounded label for metrics: the route pattern ("/v1/events/{seq}"), or "other".
+  static std::string route_label(std::string_view path);
+
+ private:
+  HttpResponse dispatch(const HttpRequest& request) const;
+
+  Backend& backend_;
+  Metrics& metrics_;
+  const ServerOptions& options_;
+};
+
+}  // namespace dais::api

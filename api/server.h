@@ -1,0 +1,65 @@
+// The DAIS HTTP/WebSocket API server (docs/API.md): REST queries of the log and
+// projections, control endpoints behind a bearer token, Prometheus metrics, and
+// the WebSocket event stream fed by an EventHub.
+//
+// Lifetime: the Backend, EventHub and Metrics outlive the Server. start() binds
+// and returns once the listener accepts; stop() (also run by the destructor)
+// closes WebSocket clients with 1001 "server shutting down", stops accepting,
+// and joins the io threads within a second or two.
+// Thread safety: start/stop/port from one controlling thread.
+// Errors: start() throws std::runtime_error naming the address when it cannot
+// bind (busy, bad address). Handler failures become JSON 500 responses.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "api/backend.h"
+#include "api/event_hub.h"
+#include "api/metrics.h"
+
+namespace dais::api {
+
+struct ServerOptions {
+  std::string listen = "127.0.0.1:8080";  // api.listen; port 0 picks a free port
+  std::string token;                      // api.token; empty disables POST endpoints (403)
+  std::size_t max_connections = 256;      // api.max_connections; extras get 503 and are closed
+  std::size_t body_limit = 1 << 20;       // api.body_limit (bytes); larger bodies -> 413
+  std::size_t header_limit = 8 * 1024;    // api.header_limit (bytes); larger headers -> 431
+  double rate_limit = 200;                // api.rate_limit: requests/s per client address; 0 = off
+  double rate_burst = 400;                // api.rate_burst: token bucket size
+  std::string cors_origin;                // api.cors_origin; empty = no CORS headers
+  std::size_t ws_queue = 1024;            // api.ws_queue: live messages queued per stream client
+  unsigned ws_behind_limit_s = 30;        // api.ws_behind_limit_s: close a client behind longer than this
+  std::size_t ws_max_message = 4096;      // api.ws_max_message: largest frame accepted from a client
+  unsigned ws_idle_timeout_s = 60;        // api.ws_idle_timeout_s: no pong for this long -> close
+  unsigned threads = 2;                   // api.threads: io threads
+  unsigned read_timeout_s = 15;           // api.read_timeout_s: time to receive one request
+  unsigned keepalive_timeout_s = 60;      // api.keepalive_timeout_s: idle keep-alive connection
+};
+
+// Splits "host:port" / "[v6]:port"; throws std::invalid_argument on a bad value.
+struct ListenAddress {
+  std::string host;
+  std::uint16_t port = 0;
+};
+ListenAddress parse_listen(const std::string& listen);
+
+class Server {
+ public:
+  Server(Backend& backend, EventHub& hub, Metrics& metrics, ServerOptions options);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  void start();
+  std::uint16_t port() const;
+  void stop();
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace dais::api

@@ -1,0 +1,71 @@
+#include "api/stream_message.h"
+
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+namespace dais::api {
+
+std::string stream_message(const eventstore::StoredEvent& event) {
+  const std::string seq = std::to_string(event.seq);
+  const std::string hash = to_hex(event.hash);
+  std::string out;
+  out.reserve(event.bytes.size() + seq.size() + hash.size() + 32);
+  out += "{\"seq\":";
+  out += seq;
+  out += ",\"hash\":\"";
+  out += hash;
+  out += "\",\"event\":";
+  out += event.bytes;
+  out += '}';
+  return out;
+}
+
+std::string event_type_of(std::string_view bytes) {
+  // The store writes {"seq":N,"type":"T",...}: the first "type" key follows the
+  // seq number at the top level. Anything else is parsed properly.
+  constexpr std::string_view seq_key = "{\"seq\":";
+  constexpr std::string_view type_key = ",\"type\":\"";
+  if (bytes.starts_with(seq_key)) {
+    std::size_t i = seq_key.size();
+    while (i < bytes.size() && bytes[i] >= '0' && bytes[i] <= '9') ++i;
+    if (bytes.substr(i).starts_with(type_key)) {
+      const std::size_t start = i + type_key.size();
+      const std::size_t end = bytes.find('"', start);
+      const std::string_view name = bytes.substr(start, end == std::string_view::npos ? 0 : end - start);
+      if (end != std::string_view::npos && name.find('\\') == std::string_view::npos) return std::string(name);
+    }
+  }
+  const auto j = nlohmann::json::parse(bytes, nullptr, false);
+  if (j.is_object()) {
+    const auto it = j.find("type");
+    if (it != j.end() && it->is_string()) return it->get<std::string>();
+  }
+  return {};
+}
+
+TypeFilter parse_type_filter(std::string_view csv) {
+  TypeFilter filter;
+  std::size_t start = 0;
+  while (start <= csv.size()) {
+    const std::size_t comma = csv.find(',', start);
+    const std::string_view item = csv.substr(start, comma == std::string_view::npos ? csv.size() - start : comma - start);
+    if (!item.empty()) {
+      const bool first_ok = (item[0] >= 'A' && item[0] <= 'Z') || (item[0] >= 'a' && item[0] <= 'z');
+      bool rest_ok = true;
+      for (char c : item) {
+        rest_ok = rest_ok && ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_');
+      }
+      if (!first_ok || !rest_ok || item.size() > 64) {
+        throw std::invalid_argument("malformed event type '" + std::string(item.substr(0, 64)) +
+                                    "': expected [A-Za-z][A-Za-z0-9_]*");
+      }
+      filter.types.emplace(item);
+    }
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return filter;
+}
+
+}  // namespace dais::api

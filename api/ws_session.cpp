@@ -1,0 +1,366 @@
+// One WebSocket stream client (docs/API.md "Stream protocol").
+//
+// Catch-up reads the log in chunks from `from`; live events arrive from the
+// EventHub into a bounded inbox. The session subscribes before its first log
+// read, so every event appended after that read is in the inbox or was dropped
+// by an overflow, which sends the session back to the log: seqs stay strictly
+// increasing with no gap and no duplicate. Everything below except deliver()
+// runs on the session's strand; one write is in flight at a time.
+#include <chrono>
+#include <deque>
+
+#include <spdlog/spdlog.h>
+
+#include "api/query.h"
+#include "api/server_impl.h"
+#include "api/stream_message.h"
+
+namespace dais::api {
+
+using namespace net;
+
+namespace {
+constexpr std::size_t catchup_chunk = 512;
+constexpr std::uint64_t checkpoint_every_seqs = 1000;
+constexpr auto checkpoint_every = std::chrono::seconds(1);
+using Clock = std::chrono::steady_clock;
+}  // namespace
+
+class WsSession : public StreamSubscriber, public std::enable_shared_from_this<WsSession> {
+ public:
+  WsSession(ServerState& state, beast::tcp_stream stream, ConnectionSlot slot, std::string remote)
+      : state_(state), ws_(std::move(stream)), slot_(std::move(slot)), remote_(std::move(remote)) {
+    state_.metrics.set("dais_ws_clients", static_cast<double>(++state_.ws_clients));
+  }
+
+  ~WsSession() override {
+    state_.hub.unsubscribe(this);
+    state_.metrics.set("dais_ws_clients", static_cast<double>(--state_.ws_clients));
+  }
+
+  void start(http::request<http::string_body> request) {
+    const std::string target(request.target());
+    std::string problem;
+    try {
+      const Target t = parse_target(target);
+      next_seq_ = uint_param(t, "from", 0, 0, UINT64_MAX - 1);
+      if (const auto it = t.params.find("types"); it != t.params.end()) filter_ = parse_type_filter(it->second);
+    } catch (const std::exception& e) {
+      problem = e.what();
+    }
+    if (!problem.empty()) return refuse_upgrade(std::move(request), problem);
+
+    auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
+    timeouts.handshake_timeout = std::chrono::seconds(10);
+    timeouts.idle_timeout = std::chrono::seconds(std::max(1u, state_.options.ws_idle_timeout_s));
+    timeouts.keep_alive_pings = true;  // a ping at half the idle timeout; no pong -> closed
+    ws_.set_option(timeouts);
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) { res.set(http::field::server, "dais"); }));
+    ws_.read_message_max(state_.options.ws_max_message);
+    ws_.auto_fragment(false);
+    ws_.text(true);
+    ws_.async_accept(request, [self = shared_from_this()](error_code ec) { self->on_accept(ec); });
+  }
+
+  // Publisher thread: push into the bounded inbox and wake the strand; never waits on the client.
+  void deliver(const std::shared_ptr<const StreamBatch>& batch) override {
+    // The wake-up is posted under the lock, so once detach() has marked the
+    // session closed no post can reach an io_context that is being destroyed.
+    std::lock_guard lock(inbox_mutex_);
+    if (closed_) return;
+    if (inbox_events_ + batch->size() > state_.options.ws_queue) {
+      overflow_ = true;
+    } else {
+      inbox_.push_back(batch);
+      inbox_events_ += batch->size();
+    }
+    if (wake_posted_) return;
+    wake_posted_ = true;
+    asio::post(ws_.get_executor(), [self = shared_from_this()] {
+      bool overflowed = false;
+      {
+        std::lock_guard lock(self->inbox_mutex_);
+        self->wake_posted_ = false;
+        overflowed = self->overflow_;
+      }
+      // Even while a write is stuck on a client that does not read, the clock starts now.
+      if (overflowed) self->start_behind_clock();
+      self->pump();
+    });
+  }
+
+  // After the io threads have stopped: no more deliveries, no more posts.
+  void detach() {
+    state_.hub.unsubscribe(this);
+    mark_closed();
+  }
+
+  void close_for_shutdown() {
+    asio::dispatch(ws_.get_executor(), [self = shared_from_this()] {
+      self->close_with(websocket::close_code::going_away, "server shutting down");
+    });
+  }
+
+ private:
+  void refuse_upgrade(http::request<http::string_body> request, const std::string& problem) {
+    auto res = std::make_shared<http::response<http::string_body>>(http::status::bad_request, request.version());
+    res->set(http::field::content_type, "application/json");
+    res->set(http::field::connection, "close");
+    res->body() = nlohmann::json{{"error", problem}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    res->prepare_payload();
+    state_.metrics.add("dais_http_requests_total", 1, {{"route", "/v1/stream"}, {"status", "400"}});
+    http::async_write(ws_.next_layer(), *res, [self = shared_from_this(), res](error_code, std::size_t) {
+      error_code ignored;
+      self->ws_.next_layer().socket().shutdown(tcp::socket::shutdown_both, ignored);
+      self->ws_.next_layer().socket().close(ignored);
+    });
+  }
+
+  void on_accept(error_code ec) {
+    if (ec) return;  // handshake failed or timed out: the socket closes with the session
+    ws_.next_layer().expires_never();  // the websocket timeouts take over
+    state_.register_ws(shared_from_this());
+    if (state_.stopping.load()) return close_with(websocket::close_code::going_away, "server shutting down");
+    // Subscribe before the first log read: nothing appended after it can be missed.
+    state_.hub.subscribe(shared_from_this());
+    last_progress_ = Clock::now();
+    read_incoming();
+    pump();
+  }
+
+  // Clients have nothing to say; reading keeps control frames (ping/pong/close)
+  // flowing and enforces the frame size limit.
+  void read_incoming() {
+    ws_.async_read(incoming_, [self = shared_from_this()](error_code ec, std::size_t) {
+      if (ec) return self->on_read_error(ec);
+      self->incoming_.consume(self->incoming_.size());
+      self->read_incoming();
+    });
+  }
+
+  void on_read_error(error_code ec) {
+    if (ec != websocket::error::closed && ec != asio::error::operation_aborted && !closing_) {
+      spdlog::debug("api: stream client {} dropped: {}", remote_, ec.message());
+    }
+    closing_ = true;
+    mark_closed();
+  }
+
+  void mark_closed() {
+    behind_timer_.cancel();
+    std::lock_guard lock(inbox_mutex_);
+    closed_ = true;
+    inbox_.clear();
+    inbox_events_ = 0;
+  }
+
+  void close_with(websocket::close_code code, const std::string& reason) {
+    if (closing_) return;
+    closing_ = true;
+    mark_closed();
+    ws_.async_close(websocket::close_reason(code, reason), [self = shared_from_this()](error_code) {});
+  }
+
+  void pump() {
+    if (closing_ || writing_) return;
+    bool more = true;
+    for (int rounds = 0; outbox_.empty() && more && rounds < 64; ++rounds) {
+      more = refill();
+      if (closing_) return;
+    }
+    if (outbox_.empty()) {
+      // A filter that matched nothing in many chunks: yield the thread, then go on.
+      if (more) asio::post(ws_.get_executor(), [self = shared_from_this()] { self->pump(); });
+      return;
+    }
+    writing_ = true;
+    ws_.async_write(asio::buffer(*outbox_.front()), [self = shared_from_this()](error_code ec, std::size_t) {
+      self->on_write(ec);
+    });
+  }
+
+  void on_write(error_code ec) {
+    writing_ = false;
+    if (ec) {
+      closing_ = true;
+      mark_closed();
+      return;
+    }
+    outbox_.pop_front();
+    // Counted in batches: one registry update per message would contend across sessions.
+    if (++unreported_sent_ >= 512 || outbox_.empty()) report_sent();
+    pump();
+  }
+
+  void report_sent() {
+    if (unreported_sent_ == 0) return;
+    state_.metrics.add("dais_ws_messages_sent_total", static_cast<double>(unreported_sent_));
+    unreported_sent_ = 0;
+  }
+
+  void push(std::shared_ptr<const std::string> message) {
+    outbox_.push_back(std::move(message));
+    last_progress_ = Clock::now();
+  }
+
+  void push_control(const char* key, std::uint64_t value) {
+    push(std::make_shared<const std::string>("{\"" + std::string(key) + "\":" + std::to_string(value) + "}"));
+  }
+
+  // With a type filter, tell the client how far the scan has gone so it can resume without rescanning.
+  void maybe_checkpoint() {
+    if (filter_.empty() || next_seq_ == last_checkpoint_) return;
+    if (next_seq_ - last_checkpoint_ >= checkpoint_every_seqs || Clock::now() - last_progress_ >= checkpoint_every) {
+      push_control("checkpoint", next_seq_);
+      last_checkpoint_ = next_seq_;
+    }
+  }
+
+  void fall_behind() {
+    start_behind_clock();
+    state_.metrics.add("dais_ws_catchup_fallbacks_total");
+    live_ = false;
+  }
+
+  void start_behind_clock() {
+    if (behind_since_ || closing_) return;
+    behind_since_ = Clock::now();
+    arm_behind_timer(std::chrono::seconds(state_.options.ws_behind_limit_s));
+  }
+
+  void arm_behind_timer(Clock::duration after) {
+    behind_timer_.expires_after(after + std::chrono::milliseconds(10));
+    behind_timer_.async_wait([self = shared_from_this()](error_code ec) {
+      if (ec || self->closing_ || !self->behind_since_) return;
+      const auto limit = std::chrono::seconds(self->state_.options.ws_behind_limit_s);
+      const auto behind = Clock::now() - *self->behind_since_;
+      if (behind >= limit) return self->close_too_slow();
+      self->arm_behind_timer(limit - behind);  // caught up and fell behind again meanwhile
+    });
+  }
+
+  void close_too_slow() {
+    state_.metrics.add("dais_ws_closed_too_slow_total");
+    close_with(websocket::close_code::policy_error,
+               "too slow: behind for more than " + std::to_string(state_.options.ws_behind_limit_s) + " s");
+  }
+
+  // Moves the next messages into the outbox; false when nothing is available now.
+  bool refill() {
+    if (!live_) return refill_from_log();
+    std::deque<std::shared_ptr<const StreamBatch>> batches;
+    bool overflow = false;
+    {
+      std::lock_guard lock(inbox_mutex_);
+      batches.swap(inbox_);
+      inbox_events_ = 0;
+      overflow = std::exchange(overflow_, false);
+    }
+    if (batches.empty() && !overflow) return false;
+    for (const auto& batch : batches) {
+      for (const auto& e : *batch) {
+        if (e.seq < next_seq_) continue;  // already sent from the log
+        if (e.seq > next_seq_) {          // a gap: an overflow dropped events; they are in the log
+          fall_behind();
+          return true;
+        }
+        if (filter_.accepts(e.type)) push(e.message);
+        ++next_seq_;
+      }
+    }
+    if (overflow) fall_behind();
+    maybe_checkpoint();
+    return true;
+  }
+
+  bool refill_from_log() {
+    if (behind_since_ && Clock::now() - *behind_since_ >= std::chrono::seconds(state_.options.ws_behind_limit_s)) {
+      close_too_slow();
+      return false;
+    }
+    const auto chunk = state_.backend.store().read_range(next_seq_, catchup_chunk);
+    for (const auto& e : chunk) {
+      if (filter_.accepts(event_type_of(e.bytes))) push(std::make_shared<const std::string>(stream_message(e)));
+      next_seq_ = e.seq + 1;
+    }
+    if (chunk.size() == catchup_chunk) {
+      maybe_checkpoint();
+      return true;
+    }
+    // The head at the time of this read. Live events from here on are in the
+    // inbox, unless some were dropped meanwhile: then read the log again.
+    {
+      std::lock_guard lock(inbox_mutex_);
+      if (overflow_) {
+        overflow_ = false;
+        inbox_.clear();
+        inbox_events_ = 0;
+        return true;
+      }
+    }
+    live_ = true;
+    behind_since_.reset();
+    if (!caught_up_sent_) {
+      caught_up_sent_ = true;
+      push_control("caught_up", next_seq_);
+      last_checkpoint_ = next_seq_;
+    } else {
+      maybe_checkpoint();
+    }
+    return true;  // look at the inbox now
+  }
+
+  ServerState& state_;
+  websocket::stream<beast::tcp_stream> ws_;
+  ConnectionSlot slot_;
+  std::string remote_;
+  beast::flat_buffer incoming_;
+
+  // Strand-only state.
+  TypeFilter filter_;
+  std::uint64_t next_seq_ = 0;
+  std::uint64_t last_checkpoint_ = 0;
+  bool live_ = false;
+  bool caught_up_sent_ = false;
+  bool writing_ = false;
+  bool closing_ = false;
+  std::optional<Clock::time_point> behind_since_;
+  asio::steady_timer behind_timer_{ws_.get_executor()};
+  Clock::time_point last_progress_ = Clock::now();
+  std::deque<std::shared_ptr<const std::string>> outbox_;
+  std::uint64_t unreported_sent_ = 0;
+
+  // Shared with the publisher.
+  std::mutex inbox_mutex_;
+  std::deque<std::shared_ptr<const StreamBatch>> inbox_;
+  std::size_t inbox_events_ = 0;
+  bool overflow_ = false;
+  bool wake_posted_ = false;
+  bool closed_ = false;
+};
+
+void run_ws_session(ServerState& state, beast::tcp_stream stream, http::request<http::string_body> request,
+                    ConnectionSlot slot, std::string remote) {
+  std::make_shared<WsSession>(state, std::move(stream), std::move(slot), std::move(remote))->start(std::move(request));
+}
+
+void close_ws_session(const std::shared_ptr<WsSession>& session) { session->close_for_shutdown(); }
+void detach_ws_session(const std::shared_ptr<WsSession>& session) { session->detach(); }
+
+void ServerState::register_ws(const std::shared_ptr<WsSession>& s) {
+  std::lock_guard lock(ws_mutex);
+  std::erase_if(ws_sessions, [](const auto& w) { return w.expired(); });
+  ws_sessions.push_back(s);
+}
+
+std::vector<std::shared_ptr<WsSession>> ServerState::live_ws_sessions() {
+  std::lock_guard lock(ws_mutex);
+  std::vector<std::shared_ptr<WsSession>> out;
+  for (const auto& w : ws_sessions) {
+    if (auto s = w.lock()) out.push_back(std::move(s));
+  }
+  return out;
+}
+
+}  // namespace dais::api

@@ -1,0 +1,29 @@
+// Builds the exact bytes the store hashes and stores for one event, and checks
+// drafts before anything is written. The layout (no whitespace, this key order)
+//   {"seq":N,"type":"T","step":S,"prev":"<64 hex>","data":<data_json>}
+// is what docs/LOG_FORMAT.md documents; readers never depend on it (they parse).
+// Pure functions; thread-safe; the output buffer is the caller's.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "eventstore/store.h"
+
+namespace dais::eventstore {
+
+// Why the draft cannot be stored, or nullopt when it can. Checks the type name
+// ([A-Za-z][A-Za-z0-9_]*, at most format::kMaxTypeSize) and that data_json
+// starts with '{' and ends with '}'. It does not parse data_json: the caller
+// must pass exactly one JSON object (verify() would report anything else).
+std::optional<std::string> draft_problem(const EventDraft& draft);
+
+// Writes the stored value of event `seq` into `value` (replacing its content):
+// the 32-byte SHA-256 of the event bytes, then the event bytes. Returns the hash.
+// The draft must have passed draft_problem().
+Hash encode_event(std::uint64_t seq, const EventDraft& draft, const Hash& prev, std::string& value);
+
+// Appends 64 lower-case hex characters of `hash` to `out`.
+void append_hex(const Hash& hash, std::string& out);
+
+}  // namespace dais::eventstore

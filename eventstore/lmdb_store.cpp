@@ -1,0 +1,414 @@
+// The Store of store.h on LMDB: opening and classifying the directory,
+// appends (one write transaction per batch, MDB_APPEND), reads, the head check
+// on open, durability modes, and verification (verifier.h).
+#include <lmdb.h>
+
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <mutex>
+
+#include "eventstore/entry_check.h"
+#include "eventstore/event_codec.h"
+#include "eventstore/lmdb_env.h"
+#include "eventstore/log_directory.h"
+#include "eventstore/log_format.h"
+#include "eventstore/periodic_sync.h"
+#include "eventstore/store.h"
+#include "eventstore/verifier.h"
+
+namespace dais::eventstore {
+
+const char* problem_name(Problem p) {
+  switch (p) {
+    case Problem::none: return "none";
+    case Problem::hash_mismatch: return "hash_mismatch";
+    case Problem::broken_link: return "broken_link";
+    case Problem::seq_mismatch: return "seq_mismatch";
+    case Problem::missing_entry: return "missing_entry";
+    case Problem::bad_json: return "bad_json";
+    case Problem::truncated_value: return "truncated_value";
+  }
+  return "unknown";
+}
+
+namespace {
+
+std::string_view view(const MDB_val& v) { return {static_cast<const char*>(v.mv_data), v.mv_size}; }
+
+MDB_val val(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
+
+// What an existing LMDB environment turned out to be.
+enum class EnvKind { dais_log, blank };
+
+struct Handles {
+  MDB_dbi events = 0;
+  MDB_dbi meta = 0;
+};
+
+[[noreturn]] void refuse(const std::filesystem::path& dir, const std::string& what) {
+  throw StoreError(dir.string() + ": not a DAIS log: " + what + "; refusing to touch it");
+}
+
+// Reads an existing environment (opened read-only) and decides whether it is
+// a DAIS log, a blank environment (created but never written: adopted), or
+// something else (refused, naming what it holds).
+EnvKind classify(const LmdbEnv& env) {
+  auto txn = env.begin_read();
+  MDB_dbi meta;
+  int rc = mdb_dbi_open(txn.get(), format::kMetaDb, 0, &meta);
+  if (rc == MDB_NOTFOUND || rc == MDB_INCOMPATIBLE) {
+    MDB_dbi main_db;
+    env.check(mdb_dbi_open(txn.get(), nullptr, 0, &main_db), "cannot open the main database");
+    MDB_stat stat;
+    env.check(mdb_stat(txn.get(), main_db, &stat), "cannot read the main database");
+    if (stat.ms_entries == 0) return EnvKind::blank;
+    std::string names;
+    Cursor cursor(env, txn.get(), main_db);
+    MDB_val key, value;
+    int n = 0;
+    for (rc = mdb_cursor_get(cursor.get(), &key, &value, MDB_FIRST); rc == 0 && n < 5;
+         rc = mdb_cursor_get(cursor.get(), &key, &value, MDB_NEXT), ++n) {
+      names += (n ? ", '" : "'") + std::string(view(key)) + "'";
+    }
+    refuse(env.dir(), "an LMDB environment without the DAIS format marker (its main database holds " +
+                          std::to_string(stat.ms_entries) + " keys: " + names + ")");
+  }
+  env.check(rc, "cannot open the meta sub-database");
+  const auto key_bytes = std::string(format::kMarkerKey);
+  MDB_val key = val(key_bytes), value;
+  rc = mdb_get(txn.get(), meta, &key, &value);
+  if (rc == MDB_NOTFOUND) refuse(env.dir(), "an LMDB environment whose 'meta' sub-database has no 'format' key");
+  env.check(rc, "cannot read the format marker");
+  if (view(value) != format::kMarker) {
+    throw StoreError(env.dir().string() + ": log format '" + std::string(view(value)) +
+                     "' is not supported (this program reads '" + std::string(format::kMarker) + "')");
+  }
+  MDB_dbi events;
+  rc = mdb_dbi_open(txn.get(), format::kEventsDb, 0, &events);
+  if (rc == MDB_NOTFOUND) refuse(env.dir(), "an LMDB environment with the DAIS format marker but no 'events'");
+  env.check(rc, "cannot open the events sub-database");
+  return EnvKind::dais_log;
+}
+
+Handles create_log(LmdbEnv& env) {
+  Handles h;
+  env.write([&](MDB_txn* txn) {
+    env.check(mdb_dbi_open(txn, format::kEventsDb, MDB_CREATE, &h.events), "cannot create the events sub-database");
+    env.check(mdb_dbi_open(txn, format::kMetaDb, MDB_CREATE, &h.meta), "cannot create the meta sub-database");
+    const auto key_bytes = std::string(format::kMarkerKey);
+    MDB_val key = val(key_bytes), value = val(format::kMarker);
+    env.check(mdb_put(txn, h.meta, &key, &value, 0), "cannot write the format marker");
+  });
+  return h;
+}
+
+Handles open_handles(const LmdbEnv& env) {
+  Handles h;
+  auto txn = env.begin_read();
+  env.check(mdb_dbi_open(txn.get(), format::kEventsDb, 0, &h.events), "cannot open the events sub-database");
+  env.check(mdb_dbi_open(txn.get(), format::kMetaDb, 0, &h.meta), "cannot open the meta sub-database");
+  txn.commit();  // keeps the handles for the environment's lifetime
+  return h;
+}
+
+StoredEvent to_stored(const std::filesystem::path& dir, const MDB_val& key, const MDB_val& value) {
+  StoredEvent e;
+  e.seq = key.mv_size == format::kKeySize ? format::decode_key(key.mv_data) : 0;
+  if (key.mv_size != format::kKeySize || value.mv_size < format::kHashSize) {
+    throw StoreError(dir.string() + ": entry with key " + to_hex(view(key)) + " is malformed (key of " +
+                     std::to_string(key.mv_size) + " bytes, value of " + std::to_string(value.mv_size) +
+                     " bytes); run dais-verify");
+  }
+  std::memcpy(e.hash.data(), value.mv_data, format::kHashSize);
+  e.bytes.assign(static_cast<const char*>(value.mv_data) + format::kHashSize, value.mv_size - format::kHashSize);
+  return e;
+}
+
+// Checks the last entry on its own and its link to seq - 1, and that the
+// number of entries matches the head seq (no hole below). Returns why it is
+// inconsistent, or an empty string.
+std::string check_head(const LmdbEnv& env, MDB_dbi events) {
+  auto txn = env.begin_read();
+  Cursor cursor(env, txn.get(), events);
+  MDB_val key, value;
+  int rc = mdb_cursor_get(cursor.get(), &key, &value, MDB_LAST);
+  if (rc == MDB_NOTFOUND) return {};
+  env.check(rc, "cannot read the head entry");
+  if (key.mv_size != format::kKeySize) {
+    return "the last key is " + std::to_string(key.mv_size) + " bytes, not an 8-byte seq";
+  }
+  const std::uint64_t seq = format::decode_key(key.mv_data);
+  std::string reason;
+  Hash prev;
+  if (check_entry(seq, view(value), prev, &reason) != Problem::none) {
+    return "head seq " + std::to_string(seq) + ": " + reason;
+  }
+  if (seq == 0) {
+    if (prev != Hash{}) return "head seq 0: prev is not 64 zeros";
+  } else {
+    MDB_val before_value;
+    rc = mdb_cursor_get(cursor.get(), &key, &before_value, MDB_PREV);
+    if (rc == MDB_NOTFOUND || key.mv_size != format::kKeySize || format::decode_key(key.mv_data) != seq - 1) {
+      return "head seq " + std::to_string(seq) + ": seq " + std::to_string(seq - 1) + " is missing";
+    }
+    env.check(rc, "cannot read the entry before the head");
+    if (before_value.mv_size < format::kHashSize ||
+        std::memcmp(before_value.mv_data, prev.data(), format::kHashSize) != 0) {
+      return "head seq " + std::to_string(seq) + ": prev differs from the stored hash of seq " +
+             std::to_string(seq - 1);
+    }
+  }
+  MDB_stat stat;
+  env.check(mdb_stat(txn.get(), events, &stat), "cannot count the entries");
+  if (stat.ms_entries != seq + 1) {
+    return "the head is seq " + std::to_string(seq) + " but the log holds " + std::to_string(stat.ms_entries) +
+           " entries, so some are missing";
+  }
+  return {};
+}
+
+class LmdbStore final : public Store {
+ public:
+  LmdbStore(const std::filesystem::path& dir, const StoreOptions& options);
+  ~LmdbStore() override;
+
+  AppendResult append(std::span<const EventDraft> batch, std::span<const MetaPut> meta) override;
+  Head head() const override;
+  std::optional<StoredEvent> get(std::uint64_t seq) const override;
+  std::vector<StoredEvent> read_range(std::uint64_t from, std::size_t limit) const override;
+  void scan(std::uint64_t from, const std::function<bool(const StoredEvent&)>& visit) const override;
+  using Store::verify;
+  VerifyReport verify(std::uint64_t from, std::optional<std::uint64_t> to,
+                      const VerifyOptions& options) const override;
+  bool head_intact() const override { return head_problem_.empty(); }
+  std::string head_problem() const override { return head_problem_; }
+  std::optional<std::string> get_meta(std::string_view key) const override;
+  void sync() override;
+  bool read_only() const override { return options_.read_only; }
+  const std::filesystem::path& directory() const override { return dir_; }
+
+ private:
+  void validate(std::span<const EventDraft> batch, std::span<const MetaPut> meta) const;
+
+  std::filesystem::path dir_;
+  StoreOptions options_;
+  DirectoryClaim claim_;
+  std::unique_ptr<LmdbEnv> env_;
+  Handles dbs_;
+  std::string head_problem_;
+  std::mutex write_mutex_;
+  std::string value_buffer_;  // reused by append under write_mutex_
+  std::unique_ptr<PeriodicSync> periodic_sync_;
+};
+
+LmdbStore::LmdbStore(const std::filesystem::path& dir, const StoreOptions& options)
+    : dir_(dir), options_(options), claim_(dir) {
+  const auto inspection = inspect_directory(dir);
+  const bool writable = !options.read_only;
+  bool fresh = false;
+  switch (inspection.content) {
+    case DirectoryContent::absent:
+      if (!writable || !options.create) throw StoreError(dir.string() + ": no DAIS log here (no such directory)");
+      std::filesystem::create_directories(dir);
+      fresh = true;
+      break;
+    case DirectoryContent::empty:
+      if (!writable || !options.create) throw StoreError(dir.string() + ": no DAIS log here (the directory is empty)");
+      fresh = true;
+      break;
+    case DirectoryContent::lmdb_env: {
+      // Look before touching: a read-only probe changes nothing in the directory
+      // (except LMDB's lock file, removed again if it was not there).
+      std::unique_ptr<LmdbEnv> probe;
+      EnvKind kind;
+      try {
+        probe = std::make_unique<LmdbEnv>(dir, MDB_RDONLY, options.initial_map_bytes);
+        kind = classify(*probe);
+      } catch (const LmdbError& e) {
+        probe.reset();
+        remove_created_lock_file(dir, inspection);
+        refuse(dir, std::string("data.mdb is not a readable LMDB environment (") + e.what() + ")");
+      } catch (...) {
+        probe.reset();
+        remove_created_lock_file(dir, inspection);
+        throw;
+      }
+      if (kind == EnvKind::blank) {
+        if (!writable || !options.create) {
+          probe.reset();
+          remove_created_lock_file(dir, inspection);
+          throw StoreError(dir.string() + ": no DAIS log here (an empty LMDB environment, never written)");
+        }
+        fresh = true;
+      }
+      if (!writable) env_ = std::move(probe);  // same flags: keep it
+      break;
+    }
+  }
+
+  if (!env_) {
+    const unsigned flags = options.sync == SyncMode::none ? MDB_NOSYNC : 0u;
+    env_ = std::make_unique<LmdbEnv>(dir, writable ? flags : MDB_RDONLY, options.initial_map_bytes);
+  }
+  dbs_ = fresh ? create_log(*env_) : open_handles(*env_);
+  head_problem_ = check_head(*env_, dbs_.events);
+
+  if (writable && options.sync == SyncMode::none && options.periodic_sync_ms > 0) {
+    periodic_sync_ = std::make_unique<PeriodicSync>(
+        std::chrono::milliseconds(options.periodic_sync_ms), [this] { env_->sync(); },
+        [this](const std::exception& e) {
+          std::fprintf(stderr, "dais eventstore %s: periodic sync failed: %s\n", dir_.c_str(), e.what());
+        });
+  }
+}
+
+LmdbStore::~LmdbStore() {
+  periodic_sync_.reset();
+  if (!options_.read_only) {
+    try {
+      env_->sync();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "dais eventstore %s: final sync failed: %s\n", dir_.c_str(), e.what());
+    }
+  }
+}
+
+void LmdbStore::validate(std::span<const EventDraft> batch, std::span<const MetaPut> meta) const {
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (auto problem = draft_problem(batch[i])) {
+      throw StoreError(dir_.string() + ": cannot append event " + std::to_string(i) + " of the batch: " + *problem);
+    }
+  }
+  for (const MetaPut& put : meta) {
+    if (put.key.empty() || put.key.size() > format::kMaxMetaKeySize) {
+      throw StoreError(dir_.string() + ": meta key must be 1 to " + std::to_string(format::kMaxMetaKeySize) +
+                       " bytes, not " + std::to_string(put.key.size()));
+    }
+    if (put.key == format::kMarkerKey) {
+      throw StoreError(dir_.string() + ": meta key 'format' is reserved for the log format marker");
+    }
+  }
+}
+
+AppendResult LmdbStore::append(std::span<const EventDraft> batch, std::span<const MetaPut> meta) {
+  if (options_.read_only) throw StoreError(dir_.string() + ": opened read-only; cannot append");
+  validate(batch, meta);
+  std::lock_guard lock(write_mutex_);
+  if (!head_problem_.empty()) {
+    throw StoreError(dir_.string() + ": refusing to append: the log's head is inconsistent (" + head_problem_ +
+                     "); nothing is repaired automatically: run dais-verify " + dir_.string());
+  }
+  AppendResult result;
+  env_->write([&](MDB_txn* txn) {
+    Cursor cursor(*env_, txn, dbs_.events);
+    MDB_val key, value;
+    std::uint64_t next = 0;
+    Hash prev{};
+    const int rc = mdb_cursor_get(cursor.get(), &key, &value, MDB_LAST);
+    if (rc == 0) {
+      if (key.mv_size != format::kKeySize || value.mv_size < format::kHashSize) {
+        throw StoreError(dir_.string() + ": refusing to append: the head entry is malformed; run dais-verify");
+      }
+      next = format::decode_key(key.mv_data) + 1;
+      std::memcpy(prev.data(), value.mv_data, format::kHashSize);
+    } else if (rc != MDB_NOTFOUND) {
+      env_->fail(rc, "cannot read the head entry");
+    }
+    result.first_seq = next;
+    for (const EventDraft& draft : batch) {
+      prev = encode_event(next, draft, prev, value_buffer_);
+      const auto key_bytes = format::encode_key(next);
+      MDB_val k{key_bytes.size(), const_cast<char*>(key_bytes.data())};
+      MDB_val v = val(value_buffer_);
+      env_->check(mdb_cursor_put(cursor.get(), &k, &v, MDB_APPEND), "cannot append an event");
+      ++next;
+    }
+    for (const MetaPut& put : meta) {
+      MDB_val k = val(put.key), v = val(put.value);
+      env_->check(mdb_put(txn, dbs_.meta, &k, &v, 0), "cannot write meta key '" + put.key + "'");
+    }
+    result.appended = batch.size();
+    result.last_seq = batch.empty() ? next : next - 1;
+    result.head = Head{next, prev};
+  });
+  return result;
+}
+
+Head LmdbStore::head() const {
+  auto txn = env_->begin_read();
+  Cursor cursor(*env_, txn.get(), dbs_.events);
+  MDB_val key, value;
+  const int rc = mdb_cursor_get(cursor.get(), &key, &value, MDB_LAST);
+  if (rc == MDB_NOTFOUND) return Head{};
+  env_->check(rc, "cannot read the head entry");
+  Head h;
+  if (key.mv_size == format::kKeySize) h.count = format::decode_key(key.mv_data) + 1;
+  // A value too short for a hash leaves zeros; head_intact() already says why.
+  std::memcpy(h.hash.data(), value.mv_data, std::min(value.mv_size, format::kHashSize));
+  return h;
+}
+
+std::optional<StoredEvent> LmdbStore::get(std::uint64_t seq) const {
+  auto txn = env_->begin_read();
+  const auto key_bytes = format::encode_key(seq);
+  MDB_val key{key_bytes.size(), const_cast<char*>(key_bytes.data())}, value;
+  const int rc = mdb_get(txn.get(), dbs_.events, &key, &value);
+  if (rc == MDB_NOTFOUND) return std::nullopt;
+  env_->check(rc, "cannot read seq " + std::to_string(seq));
+  return to_stored(dir_, key, value);
+}
+
+std::vector<StoredEvent> LmdbStore::read_range(std::uint64_t from, std::size_t limit) const {
+  std::vector<StoredEvent> out;
+  if (limit == 0) return out;
+  auto txn = env_->begin_read();
+  Cursor cursor(*env_, txn.get(), dbs_.events);
+  const auto key_bytes = format::encode_key(from);
+  MDB_val key{key_bytes.size(), const_cast<char*>(key_bytes.data())}, value;
+  int rc = mdb_cursor_get(cursor.get(), &key, &value, MDB_SET_RANGE);
+  for (; rc == 0 && out.size() < limit; rc = mdb_cursor_get(cursor.get(), &key, &value, MDB_NEXT)) {
+    out.push_back(to_stored(dir_, key, value));
+  }
+  if (rc != 0 && rc != MDB_NOTFOUND) env_->fail(rc, "cannot read events");
+  return out;
+}
+
+void LmdbStore::scan(std::uint64_t from, const std::function<bool(const StoredEvent&)>& visit) const {
+  auto txn = env_->begin_read();
+  Cursor cursor(*env_, txn.get(), dbs_.events);
+  const auto key_bytes = format::encode_key(from);
+  MDB_val key{key_bytes.size(), const_cast<char*>(key_bytes.data())}, value;
+  int rc = mdb_cursor_get(cursor.get(), &key, &value, MDB_SET_RANGE);
+  for (; rc == 0; rc = mdb_cursor_get(cursor.get(), &key, &value, MDB_NEXT)) {
+    if (!visit(to_stored(dir_, key, value))) return;
+  }
+  if (rc != MDB_NOTFOUND) env_->fail(rc, "cannot read events");
+}
+
+VerifyReport LmdbStore::verify(std::uint64_t from, std::optional<std::uint64_t> to,
+                               const VerifyOptions& options) const {
+  return verify_events(*env_, dbs_.events, from, to, options);
+}
+
+std::optional<std::string> LmdbStore::get_meta(std::string_view key_text) const {
+  auto txn = env_->begin_read();
+  MDB_val key = val(key_text), value;
+  if (key_text.empty() || key_text.size() > format::kMaxMetaKeySize) return std::nullopt;
+  const int rc = mdb_get(txn.get(), dbs_.meta, &key, &value);
+  if (rc == MDB_NOTFOUND) return std::nullopt;
+  env_->check(rc, "cannot read meta key '" + std::string(key_text) + "'");
+  return std::string(view(value));
+}
+
+void LmdbStore::sync() {
+  if (!options_.read_only) env_->sync();
+}
+
+}  // namespace
+
+std::unique_ptr<Store> Store::open(const std::filesystem::path& dir, const StoreOptions& options) {
+  return std::make_unique<LmdbStore>(dir, options);
+}
+
+}  // namespace dais::eventstore

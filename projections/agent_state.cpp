@@ -1,0 +1,199 @@
+#include "projections/agent_state.h"
+
+#include <stdexcept>
+
+#include "projections/fold.h"
+
+namespace dais::projections {
+
+namespace {
+
+using nlohmann::json;
+
+json record_json(const AgentRecord& a, double reputation) {
+  return {{"id", a.id},
+          {"model_version", a.model_version},
+          {"last_retrain_step", or_null(a.last_retrain_step)},
+          {"model_digest", a.model_digest},
+          {"samples", a.samples},
+          {"reputation", reputation},
+          {"crashed", a.crashed},
+          {"crashed_step", or_null(a.crashed_step)},
+          {"recover_step", or_null(a.recover_step)},
+          {"crashes", a.crashes},
+          {"missed_steps", a.missed_steps},
+          {"proposals", a.proposals},
+          {"endorsements", a.endorsements},
+          {"votes", a.votes},
+          {"votes_agreeing", a.votes_agreeing},
+          {"accepted_proposals", a.accepted_proposals},
+          {"rejected_proposals", a.rejected_proposals}};
+}
+
+AgentRecord record_from(const json& j) {
+  AgentRecord a;
+  a.id = j.at("id").get<std::uint32_t>();
+  a.model_version = j.at("model_version").get<std::uint64_t>();
+  a.last_retrain_step = optional_from<std::uint64_t>(j, "last_retrain_step");
+  a.model_digest = j.at("model_digest").get<std::string>();
+  a.samples = j.at("samples").get<std::uint64_t>();
+  a.crashed = j.at("crashed").get<bool>();
+  a.crashed_step = optional_from<std::uint64_t>(j, "crashed_step");
+  a.recover_step = optional_from<std::uint64_t>(j, "recover_step");
+  a.crashes = j.at("crashes").get<std::uint64_t>();
+  a.missed_steps = j.at("missed_steps").get<std::uint64_t>();
+  a.proposals = j.at("proposals").get<std::uint64_t>();
+  a.endorsements = j.at("endorsements").get<std::uint64_t>();
+  a.votes = j.at("votes").get<std::uint64_t>();
+  a.votes_agreeing = j.at("votes_agreeing").get<std::uint64_t>();
+  a.accepted_proposals = j.at("accepted_proposals").get<std::uint64_t>();
+  a.rejected_proposals = j.at("rejected_proposals").get<std::uint64_t>();
+  return a;
+}
+
+// RunStarted.config is the flat key -> value object of config::Config::to_json().
+bool reputation_enabled(const events::Event& event, const json& config) {
+  if (!config.is_object()) fail(event, "malformed data: 'config' is not an object");
+  const auto it = config.find("consensus.reputation");
+  if (it == config.end()) return false;  // the schema's default
+  if (!it->is_boolean()) fail(event, "malformed data: 'consensus.reputation' is not a boolean");
+  return it->get<bool>();
+}
+
+}  // namespace
+
+AgentRecord& AgentState::agent(const events::Event& event, std::uint32_t id) {
+  if (id >= agents_.size()) {
+    fail(event, "agent " + std::to_string(id) + " out of range (the run has " + std::to_string(agents_.size()) +
+                    " agents)");
+  }
+  return agents_[id];
+}
+
+void AgentState::apply(const events::Event& event) {
+  const auto& t = event.type;
+  if (t == events::type::run_started) {
+    const auto r = decode<events::RunStarted>(event);
+    if (started_) fail(event, "a second RunStarted");
+    started_ = true;
+    reputation_ = Reputation(reputation_enabled(event, r.config));
+    agents_.resize(r.agents);
+    for (std::uint32_t i = 0; i < r.agents; ++i) agents_[i].id = i;
+  } else if (t == events::type::signature_proposed) {
+    const auto p = decode<events::SignatureProposed>(event);
+    if (open_.count(p.signature_id)) fail(event, "signature " + p.signature_id + " is already pending");
+    ++agent(event, p.agent).proposals;
+    open_[p.signature_id] = Open{p.agent, {p.agent}, {}};
+  } else if (t == events::type::signature_endorsed) {
+    const auto e = decode<events::SignatureEndorsed>(event);
+    auto it = open_.find(e.signature_id);
+    if (it == open_.end()) fail(event, "unknown or decided signature " + e.signature_id);
+    ++agent(event, e.agent).endorsements;
+    it->second.supporters.push_back(e.agent);
+  } else if (t == events::type::vote_cast) {
+    const auto v = decode<events::VoteCast>(event);
+    auto it = open_.find(v.signature_id);
+    if (it == open_.end()) fail(event, "unknown or decided signature " + v.signature_id);
+    ++agent(event, v.voter).votes;
+    it->second.votes[v.voter] = v;
+  } else if (t == events::type::consensus_reached) {
+    on_decided(event);
+  } else if (t == events::type::model_retrained) {
+    const auto m = decode<events::ModelRetrained>(event);
+    auto& a = agent(event, m.agent);
+    a.model_version = m.version;
+    a.samples = m.samples;
+    a.model_digest = m.model_digest;
+    a.last_retrain_step = event.step;
+  } else if (t == events::type::agent_crashed) {
+    const auto c = decode<events::AgentCrashed>(event);
+    auto& a = agent(event, c.agent);
+    a.crashed = true;
+    a.crashed_step = event.step;
+    a.recover_step = c.recover_step;
+    ++a.crashes;
+  } else if (t == events::type::agent_recovered) {
+    const auto r = decode<events::AgentRecovered>(event);
+    auto& a = agent(event, r.agent);
+    a.crashed = false;
+    a.recover_step.reset();
+    a.missed_steps += r.missed_steps;
+  }
+}
+
+void AgentState::on_decided(const events::Event& event) {
+  const auto d = decode<events::ConsensusReached>(event);
+  auto it = open_.find(d.signature_id);
+  if (it == open_.end()) fail(event, "unknown or decided signature " + d.signature_id);
+  const auto& open = it->second;
+  auto& proposer = agent(event, open.proposer);
+  ++(d.accepted ? proposer.accepted_proposals : proposer.rejected_proposals);
+  for (const auto& [voter, vote] : open.votes) {
+    if (vote.approve == d.accepted) ++agents_[voter].votes_agreeing;
+  }
+  reputation_.record(d, open.proposer, open.supporters, open.votes);
+  open_.erase(it);
+}
+
+const AgentRecord* AgentState::find(std::uint32_t agent) const {
+  return agent < agents_.size() ? &agents_[agent] : nullptr;
+}
+
+std::uint32_t AgentState::crashed_count() const {
+  std::uint32_t n = 0;
+  for (const auto& a : agents_) n += a.crashed ? 1 : 0;
+  return n;
+}
+
+json AgentState::view(std::uint32_t agent) const {
+  if (agent >= agents_.size()) throw std::out_of_range("no agent " + std::to_string(agent));
+  return record_json(agents_[agent], reputation_.weight(agent));
+}
+
+json AgentState::list_json() const {
+  json all = json::array();
+  for (const auto& a : agents_) all.push_back(record_json(a, reputation_.weight(a.id)));
+  return {{"agents", std::move(all)}, {"crashed", crashed_count()}};
+}
+
+json AgentState::to_json() const {
+  json agents = json::array();
+  for (const auto& a : agents_) agents.push_back(record_json(a, reputation_.weight(a.id)));
+  json open = json::object();
+  for (const auto& [id, o] : open_) {
+    json votes = json::array();
+    for (const auto& [voter, v] : o.votes) votes.push_back(v);
+    open[id] = {{"proposer", o.proposer}, {"supporters", o.supporters}, {"votes", std::move(votes)}};
+  }
+  return {{"started", started_},
+          {"agents", std::move(agents)},
+          {"reputation", reputation_.to_json()},
+          {"open", std::move(open)}};
+}
+
+AgentState AgentState::from_json(const json& j) {
+  AgentState s;
+  try {
+    s.started_ = j.at("started").get<bool>();
+    for (const auto& a : j.at("agents")) s.agents_.push_back(record_from(a));
+    for (std::size_t i = 0; i < s.agents_.size(); ++i) {
+      if (s.agents_[i].id != i) throw ProjectionError("malformed agents snapshot: agent ids out of order");
+    }
+    s.reputation_ = Reputation::from_json(j.at("reputation"));
+    for (const auto& [id, o] : j.at("open").items()) {
+      Open open;
+      open.proposer = o.at("proposer").get<std::uint32_t>();
+      open.supporters = o.at("supporters").get<std::vector<std::uint32_t>>();
+      for (const auto& v : o.at("votes")) {
+        auto vote = v.get<events::VoteCast>();
+        open.votes[vote.voter] = vote;
+      }
+      s.open_.emplace(id, std::move(open));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw ProjectionError(std::string("malformed agents snapshot: ") + e.what());
+  }
+  return s;
+}
+
+}  // namespace dais::projections

@@ -1,0 +1,161 @@
+#include "projections/blacklists.h"
+
+#include <algorithm>
+
+#include "projections/fold.h"
+
+namespace dais::projections {
+
+namespace {
+
+using nlohmann::json;
+
+BlacklistEntry entry_from(const json& j) {
+  return BlacklistEntry{j.at("indicator").get<std::string>(), j.at("signature_id").get<std::string>(),
+                        j.at("added_step").get<std::uint64_t>(), j.at("expires_step").get<std::uint64_t>(),
+                        j.at("ttl").get<std::uint64_t>(), j.at("hits").get<std::uint64_t>()};
+}
+
+const Blacklists::List kEmptyList;
+
+}  // namespace
+
+void Blacklists::apply(const events::Event& event) {
+  if (event.type == events::type::consensus_reached) {
+    const auto d = decode<events::ConsensusReached>(event);
+    if (d.accepted) add(kNetwork, network_, d.indicator, d.signature_id, event.step, d.expires_step);
+  } else if (event.type == events::type::local_blacklist_added) {
+    const auto l = decode<events::LocalBlacklistAdded>(event);
+    if (l.agent == kNetwork) fail(event, "agent id out of range");
+    add(l.agent, locals_[l.agent], l.indicator, l.signature_id, event.step, l.expires_step);
+    local_owners_[l.indicator].insert(l.agent);
+  } else if (event.type == events::type::step_completed) {
+    on_step_completed(event);
+  }
+}
+
+void Blacklists::add(std::uint32_t owner, List& list, const std::string& indicator, const std::string& signature_id,
+                     std::uint64_t step, std::uint64_t expires_step) {
+  const std::uint64_t ttl = expires_step > step ? expires_step - step : 0;
+  auto [it, inserted] = list.try_emplace(indicator, BlacklistEntry{indicator, signature_id, step, expires_step, ttl, 0});
+  auto& entry = it->second;
+  if (!inserted) {
+    by_expiry_.erase({entry.expires_step, owner, indicator});
+    entry.signature_id = signature_id;
+    entry.ttl = ttl;
+    entry.expires_step = std::max(entry.expires_step, expires_step);
+  }
+  by_expiry_.insert({entry.expires_step, owner, indicator});
+}
+
+void Blacklists::credit_hit(std::uint32_t owner, BlacklistEntry& entry, std::uint64_t count, std::uint64_t step) {
+  if (entry.expires_step <= step) return;  // no longer listed at that step
+  entry.hits += count;
+  const auto refreshed = std::max(entry.expires_step, step + entry.ttl);
+  if (refreshed != entry.expires_step) {
+    by_expiry_.erase({entry.expires_step, owner, entry.indicator});
+    entry.expires_step = refreshed;
+    by_expiry_.insert({entry.expires_step, owner, entry.indicator});
+  }
+}
+
+void Blacklists::on_step_completed(const events::Event& event) {
+  const auto& data = event.data;
+  if (!data.is_object() || !data.contains("blacklist_hits")) fail(event, "malformed data: missing 'blacklist_hits'");
+  std::map<std::string, std::uint64_t> hits;
+  try {
+    hits = data.at("blacklist_hits").get<std::map<std::string, std::uint64_t>>();
+  } catch (const nlohmann::json::exception& e) {
+    fail(event, std::string("malformed data: ") + e.what());
+  }
+  const auto step = event.step;
+  for (const auto& [indicator, count] : hits) {
+    if (count == 0) continue;
+    if (auto it = network_.find(indicator); it != network_.end()) credit_hit(kNetwork, it->second, count, step);
+    if (auto owners = local_owners_.find(indicator); owners != local_owners_.end()) {
+      for (auto agent : owners->second) credit_hit(agent, locals_.at(agent).at(indicator), count, step);
+    }
+  }
+  // Entries that cannot block at the next step are gone.
+  while (!by_expiry_.empty() && std::get<0>(*by_expiry_.begin()) <= step + 1) {
+    const auto [expires, owner, indicator] = *by_expiry_.begin();
+    by_expiry_.erase(by_expiry_.begin());
+    if (owner == kNetwork) {
+      network_.erase(indicator);
+      continue;
+    }
+    auto& list = locals_.at(owner);
+    list.erase(indicator);
+    if (list.empty()) locals_.erase(owner);
+    auto owners = local_owners_.find(indicator);
+    owners->second.erase(owner);
+    if (owners->second.empty()) local_owners_.erase(owners);
+  }
+  completed_step_ = std::max(completed_step_, step);
+}
+
+const Blacklists::List& Blacklists::local(std::uint32_t agent) const {
+  auto it = locals_.find(agent);
+  return it == locals_.end() ? kEmptyList : it->second;
+}
+
+bool Blacklists::blocks(std::uint32_t agent, std::string_view indicator, std::uint64_t step) const {
+  if (auto it = network_.find(indicator); it != network_.end() && step < it->second.expires_step) return true;
+  const auto& list = local(agent);
+  auto it = list.find(indicator);
+  return it != list.end() && step < it->second.expires_step;
+}
+
+json Blacklists::entry_json(const BlacklistEntry& e) {
+  return {{"indicator", e.indicator},     {"signature_id", e.signature_id}, {"added_step", e.added_step},
+          {"expires_step", e.expires_step}, {"ttl", e.ttl},                 {"hits", e.hits}};
+}
+
+json Blacklists::view() const {
+  json network = json::array();
+  for (const auto& [indicator, e] : network_) network.push_back(entry_json(e));
+  json local = json::object();
+  for (const auto& [agent, list] : locals_) {
+    json entries = json::array();
+    for (const auto& [indicator, e] : list) entries.push_back(entry_json(e));
+    local[std::to_string(agent)] = std::move(entries);
+  }
+  return {{"network", std::move(network)}, {"local", std::move(local)}, {"completed_step", completed_step_}};
+}
+
+json Blacklists::to_json() const { return view(); }
+
+Blacklists Blacklists::from_json(const json& j) {
+  Blacklists b;
+  try {
+    for (const auto& e : j.at("network")) {
+      auto entry = entry_from(e);
+      b.network_.emplace(entry.indicator, std::move(entry));
+    }
+    for (const auto& [agent_text, entries] : j.at("local").items()) {
+      const auto agent = static_cast<std::uint32_t>(std::stoul(agent_text));
+      for (const auto& e : entries) {
+        auto entry = entry_from(e);
+        b.local_owners_[entry.indicator].insert(agent);
+        b.locals_[agent].emplace(entry.indicator, std::move(entry));
+      }
+    }
+    b.completed_step_ = j.at("completed_step").get<std::uint64_t>();
+  } catch (const nlohmann::json::exception& e) {
+    throw ProjectionError(std::string("malformed blacklists snapshot: ") + e.what());
+  } catch (const std::logic_error& e) {
+    throw ProjectionError(std::string("malformed blacklists snapshot: bad agent id: ") + e.what());
+  }
+  b.rebuild_indices();
+  return b;
+}
+
+void Blacklists::rebuild_indices() {
+  by_expiry_.clear();
+  for (const auto& [indicator, e] : network_) by_expiry_.insert({e.expires_step, kNetwork, indicator});
+  for (const auto& [agent, list] : locals_) {
+    for (const auto& [indicator, e] : list) by_expiry_.insert({e.expires_step, agent, indicator});
+  }
+}
+
+}  // namespace dais::projections

@@ -1,0 +1,303 @@
+#include "projections/signatures.h"
+
+#include "projections/fold.h"
+
+namespace dais::projections {
+
+namespace {
+
+using nlohmann::json;
+
+json vote_json(const VoteRecord& v) {
+  return {{"voter", v.voter},     {"approve", v.approve}, {"similarity", v.similarity}, {"confidence", v.confidence},
+          {"weight", v.weight},   {"step", v.step},       {"seq", v.seq}};
+}
+
+VoteRecord vote_from(const json& j) {
+  return VoteRecord{j.at("voter").get<std::uint32_t>(),  j.at("approve").get<bool>(),
+                    j.at("similarity").get<double>(),    j.at("confidence").get<double>(),
+                    j.at("weight").get<double>(),        j.at("step").get<std::uint64_t>(),
+                    j.at("seq").get<std::uint64_t>()};
+}
+
+json endorsement_json(const EndorsementRecord& e) {
+  return {{"agent", e.agent}, {"confidence", e.confidence}, {"observations", e.observations}, {"step", e.step}};
+}
+
+EndorsementRecord endorsement_from(const json& j) {
+  return EndorsementRecord{j.at("agent").get<std::uint32_t>(), j.at("confidence").get<double>(),
+                           j.at("observations").get<std::uint32_t>(), j.at("step").get<std::uint64_t>()};
+}
+
+json decision_json(const DecisionRecord& d) {
+  return {{"round", d.round},
+          {"proposed_step", d.proposed_step},
+          {"decided_step", d.decided_step},
+          {"accepted", d.accepted},
+          {"reason", d.reason}};
+}
+
+DecisionRecord decision_from(const json& j) {
+  return DecisionRecord{j.at("round").get<std::uint32_t>(), j.at("proposed_step").get<std::uint64_t>(),
+                        j.at("decided_step").get<std::uint64_t>(), j.at("accepted").get<bool>(),
+                        j.at("reason").get<std::string>()};
+}
+
+SignatureRecord record_from(const json& j) {
+  SignatureRecord r;
+  r.id = j.at("id").get<std::string>();
+  const auto status = parse_signature_status(j.at("status").get<std::string>());
+  if (!status) throw ProjectionError("signature " + r.id + ": unknown status");
+  r.status = *status;
+  r.round = j.at("round").get<std::uint32_t>();
+  r.indicator = j.at("indicator").get<std::string>();
+  r.proposer = j.at("proposer").get<std::uint32_t>();
+  for (const auto& e : j.at("endorsers")) r.endorsers.push_back(endorsement_from(e));
+  r.centroid = j.at("centroid").get<std::vector<double>>();
+  r.lower = j.at("lower").get<std::vector<double>>();
+  r.upper = j.at("upper").get<std::vector<double>>();
+  r.confidence = j.at("confidence").get<double>();
+  r.observations = j.at("observations").get<std::uint32_t>();
+  r.proposed_seq = j.at("proposed_seq").get<std::uint64_t>();
+  r.proposed_step = j.at("proposed_step").get<std::uint64_t>();
+  r.deadline_step = j.at("deadline_step").get<std::uint64_t>();
+  for (const auto& v : j.at("votes")) r.votes.push_back(vote_from(v));
+  r.votes_approve = j.at("votes_approve").get<std::uint32_t>();
+  r.votes_reject = j.at("votes_reject").get<std::uint32_t>();
+  r.decided_step = optional_from<std::uint64_t>(j, "decided_step");
+  r.reason = j.at("reason").is_null() ? std::string{} : j.at("reason").get<std::string>();
+  r.yes = optional_from<std::uint32_t>(j, "yes");
+  r.no = optional_from<std::uint32_t>(j, "no");
+  r.voters = optional_from<std::uint32_t>(j, "voters");
+  r.yes_weight = optional_from<double>(j, "yes_weight");
+  r.no_weight = optional_from<double>(j, "no_weight");
+  r.expires_step = optional_from<std::uint64_t>(j, "expires_step");
+  for (const auto& d : j.at("history")) r.history.push_back(decision_from(d));
+  return r;
+}
+
+}  // namespace
+
+const char* to_string(SignatureStatus status) {
+  switch (status) {
+    case SignatureStatus::pending: return "pending";
+    case SignatureStatus::accepted: return "accepted";
+    case SignatureStatus::rejected: return "rejected";
+  }
+  return "unknown";
+}
+
+std::optional<SignatureStatus> parse_signature_status(std::string_view text) {
+  if (text == "pending") return SignatureStatus::pending;
+  if (text == "accepted") return SignatureStatus::accepted;
+  if (text == "rejected") return SignatureStatus::rejected;
+  return std::nullopt;
+}
+
+void Signatures::apply(const events::Event& event) {
+  if (event.type == events::type::signature_proposed) {
+    on_proposed(event);
+  } else if (event.type == events::type::signature_endorsed) {
+    on_endorsed(event);
+  } else if (event.type == events::type::vote_cast) {
+    on_vote(event);
+  } else if (event.type == events::type::consensus_reached) {
+    on_decided(event);
+  }
+}
+
+void Signatures::insert_indices(const SignatureRecord& r) {
+  order_[r.proposed_seq] = r.id;
+  if (r.status == SignatureStatus::pending) {
+    pending_by_deadline_[{r.deadline_step, r.proposed_seq}] = r.id;
+    auto& voted = pending_voters_[r.id];
+    for (const auto& v : r.votes) voted.insert(v.voter);
+  }
+  switch (r.status) {
+    case SignatureStatus::pending: ++counts_.pending; break;
+    case SignatureStatus::accepted: ++counts_.accepted; break;
+    case SignatureStatus::rejected: ++counts_.rejected; break;
+  }
+}
+
+void Signatures::on_proposed(const events::Event& event) {
+  auto p = decode<events::SignatureProposed>(event);
+  SignatureRecord fresh;
+  fresh.id = p.signature_id;
+  if (auto it = records_.find(p.signature_id); it != records_.end()) {
+    auto& old = it->second;
+    if (old.status == SignatureStatus::pending) fail(event, "signature " + p.signature_id + " is already pending");
+    fresh.round = old.round + 1;
+    fresh.history = std::move(old.history);
+    fresh.history.push_back(DecisionRecord{old.round, old.proposed_step, old.decided_step.value_or(event.step),
+                                           old.status == SignatureStatus::accepted, old.reason});
+    order_.erase(old.proposed_seq);
+    if (old.status == SignatureStatus::accepted) --counts_.accepted;
+    if (old.status == SignatureStatus::rejected) --counts_.rejected;
+    records_.erase(it);
+  }
+  fresh.indicator = std::move(p.indicator);
+  fresh.proposer = p.agent;
+  fresh.centroid = std::move(p.centroid);
+  fresh.lower = std::move(p.lower);
+  fresh.upper = std::move(p.upper);
+  fresh.confidence = p.confidence;
+  fresh.observations = p.observations;
+  fresh.proposed_seq = event.seq;
+  fresh.proposed_step = event.step;
+  fresh.deadline_step = p.deadline_step;
+  insert_indices(fresh);
+  records_.emplace(fresh.id, std::move(fresh));
+}
+
+SignatureRecord& Signatures::pending_record(const events::Event& event, const std::string& id) {
+  auto it = records_.find(id);
+  if (it == records_.end()) fail(event, "unknown signature " + id);
+  if (it->second.status != SignatureStatus::pending) {
+    fail(event, "signature " + id + " is " + to_string(it->second.status) + ", not pending");
+  }
+  return it->second;
+}
+
+void Signatures::on_endorsed(const events::Event& event) {
+  const auto e = decode<events::SignatureEndorsed>(event);
+  auto& r = pending_record(event, e.signature_id);
+  r.endorsers.push_back(EndorsementRecord{e.agent, e.confidence, e.observations, event.step});
+}
+
+void Signatures::on_vote(const events::Event& event) {
+  const auto v = decode<events::VoteCast>(event);
+  auto& r = pending_record(event, v.signature_id);
+  if (!pending_voters_[v.signature_id].insert(v.voter).second) {
+    fail(event, "agent " + std::to_string(v.voter) + " already voted on " + v.signature_id);
+  }
+  r.votes.push_back(VoteRecord{v.voter, v.approve, v.similarity, v.confidence, v.weight, event.step, event.seq});
+  ++(v.approve ? r.votes_approve : r.votes_reject);
+}
+
+void Signatures::on_decided(const events::Event& event) {
+  const auto d = decode<events::ConsensusReached>(event);
+  auto& r = pending_record(event, d.signature_id);
+  pending_by_deadline_.erase({r.deadline_step, r.proposed_seq});
+  pending_voters_.erase(d.signature_id);
+  --counts_.pending;
+  r.status = d.accepted ? SignatureStatus::accepted : SignatureStatus::rejected;
+  ++(d.accepted ? counts_.accepted : counts_.rejected);
+  r.decided_step = event.step;
+  r.reason = d.reason;
+  r.yes = d.yes;
+  r.no = d.no;
+  r.voters = d.voters;
+  r.yes_weight = d.yes_weight;
+  r.no_weight = d.no_weight;
+  if (d.accepted) r.expires_step = d.expires_step;
+}
+
+const SignatureRecord* Signatures::find(std::string_view id) const {
+  auto it = records_.find(id);
+  return it == records_.end() ? nullptr : &it->second;
+}
+
+std::vector<const SignatureRecord*> Signatures::list(std::optional<SignatureStatus> status) const {
+  std::vector<const SignatureRecord*> out;
+  for (const auto& [seq, id] : order_) {
+    const auto& r = records_.at(id);
+    if (!status || r.status == *status) out.push_back(&r);
+  }
+  return out;
+}
+
+std::vector<std::string> Signatures::pending_due_at(std::uint64_t step) const {
+  std::vector<std::string> out;
+  for (auto it = pending_by_deadline_.lower_bound({step, 0}); it != pending_by_deadline_.end() && it->first.first == step;
+       ++it) {
+    out.push_back(it->second);
+  }
+  return out;
+}
+
+std::vector<std::string> Signatures::pending_due_by(std::uint64_t step) const {
+  std::vector<std::string> out;
+  for (const auto& [key, id] : pending_by_deadline_) {
+    if (key.first > step) break;
+    out.push_back(id);
+  }
+  return out;
+}
+
+SignatureCounts Signatures::counts() const { return counts_; }
+
+json Signatures::view(const SignatureRecord& r, bool with_votes) {
+  json j = {{"id", r.id},
+            {"status", to_string(r.status)},
+            {"round", r.round},
+            {"indicator", r.indicator},
+            {"proposer", r.proposer},
+            {"confidence", r.confidence},
+            {"observations", r.observations},
+            {"proposed_seq", r.proposed_seq},
+            {"proposed_step", r.proposed_step},
+            {"deadline_step", r.deadline_step},
+            {"decided_step", or_null(r.decided_step)},
+            {"reason", r.decided_step ? json(r.reason) : json(nullptr)},
+            {"yes", or_null(r.yes)},
+            {"no", or_null(r.no)},
+            {"voters", or_null(r.voters)},
+            {"yes_weight", or_null(r.yes_weight)},
+            {"no_weight", or_null(r.no_weight)},
+            {"expires_step", or_null(r.expires_step)},
+            {"votes_approve", r.votes_approve},
+            {"votes_reject", r.votes_reject}};
+  json endorsers = json::array();
+  for (const auto& e : r.endorsers) endorsers.push_back(endorsement_json(e));
+  j["endorsers"] = std::move(endorsers);
+  json history = json::array();
+  for (const auto& d : r.history) history.push_back(decision_json(d));
+  j["history"] = std::move(history);
+  if (with_votes) {
+    j["centroid"] = r.centroid;
+    j["lower"] = r.lower;
+    j["upper"] = r.upper;
+    json votes = json::array();
+    for (const auto& v : r.votes) votes.push_back(vote_json(v));
+    j["votes"] = std::move(votes);
+  }
+  return j;
+}
+
+json Signatures::list_json(std::optional<SignatureStatus> status, std::size_t offset, std::size_t limit) const {
+  const auto all = list(status);
+  json page = json::array();
+  for (std::size_t i = offset; i < all.size() && page.size() < limit; ++i) page.push_back(view(*all[i], false));
+  return {{"total", all.size()}, {"offset", offset}, {"signatures", std::move(page)}};
+}
+
+json Signatures::counts_json() const {
+  return {{"pending", counts_.pending},
+          {"accepted", counts_.accepted},
+          {"rejected", counts_.rejected},
+          {"total", counts_.total()}};
+}
+
+json Signatures::to_json() const {
+  json all = json::array();
+  for (const auto* r : list()) all.push_back(view(*r, true));
+  return {{"signatures", std::move(all)}};
+}
+
+Signatures Signatures::from_json(const json& j) {
+  Signatures s;
+  try {
+    for (const auto& item : j.at("signatures")) {
+      auto r = record_from(item);
+      if (s.records_.count(r.id)) throw ProjectionError("signature " + r.id + " appears twice");
+      s.insert_indices(r);
+      s.records_.emplace(r.id, std::move(r));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw ProjectionError(std::string("malformed signatures snapshot: ") + e.what());
+  }
+  return s;
+}
+
+}  // namespace dais::projections

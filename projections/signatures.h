@@ -1,0 +1,131 @@
+// Projection: every signature and its ballots, folded from SignatureProposed,
+// SignatureEndorsed, VoteCast and ConsensusReached (other types are ignored).
+// Serves GET /v1/signatures and /v1/signatures/{id} and tells the engine which
+// pending signatures reach their deadline.
+// Lists are in proposal order (the seq of the signature's latest
+// SignatureProposed), so every view is deterministic.
+// A signature id is a content hash, so a decided signature can be proposed
+// again (after its rejection cool-down or blacklist expiry): that opens a new
+// round; the earlier rounds' decisions stay in `history`, their votes do not.
+// Yes/no counts and weights are the ConsensusReached figures (null while
+// pending: supporters' weights are not in the log until the decision);
+// votes_approve/votes_reject count the VoteCast ballots at any time.
+// Errors: ProjectionError (fold.h) for malformed data, for a vote, endorsement
+// or decision of a signature that is not pending, for a second vote by the
+// same voter, and for a proposal of a signature that is already pending.
+// Not internally synchronised: one writer; copy views out for readers.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "projections/events.h"
+
+namespace dais::projections {
+
+enum class SignatureStatus { pending, accepted, rejected };
+const char* to_string(SignatureStatus status);
+// "pending", "accepted", "rejected"; nullopt otherwise.
+std::optional<SignatureStatus> parse_signature_status(std::string_view text);
+
+struct VoteRecord {
+  std::uint32_t voter = 0;
+  bool approve = false;
+  double similarity = 0;
+  double confidence = 0;
+  double weight = 1;
+  std::uint64_t step = 0;
+  std::uint64_t seq = 0;
+};
+
+struct EndorsementRecord {
+  std::uint32_t agent = 0;
+  double confidence = 0;
+  std::uint32_t observations = 0;
+  std::uint64_t step = 0;
+};
+
+struct DecisionRecord {  // one finished round
+  std::uint32_t round = 0;
+  std::uint64_t proposed_step = 0;
+  std::uint64_t decided_step = 0;
+  bool accepted = false;
+  std::string reason;
+};
+
+struct SignatureRecord {
+  std::string id;
+  SignatureStatus status = SignatureStatus::pending;
+  std::uint32_t round = 1;
+  std::string indicator;
+  std::uint32_t proposer = 0;
+  std::vector<EndorsementRecord> endorsers;
+  std::vector<double> centroid, lower, upper;
+  double confidence = 0;
+  std::uint32_t observations = 0;
+  std::uint64_t proposed_seq = 0;
+  std::uint64_t proposed_step = 0;
+  std::uint64_t deadline_step = 0;
+  std::vector<VoteRecord> votes;  // log order
+  std::uint32_t votes_approve = 0;
+  std::uint32_t votes_reject = 0;
+  // Set by ConsensusReached:
+  std::optional<std::uint64_t> decided_step;
+  std::string reason;
+  std::optional<std::uint32_t> yes, no, voters;
+  std::optional<double> yes_weight, no_weight;
+  std::optional<std::uint64_t> expires_step;  // accepted only
+  std::vector<DecisionRecord> history;        // earlier rounds, oldest first
+};
+
+struct SignatureCounts {
+  std::uint64_t pending = 0, accepted = 0, rejected = 0;
+  std::uint64_t total() const { return pending + accepted + rejected; }
+};
+
+class Signatures {
+ public:
+  void apply(const events::Event& event);
+
+  const SignatureRecord* find(std::string_view id) const;
+  // Every signature with this status (all when nullopt), in proposal order.
+  std::vector<const SignatureRecord*> list(std::optional<SignatureStatus> status = std::nullopt) const;
+  // Pending signatures whose deadline_step == step / <= step, in (deadline, proposal) order.
+  std::vector<std::string> pending_due_at(std::uint64_t step) const;
+  std::vector<std::string> pending_due_by(std::uint64_t step) const;
+  SignatureCounts counts() const;
+
+  // API views. with_votes = false leaves out votes, bounds and centroid (list pages).
+  static nlohmann::json view(const SignatureRecord& record, bool with_votes);
+  // A page of list(status) views: {"total", "offset", "signatures": [...]}.
+  nlohmann::json list_json(std::optional<SignatureStatus> status, std::size_t offset, std::size_t limit) const;
+  nlohmann::json counts_json() const;
+
+  // Full state for snapshots; from_json throws ProjectionError on a malformed snapshot.
+  nlohmann::json to_json() const;
+  static Signatures from_json(const nlohmann::json& json);
+
+ private:
+  void on_proposed(const events::Event& event);
+  void on_endorsed(const events::Event& event);
+  void on_vote(const events::Event& event);
+  void on_decided(const events::Event& event);
+  SignatureRecord& pending_record(const events::Event& event, const std::string& id);
+  void insert_indices(const SignatureRecord& record);
+
+  std::map<std::string, SignatureRecord, std::less<>> records_;
+  std::map<std::uint64_t, std::string> order_;  // proposed_seq -> id
+  std::map<std::pair<std::uint64_t, std::uint64_t>, std::string> pending_by_deadline_;  // (deadline, seq) -> id
+  std::map<std::string, std::set<std::uint32_t>, std::less<>> pending_voters_;        // who voted, pending only
+  SignatureCounts counts_;
+};
+
+}  // namespace dais::projections

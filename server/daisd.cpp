@@ -1,0 +1,316 @@
+// daisd: runs a DAIS simulation on an LMDB log and, with --serve, serves the
+// HTTP/WebSocket API while it runs and after it ends. Exit codes: 0 done,
+// 1 runtime failure, 2 usage or configuration error.
+#include <signal.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "api/backend.h"
+#include "api/event_hub.h"
+#include "api/metrics.h"
+#include "api/server.h"
+#include "config/config.h"
+#include "config/logging.h"
+#include "config/schema.h"
+#include "eventstore/store.h"
+#include "projections/projections.h"
+#include "server/progress.h"
+#include "server/run.h"
+#include "server/simulation.h"
+
+extern char** environ;
+
+namespace {
+
+using namespace dais;
+
+constexpr int kUsageError = 2;
+
+// The API's view of the running simulation.
+class SimulationBackend final : public api::Backend {
+ public:
+  SimulationBackend(eventstore::Store& store, server::Simulation& simulation, std::filesystem::path data_dir)
+      : store_(store), simulation_(simulation), data_dir_(std::move(data_dir)) {}
+
+  const eventstore::Store& store() const override { return store_; }
+  std::shared_ptr<const projections::Projections> projections() const override { return simulation_.projections(); }
+  api::ControlResult pause() override { return convert(simulation_.pause()); }
+  api::ControlResult resume() override { return convert(simulation_.resume()); }
+  api::ControlResult step_once() override { return convert(simulation_.step_once()); }
+  api::ControlResult inject_attack(const nlohmann::json& request) override {
+    return convert(simulation_.inject_attack(request));
+  }
+
+  api::HealthReport health() const override {
+    api::HealthReport report;
+    const bool store_ok = store_.head_intact();
+    const bool engine_ok = simulation_.loop_alive() && !simulation_.stopping();
+    struct statvfs fs {};
+    double free_bytes = -1;
+    if (statvfs(data_dir_.c_str(), &fs) == 0) free_bytes = static_cast<double>(fs.f_bavail) * fs.f_frsize;
+    const bool disk_ok = free_bytes < 0 || free_bytes > 64.0 * 1024 * 1024;
+    report.healthy = store_ok && engine_ok && disk_ok;
+    report.components = {
+        {"store", {{"ok", store_ok}, {"writable", store_ok}, {"head_seq", store_.head().count - 1}}},
+        {"engine",
+         {{"ok", engine_ok},
+          {"finished", simulation_.finished()},
+          {"seconds_since_last_step", simulation_.seconds_since_last_step()}}},
+        {"disk", {{"ok", disk_ok}, {"free_bytes", free_bytes}}},
+    };
+    return report;
+  }
+
+ private:
+  static api::ControlResult convert(server::ControlReply reply) { return {reply.status, std::move(reply.body)}; }
+  eventstore::Store& store_;
+  server::Simulation& simulation_;
+  std::filesystem::path data_dir_;
+};
+
+// SIGINT/SIGTERM are blocked in every thread and taken by one waiter thread,
+// so a signal never interrupts a write in the middle.
+class SignalWaiter {
+ public:
+  SignalWaiter() {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+  }
+  void start(std::function<void()> on_signal) {
+    thread_ = std::thread([this, on_signal = std::move(on_signal)] {
+      int signal_number = 0;
+      sigwait(&set_, &signal_number);
+      if (signal_number == SIGINT || signal_number == SIGTERM) {
+        received_ = signal_number;
+        on_signal();
+      }
+    });
+    thread_.detach();
+  }
+  int received() const { return received_.load(); }
+
+ private:
+  sigset_t set_{};
+  std::thread thread_;
+  std::atomic<int> received_{0};
+};
+
+// The API declares the standard dais_* families; daisd adds what only it knows.
+void declare_metrics(api::Metrics& m) {
+  m.declare("dais_steps_total", api::Metrics::Kind::counter, "Simulation steps completed.");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"daisd: runs a DAIS simulation of collaborating security agents on a hash-chained LMDB log.\n"
+               "With --steps and without --serve it runs the steps, prints a summary and exits 0; a data directory "
+               "that already holds the run is resumed, not overwritten. With --serve it serves the HTTP/WebSocket "
+               "API while it runs and after it ends. SIGINT/SIGTERM finish the current step, flush and exit 0.\n"
+               "Configuration: defaults < --config FILE < DAIS_SECTION__KEY environment < --set key=value < flags."};
+  std::string data_dir;
+  std::string config_file;
+  std::vector<std::string> sets;
+  std::optional<std::int64_t> agents, steps, seed, threads;
+  std::optional<std::string> listen, summary_json;
+  bool serve = false, print_config = false, config_help = false, show_version = false, quiet = false;
+  app.add_option("--data", data_dir, "Data directory holding the LMDB log (created if absent)");
+  app.add_option("--config", config_file, "YAML configuration file (see config/daisd.yaml)")->check(CLI::ExistingFile);
+  app.add_option("--set", sets, "Set one configuration key, e.g. --set consensus.majority=0.66 (repeatable)");
+  app.add_option("--agents", agents, "simulation.agents: number of agents");
+  app.add_option("--steps", steps, "simulation.steps: steps to run (0 = until stopped)");
+  app.add_option("--seed", seed, "simulation.seed: run seed");
+  app.add_option("--threads", threads, "simulation.threads: worker threads (0 = cores)");
+  app.add_option("--listen", listen, "api.listen: HOST:PORT to serve on (default 127.0.0.1:8080)");
+  app.add_flag("--serve", serve, "Serve the API while running and after the run ends");
+  app.add_option("--summary-json", summary_json, "Write the run summary as JSON to this file");
+  app.add_flag("--print-config", print_config, "Print the effective configuration with each value's source, and exit");
+  app.add_flag("--config-help", config_help, "List every configuration key with its type, default and range, and exit");
+  app.add_flag("--quiet", quiet, "No progress output");
+  app.add_flag("--version", show_version, "Print the version and exit");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : kUsageError;
+  }
+  if (show_version) {
+    std::printf("daisd %s\n", DAIS_VERSION);
+    return 0;
+  }
+  if (config_help) {
+    std::fputs(config::schema_help().c_str(), stdout);
+    return 0;
+  }
+
+  config::Config cfg;
+  try {
+    config::LoadRequest request;
+    if (!config_file.empty()) request.file = config_file;
+    for (char** e = environ; e && *e; ++e) request.environment.emplace_back(*e);
+    request.sets = sets;
+    if (agents) request.flags.push_back({"simulation.agents", std::to_string(*agents), "--agents"});
+    if (steps) request.flags.push_back({"simulation.steps", std::to_string(*steps), "--steps"});
+    if (seed) request.flags.push_back({"simulation.seed", std::to_string(*seed), "--seed"});
+    if (threads) request.flags.push_back({"simulation.threads", std::to_string(*threads), "--threads"});
+    if (listen) request.flags.push_back({"api.listen", *listen, "--listen"});
+    cfg = config::load(request);
+  } catch (const config::ConfigError& e) {
+    std::fprintf(stderr, "daisd: configuration error: %s\n", e.what());
+    return config::exit_code_for(e);
+  }
+  if (print_config) {
+    std::fputs(cfg.describe().c_str(), stdout);
+    return 0;
+  }
+  if (data_dir.empty()) {
+    std::fprintf(stderr, "daisd: --data DIR is required (the directory of the run's LMDB log)\n");
+    return kUsageError;
+  }
+  config::setup_logging(cfg);
+  auto log = config::logger("daisd");
+
+  SignalWaiter signals;  // before any thread starts, so every thread inherits the mask
+  std::unique_ptr<eventstore::Store> store;
+  try {
+    eventstore::StoreOptions options;
+    options.sync = cfg.get_string("store.sync") == "none" ? eventstore::SyncMode::none : eventstore::SyncMode::full;
+    options.initial_map_bytes = static_cast<std::size_t>(cfg.get_int("store.map_size_mb")) << 20;
+    store = eventstore::Store::open(data_dir, options);
+  } catch (const eventstore::StoreError& e) {
+    std::fprintf(stderr, "daisd: %s\n", e.what());
+    return kUsageError;
+  }
+
+  api::EventHub hub;
+  api::Metrics metrics;
+  declare_metrics(metrics);
+  server::ProgressReporter progress("daisd", !quiet && !serve);
+
+  server::Run::Options run_options;
+  run_options.version = DAIS_VERSION;
+  if (steps) run_options.steps = static_cast<std::uint64_t>(*steps);
+  run_options.on_appended = [&](const std::vector<eventstore::StoredEvent>& appended, double append_seconds) {
+    hub.publish(appended);
+    metrics.observe("dais_append_seconds", append_seconds);
+    for (const auto& e : appended) {
+      // The type sits right after the seq in the stored bytes; parse it cheaply.
+      const auto start = e.bytes.find("\"type\":\"");
+      if (start == std::string::npos) continue;
+      const auto end = e.bytes.find('"', start + 8);
+      metrics.add("dais_events_appended_total", 1, {{"type", e.bytes.substr(start + 8, end - start - 8)}});
+    }
+    if (!appended.empty()) metrics.set("dais_head_seq", static_cast<double>(appended.back().seq));
+  };
+  std::chrono::steady_clock::time_point step_started = std::chrono::steady_clock::now();
+  server::Run* run_ptr = nullptr;
+  run_options.on_progress = [&](const server::Progress& p) {
+    if (!p.checking) {
+      const auto now = std::chrono::steady_clock::now();
+      metrics.observe("dais_step_seconds", std::chrono::duration<double>(now - step_started).count());
+      step_started = now;
+      metrics.add("dais_steps_total");
+      if (run_ptr) {
+        const auto& t = run_ptr->totals();
+        const auto tp = static_cast<double>(t.true_positives);
+        metrics.set("dais_detection_precision", t.true_positives + t.false_positives ? tp / (t.true_positives + t.false_positives) : 0.0);
+        metrics.set("dais_detection_recall", t.true_positives + t.false_negatives ? tp / (t.true_positives + t.false_negatives) : 0.0);
+        metrics.set("dais_signatures", static_cast<double>(t.accepted), {{"status", "accepted"}});
+        metrics.set("dais_signatures", static_cast<double>(t.rejected), {{"status", "rejected"}});
+        metrics.set("dais_signatures", static_cast<double>(t.proposed - t.accepted - t.rejected),
+                    {{"status", "pending"}});
+        metrics.set("dais_active_agents", static_cast<double>(run_ptr->last_active_agents()));
+      }
+    }
+    progress.update(p.step, p.total_steps, std::to_string(p.head_seq + 1) + " events" + (p.checking ? " (checking the log)" : ""));
+  };
+
+  std::unique_ptr<server::Run> run;
+  try {
+    run = server::Run::open(*store, cfg, run_options);
+  } catch (const server::RunError& e) {
+    progress.finish();
+    std::fprintf(stderr, "daisd: %s\n", e.what());
+    return kUsageError;
+  } catch (const config::ConfigError& e) {
+    progress.finish();
+    std::fprintf(stderr, "daisd: the log's configuration is invalid: %s\n", e.what());
+    return kUsageError;
+  }
+  run_ptr = run.get();
+  if (run->resumed()) {
+    log->info("resumed the run in {} at step {} (head seq {}), every logged event re-executed and identical",
+              data_dir, run->completed_steps(), run->head().seq());
+  }
+
+  server::Simulation simulation(*run, std::chrono::milliseconds(cfg.get_int("simulation.step_interval_ms")));
+  signals.start([&] { simulation.stop(); });
+
+  SimulationBackend backend(*store, simulation, data_dir);
+  std::unique_ptr<api::Server> api_server;
+  if (serve) {
+    api::ServerOptions o;
+    o.listen = cfg.get_string("api.listen");
+    o.token = cfg.get_string("api.token");
+    o.max_connections = static_cast<std::size_t>(cfg.get_int("api.max_connections"));
+    o.body_limit = static_cast<std::size_t>(cfg.get_int("api.body_limit"));
+    o.rate_limit = cfg.get_double("api.rate_limit");
+    o.cors_origin = cfg.get_string("api.cors_origin");
+    o.ws_queue = static_cast<std::size_t>(cfg.get_int("api.ws_queue"));
+    o.ws_behind_limit_s = static_cast<unsigned>(cfg.get_int("api.ws_behind_limit_s"));
+    o.header_limit = static_cast<std::size_t>(cfg.get_int("api.header_limit"));
+    o.rate_burst = cfg.get_double("api.rate_burst");
+    o.read_timeout_s = static_cast<unsigned>(cfg.get_int("api.read_timeout_s"));
+    o.keepalive_timeout_s = static_cast<unsigned>(cfg.get_int("api.keepalive_timeout_s"));
+    o.ws_max_message = static_cast<std::size_t>(cfg.get_int("api.ws_max_message"));
+    o.ws_idle_timeout_s = static_cast<unsigned>(cfg.get_int("api.ws_idle_timeout_s"));
+    o.threads = static_cast<unsigned>(cfg.get_int("api.threads"));
+    try {
+      api_server = std::make_unique<api::Server>(backend, hub, metrics, o);
+      api_server->start();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "daisd: cannot serve: %s\n", e.what());
+      return 1;
+    }
+    log->info("serving on http://{} (port {})", o.listen, api_server->port());
+    std::fprintf(stderr, "daisd: serving http://%s (port %u); dashboard at /, API under /v1\n", o.listen.c_str(),
+                 api_server->port());
+  } else if (run->finished()) {
+    std::printf("daisd: the run in %s is already finished (%llu steps); nothing to do\n", data_dir.c_str(),
+                static_cast<unsigned long long>(run->completed_steps()));
+  }
+
+  int status = 0;
+  try {
+    simulation.run_loop(/*stop_when_finished=*/!serve);
+  } catch (const std::exception& e) {
+    progress.finish();
+    log->error("the simulation stopped: {}", e.what());
+    std::fprintf(stderr, "daisd: the simulation stopped: %s\n", e.what());
+    status = 1;
+  }
+  progress.finish();
+  if (api_server) api_server->stop();
+  store->sync();
+
+  if (signals.received()) log->info("signal {} received: stopped after step {}", signals.received(), run->completed_steps());
+  std::fputs(run->summary_text().c_str(), stdout);
+  if (summary_json) {
+    std::ofstream out(*summary_json);
+    out << run->summary().dump(2) << "\n";
+    if (!out) {
+      std::fprintf(stderr, "daisd: cannot write the summary to %s\n", summary_json->c_str());
+      status = 1;
+    }
+  }
+  std::fflush(stdout);
+  return status;
+}

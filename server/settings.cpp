@@ -1,0 +1,61 @@
+#include "server/settings.h"
+
+#include <algorithm>
+#include <thread>
+
+#include "config/config.h"
+
+namespace dais::server {
+
+namespace {
+std::uint32_t u32(const config::Config& c, std::string_view key) {
+  return static_cast<std::uint32_t>(c.get_int(key));
+}
+}  // namespace
+
+EngineSettings settings_from_config(const config::Config& c) {
+  EngineSettings s;
+  s.agents = u32(c, "simulation.agents");
+  s.steps = static_cast<std::uint64_t>(c.get_int("simulation.steps"));
+  s.seed = static_cast<std::uint64_t>(c.get_int("simulation.seed"));
+  s.threads = u32(c, "simulation.threads");
+  if (s.threads == 0) s.threads = std::max(1u, std::thread::hardware_concurrency());
+
+  s.traffic.flows_per_step = u32(c, "traffic.flows_per_step");
+  s.campaigns.count = u32(c, "traffic.campaigns");
+  s.campaigns.first_step = static_cast<std::uint64_t>(c.get_int("traffic.first_campaign_step"));
+  s.campaigns.interval = static_cast<std::uint64_t>(c.get_int("traffic.campaign_interval"));
+  s.campaigns.propagation_delay = u32(c, "traffic.propagation_delay");
+
+  s.detector.trees = u32(c, "detector.trees");
+  s.detector.samples = u32(c, "detector.samples");
+  s.detector.contamination = c.get_double("detector.contamination");
+  s.detector.threshold = c.get_double("detector.threshold");
+  s.detector.retrain_interval = u32(c, "detector.retrain_interval");
+  s.detector.window = u32(c, "detector.window");
+
+  s.signature.min_observations = u32(c, "signature.min_observations");
+  s.signature_window = u32(c, "signature.window");
+  s.validation.similarity_threshold = c.get_double("validation.similarity_threshold");
+
+  s.consensus_enabled = c.get_bool("consensus.enabled");
+  s.consensus.majority = c.get_double("consensus.majority");
+  s.consensus.quorum = c.get_double("consensus.quorum");
+  s.consensus.window = u32(c, "consensus.window");
+  s.consensus.committee = u32(c, "consensus.committee");
+  s.consensus.reputation = c.get_bool("consensus.reputation");
+  s.consensus.tie = c.get_string("consensus.tie") == "accept" ? projections::ConsensusParams::Tie::accept
+                                                               : projections::ConsensusParams::Tie::reject;
+  s.protected_addresses = c.get_list("consensus.protected");
+
+  s.blacklist_expiry = static_cast<std::uint64_t>(c.get_int("blacklist.expiry"));
+  s.blacklist_capacity = u32(c, "blacklist.capacity");
+
+  s.faults.crash_rate = c.get_double("faults.crash_rate");
+  s.faults.recovery_steps = u32(c, "faults.recovery_steps");
+  s.faults.byzantine_fraction = c.get_double("faults.byzantine_fraction");
+  s.faults.poison_rate = c.get_double("faults.poison_rate");
+  return s;
+}
+
+}  // namespace dais::server

@@ -1,0 +1,25 @@
+#include "server/training_window.h"
+
+#include <algorithm>
+
+namespace dais::server {
+
+std::size_t TrainingWindow::purge(std::uint32_t source) {
+  const auto before = entries_.size();
+  entries_.erase(std::remove_if(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.source == source; }),
+                 entries_.end());
+  return before - entries_.size();
+}
+
+bool TrainingWindow::contains(std::uint32_t source) const {
+  return std::any_of(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.source == source; });
+}
+
+std::vector<float> TrainingWindow::rows() const {
+  std::vector<float> out;
+  out.reserve(entries_.size() * agents::kFeatureCount);
+  for (const auto& e : entries_) out.insert(out.end(), e.features.begin(), e.features.end());
+  return out;
+}
+
+}  // namespace dais::server

@@ -1,0 +1,142 @@
+// Hostile and misbehaving clients: garbage instead of HTTP, oversized headers,
+// a slowloris that sends nothing, malformed and oversized WebSocket frames,
+// connections past max_connections, a busy port. Each gets a clean error or
+// close, and a normal request still works afterwards.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "tests/api/support/fixture.h"
+
+using namespace dais::api;
+using namespace dais::api::testing;
+using namespace std::chrono_literals;
+
+namespace {
+void still_serves(std::uint16_t port) {
+  auto r = http_once(port, "GET", "/v1/chain");
+  CHECK(r.status == 200);
+}
+// Upgrades a raw connection to the stream, sends `frame`, and returns the code
+// of the close frame the server answers with (-1 when there is none).
+int close_code_after(std::uint16_t port, const std::string& frame) {
+  RawSocket raw(port);
+  raw.send("GET /v1/stream?from=0 HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+           "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+  auto upgraded = raw.read_until("\r\n\r\n", 3s);
+  REQUIRE(upgraded.received.rfind("HTTP/1.1 101", 0) == 0);
+  raw.send(frame);
+  auto r = raw.read_all(3s);
+  CHECK(r.server_closed);
+  const std::string all = upgraded.received + r.received;
+  // Server frames are unmasked: 0x88, length, then the 2-byte code. Event payloads are ASCII JSON.
+  const auto at = all.find('\x88', all.find("\r\n\r\n"));
+  if (at == std::string::npos || all.size() < at + 4) return -1;
+  return (static_cast<unsigned char>(all[at + 2]) << 8) | static_cast<unsigned char>(all[at + 3]);
+}
+}  // namespace
+
+TEST_CASE("garbage instead of HTTP gets a 400 and a close") {
+  ApiFixture f;
+  auto r = raw_exchange(f.port, std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03garbage\r\n\r\n", 26), 3s);
+  CHECK(r.server_closed);
+  CHECK(r.received.rfind("HTTP/1.1 400", 0) == 0);
+  CHECK(r.received.find("malformed HTTP request") != std::string::npos);
+  auto r2 = raw_exchange(f.port, "GET / HTTP/1.1\r\nHost x\r\n\r\n", 3s);  // header without a colon
+  CHECK(r2.received.rfind("HTTP/1.1 400", 0) == 0);
+  still_serves(f.port);
+}
+
+TEST_CASE("an oversized header gets 431 and a close") {
+  ApiFixture f;
+  const std::string request = "GET /v1/chain HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(64 * 1024, 'a') + "\r\n\r\n";
+  auto r = raw_exchange(f.port, request, 3s);
+  CHECK(r.server_closed);
+  CHECK(r.received.rfind("HTTP/1.1 431", 0) == 0);
+  still_serves(f.port);
+}
+
+TEST_CASE("a slowloris connection is closed after the read timeout") {
+  auto options = test_options();
+  options.read_timeout_s = 1;
+  ApiFixture f(options);
+  const auto t0 = std::chrono::steady_clock::now();
+  RawSocket idle(f.port);      // sends nothing
+  RawSocket partial(f.port);   // sends half a request, never finishes
+  partial.send("GET /v1/chain HTTP/1.1\r\nHost: x\r\n");
+  still_serves(f.port);
+  auto a = idle.read_all(5s);
+  auto b = partial.read_all(5s);
+  const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  CHECK(a.server_closed);
+  CHECK(b.server_closed);
+  CHECK(waited < 3.5);
+  still_serves(f.port);
+}
+
+TEST_CASE("connections past max_connections are refused with 503, then served again") {
+  auto options = test_options();
+  options.max_connections = 3;
+  ApiFixture f(options);
+  HttpClient a(f.port), b(f.port), c(f.port);
+  CHECK(a.get("/v1/chain").status == 200);
+  CHECK(b.get("/v1/chain").status == 200);
+  CHECK(c.get("/v1/chain").status == 200);
+  auto refused = raw_exchange(f.port, "GET /v1/chain HTTP/1.1\r\nHost: x\r\n\r\n", 3s);
+  CHECK(refused.server_closed);
+  CHECK(refused.received.rfind("HTTP/1.1 503", 0) == 0);
+  CHECK(f.metrics.value("dais_http_connections_refused_total") == 1);
+  // Closing one frees its slot.
+  { auto bye = a.request("GET", "/v1/chain", "", {{"Connection", "close"}}); CHECK(bye.status == 200); }
+  bool served = false;
+  for (int i = 0; i < 100 && !served; ++i) {
+    auto r = raw_exchange(f.port, "GET /v1/chain HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 3s);
+    served = r.received.rfind("HTTP/1.1 200", 0) == 0;
+    if (!served) std::this_thread::sleep_for(10ms);
+  }
+  CHECK(served);
+}
+
+TEST_CASE("keep-alive serves many requests on one connection") {
+  ApiFixture f;
+  HttpClient c(f.port);
+  for (int i = 0; i < 200; ++i) REQUIRE(c.get("/v1/chain").status == 200);
+  CHECK(f.metrics.value("dais_http_connections") == 1);
+}
+
+TEST_CASE("oversized and malformed WebSocket frames close that client only") {
+  auto options = test_options();
+  options.ws_max_message = 1024;
+  ApiFixture f(options);
+  f.backend.start_run(2);
+
+  WsClient good(f.port, "/v1/stream?from=0");
+  REQUIRE(good.read());  // seq 0
+
+  // A masked text frame announcing 64 KiB, over the 1 KiB limit: closed with 1009 (message too big).
+  CHECK(close_code_after(f.port, std::string("\x81\xFE\xFF\xFF\x01\x02\x03\x04", 8) + std::string(1000, 'x')) == 1009);
+  // A frame with reserved bits set and no mask: a protocol violation, closed with 1002.
+  CHECK(close_code_after(f.port, std::string("\xF1\x05hello", 7)) == 1002);
+  // The well-behaved client still streams.
+  f.backend.append_steps(1, 3);
+  int events = 0;
+  while (events < 3) {
+    auto m = good.read();
+    REQUIRE(m);
+    if (nlohmann::json::parse(*m).contains("seq")) ++events;
+  }
+  still_serves(f.port);
+}
+
+TEST_CASE("start() on a busy address throws a clear error; a bad listen value too") {
+  ApiFixture f;
+  auto options = test_options();
+  options.listen = "127.0.0.1:" + std::to_string(f.port);
+  Server second(f.backend, f.hub, f.metrics, options);
+  CHECK_THROWS_WITH_AS(second.start(), doctest::Contains("cannot bind 127.0.0.1:"), std::runtime_error);
+  options.listen = "nowhere";
+  Server third(f.backend, f.hub, f.metrics, options);
+  CHECK_THROWS_AS(third.start(), std::invalid_argument);
+  still_serves(f.port);
+}

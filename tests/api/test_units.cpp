@@ -1,0 +1,145 @@
+// The Beast-free pieces of api/: Prometheus rendering, query parsing, the rate
+// limiter, stream message framing and type filters, listen-address parsing,
+// and the hub's fan-out with bounded subscribers.
+#include <doctest/doctest.h>
+
+#include "api/event_hub.h"
+#include "api/metrics.h"
+#include "api/query.h"
+#include "api/rate_limiter.h"
+#include "api/server.h"
+#include "api/stream_message.h"
+#include "common/sha256.h"
+
+using namespace dais::api;
+
+TEST_CASE("metrics render counters, gauges and cumulative histograms in text format 0.0.4") {
+  Metrics m;
+  m.add("dais_events_appended_total", 3, {{"type", "VoteCast"}});
+  m.add("dais_events_appended_total", 2, {{"type", "VoteCast"}});
+  m.add("dais_events_appended_total", 1, {{"type", "Say \"hi\"\n"}});
+  m.set("dais_active_agents", 42);
+  m.declare("test_latency_seconds", Metrics::Kind::histogram, "Test.", {0.1, 1});
+  m.observe("test_latency_seconds", 0.05);
+  m.observe("test_latency_seconds", 0.5);
+  m.observe("test_latency_seconds", 5);
+  const std::string text = m.render();
+  CHECK(text.find("# TYPE dais_events_appended_total counter\n") != std::string::npos);
+  CHECK(text.find("dais_events_appended_total{type=\"VoteCast\"} 5\n") != std::string::npos);
+  CHECK(text.find("dais_events_appended_total{type=\"Say \\\"hi\\\"\\n\"} 1\n") != std::string::npos);
+  CHECK(text.find("dais_active_agents 42\n") != std::string::npos);
+  CHECK(text.find("test_latency_seconds_bucket{le=\"0.10000000000000001\"} 1\n") != std::string::npos);
+  CHECK(text.find("test_latency_seconds_bucket{le=\"1\"} 2\n") != std::string::npos);
+  CHECK(text.find("test_latency_seconds_bucket{le=\"+Inf\"} 3\n") != std::string::npos);
+  CHECK(text.find("test_latency_seconds_count 3\n") != std::string::npos);
+  CHECK(text.find("test_latency_seconds_sum 5.5499999999999998\n") != std::string::npos);
+  CHECK(m.value("dais_events_appended_total", {{"type", "VoteCast"}}) == 5);
+  CHECK(m.count("test_latency_seconds") == 3);
+  CHECK_THROWS_AS(m.set("dais_events_appended_total", 1), std::logic_error);
+  CHECK_THROWS_AS(m.add("bad name"), std::invalid_argument);
+}
+
+TEST_CASE("query parsing decodes and validates parameters") {
+  const auto t = parse_target("/v1/events%2Fx?from=10&limit=5&type=A%2CB&q=a+b&flag");
+  CHECK(t.path == "/v1/events/x");
+  CHECK(t.params.at("type") == "A,B");
+  CHECK(t.params.at("q") == "a b");
+  CHECK(t.params.at("flag").empty());
+  CHECK(uint_param(t, "from", 0, 0, 100) == 10);
+  CHECK(uint_param(t, "missing", 7, 0, 100) == 7);
+  CHECK_THROWS_AS(uint_param(t, "from", 0, 0, 9), BadRequest);
+  CHECK_THROWS_AS(uint_param(parse_target("/?n=1x"), "n", 0, 0, 9), BadRequest);
+  CHECK_THROWS_AS(uint_param(parse_target("/?n=-1"), "n", 0, 0, 9), BadRequest);
+  CHECK_THROWS_AS(parse_target("/a%g0"), BadRequest);
+  CHECK_THROWS_AS(parse_target("/a%2"), BadRequest);
+  CHECK(parse_uint("18446744073709551615") == UINT64_MAX);
+  CHECK_FALSE(parse_uint("18446744073709551616"));
+  CHECK_FALSE(parse_uint(""));
+}
+
+TEST_CASE("rate limiter: burst, refill, per client, disabled at 0") {
+  RateLimiter limiter(10, 5);
+  const auto t0 = RateLimiter::Clock::now();
+  unsigned retry = 0;
+  for (int i = 0; i < 5; ++i) CHECK(limiter.allow("a", retry, t0));
+  CHECK_FALSE(limiter.allow("a", retry, t0));
+  CHECK(retry == 1);
+  CHECK(limiter.allow("b", retry, t0));                                     // another client has its own bucket
+  CHECK(limiter.allow("a", retry, t0 + std::chrono::milliseconds(100)));  // one token refilled
+  CHECK_FALSE(limiter.allow("a", retry, t0 + std::chrono::milliseconds(100)));
+  RateLimiter slow(0.1, 1);
+  CHECK(slow.allow("a", retry, t0));
+  CHECK_FALSE(slow.allow("a", retry, t0));
+  CHECK(retry == 10);
+  RateLimiter off(0, 1);
+  for (int i = 0; i < 1000; ++i) CHECK(off.allow("a", retry, t0));
+  RateLimiter tiny(1, 1, 2);  // evicts the least recently seen client
+  CHECK(tiny.allow("a", retry, t0));
+  CHECK(tiny.allow("b", retry, t0));
+  CHECK(tiny.allow("c", retry, t0));
+  CHECK(tiny.allow("a", retry, t0));  // "a" was evicted: a fresh bucket
+}
+
+TEST_CASE("stream messages embed the stored bytes verbatim; type extraction and filters") {
+  dais::eventstore::StoredEvent e;
+  e.seq = 12;
+  e.bytes = R"({"seq":12,"type":"VoteCast","step":3,"prev":"00","data":{"x":1.50}})";
+  e.hash = dais::sha256(e.bytes);
+  const std::string m = stream_message(e);
+  CHECK(m == "{\"seq\":12,\"hash\":\"" + dais::to_hex(e.hash) + "\",\"event\":" + e.bytes + "}");
+  CHECK(event_type_of(e.bytes) == "VoteCast");
+  CHECK(event_type_of(R"({"type":"Other","seq":1})") == "Other");  // other key order: parsed
+  CHECK(event_type_of("not json").empty());
+  const auto f = parse_type_filter("VoteCast,,ConsensusReached");
+  CHECK(f.accepts("VoteCast"));
+  CHECK_FALSE(f.accepts("StepCompleted"));
+  CHECK(parse_type_filter("").accepts("Anything"));
+  CHECK_THROWS_AS(parse_type_filter("Vote-Cast"), std::invalid_argument);
+  CHECK_THROWS_AS(parse_type_filter("1abc"), std::invalid_argument);
+}
+
+TEST_CASE("listen addresses") {
+  CHECK(parse_listen("127.0.0.1:8080").port == 8080);
+  CHECK(parse_listen("[::1]:0").host == "::1");
+  CHECK_THROWS_AS(parse_listen("127.0.0.1"), std::invalid_argument);
+  CHECK_THROWS_AS(parse_listen("127.0.0.1:70000"), std::invalid_argument);
+  CHECK_THROWS_AS(parse_listen("127.0.0.1:80x"), std::invalid_argument);
+  CHECK_THROWS_AS(parse_listen(":80"), std::invalid_argument);
+}
+
+namespace {
+struct Recorder : StreamSubscriber {
+  std::vector<std::uint64_t> seqs;
+  std::vector<std::string> types;
+  void deliver(const std::shared_ptr<const StreamBatch>& batch) override {
+    for (const auto& e : *batch) {
+      seqs.push_back(e.seq);
+      types.push_back(e.type);
+    }
+  }
+};
+}  // namespace
+
+TEST_CASE("the hub delivers each batch to live subscribers and forgets expired ones") {
+  EventHub hub;
+  auto a = std::make_shared<Recorder>();
+  auto b = std::make_shared<Recorder>();
+  hub.subscribe(a);
+  hub.subscribe(b);
+  CHECK(hub.subscriber_count() == 2);
+  std::vector<dais::eventstore::StoredEvent> batch(2);
+  batch[0].seq = 0;
+  batch[0].bytes = R"({"seq":0,"type":"RunStarted","step":0,"prev":"0","data":{}})";
+  batch[1].seq = 1;
+  batch[1].bytes = R"({"seq":1,"type":"StepCompleted","step":1,"prev":"0","data":{}})";
+  hub.publish(batch);
+  CHECK(a->seqs == std::vector<std::uint64_t>{0, 1});
+  CHECK(b->types == std::vector<std::string>{"RunStarted", "StepCompleted"});
+  CHECK(hub.next_seq() == 2);
+  b.reset();
+  CHECK(hub.subscriber_count() == 1);
+  hub.unsubscribe(a.get());
+  CHECK(hub.subscriber_count() == 0);
+  hub.publish(batch);
+  CHECK(a->seqs.size() == 2);
+}

@@ -1,0 +1,41 @@
+// config/daisd.yaml documents every key with its default; loading it must set
+// every key, from the file, to exactly the schema default — so the shipped
+// file and the schema can never drift apart.
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "config/config.h"
+
+using namespace dais::config;
+
+TEST_CASE("config/daisd.yaml sets every key to its default") {
+  const std::filesystem::path file = std::filesystem::path(DAIS_SOURCE_DIR) / "config" / "daisd.yaml";
+  LoadRequest request;
+  request.file = file;
+  const Config config = load(request);
+  const Config defaults;
+  for (const KeySpec& spec : schema()) {
+    CAPTURE(spec.key);
+    CHECK(config.source(spec.key).rfind(file.string() + ":", 0) == 0);  // the file names every key
+    CHECK(format_value(config.get(spec.key)) == format_value(defaults.get(spec.key)));
+    CHECK(config.get(spec.key) == spec.default_value);
+  }
+}
+
+TEST_CASE("config/daisd.yaml comments every key") {
+  std::ifstream in(std::filesystem::path(DAIS_SOURCE_DIR) / "config" / "daisd.yaml");
+  REQUIRE(in);
+  std::string line;
+  int values = 0;
+  while (std::getline(in, line)) {
+    // A value line is indented "name: value"; each carries a "# why/units" comment.
+    if (line.rfind("  ", 0) == 0 && line.find_first_not_of(' ') < line.size() && line[line.find_first_not_of(' ')] != '#') {
+      CAPTURE(line);
+      ++values;
+      CHECK(line.find(" # ") != std::string::npos);
+    }
+  }
+  CHECK(values == static_cast<int>(schema().size()));
+}

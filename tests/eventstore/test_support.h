@@ -1,0 +1,130 @@
+// Helpers shared by the event store tests: a temporary directory, drafts,
+// raw LMDB access to damage a log on purpose, and running dais-verify.
+#pragma once
+
+#include <lmdb.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "eventstore/log_format.h"
+#include "eventstore/store.h"
+
+namespace dais::eventstore::testing {
+
+// A fresh directory under $TMPDIR (or /tmp), removed with everything in it.
+class TempDir {
+ public:
+  TempDir() {
+    const char* base = std::getenv("TMPDIR");
+    std::string pattern = std::string(base ? base : "/tmp") + "/dais-eventstore-XXXXXX";
+    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline EventDraft draft(std::uint64_t step, const std::string& type = "VoteCast", int n = 0) {
+  return EventDraft{type, step,
+                    R"({"signature_id":"sig-)" + std::to_string(n) + R"(","voter":)" + std::to_string(n % 7) +
+                        R"(,"approve":true,"similarity":0.875})"};
+}
+
+inline std::vector<EventDraft> drafts(std::size_t count, std::uint64_t step = 1, int first = 0) {
+  std::vector<EventDraft> out;
+  for (std::size_t i = 0; i < count; ++i) out.push_back(draft(step, "VoteCast", first + static_cast<int>(i)));
+  return out;
+}
+
+// Writes a log of `count` events in batches of `batch`, then closes it.
+inline void write_log(const std::filesystem::path& dir, std::size_t count, std::size_t batch = 10) {
+  auto store = Store::open(dir);
+  for (std::size_t done = 0; done < count;) {
+    const std::size_t n = std::min(batch, count - done);
+    store->append(drafts(n, done / batch, static_cast<int>(done)));
+    done += n;
+  }
+}
+
+// Raw LMDB access to a closed log, to damage it the way a disk or a bug could.
+class RawLog {
+ public:
+  explicit RawLog(const std::filesystem::path& dir) {
+    check(mdb_env_create(&env_));
+    check(mdb_env_set_maxdbs(env_, 8));
+    check(mdb_env_set_mapsize(env_, std::size_t{1} << 30));
+    check(mdb_env_open(env_, dir.c_str(), 0, 0644));
+    check(mdb_txn_begin(env_, nullptr, 0, &txn_));
+    check(mdb_dbi_open(txn_, format::kEventsDb, 0, &events_));
+  }
+  ~RawLog() {
+    if (txn_) mdb_txn_abort(txn_);
+    mdb_env_close(env_);
+  }
+  std::string get(std::uint64_t seq) {
+    auto key = format::encode_key(seq);
+    MDB_val k{key.size(), key.data()}, v;
+    check(mdb_get(txn_, events_, &k, &v));
+    return std::string(static_cast<const char*>(v.mv_data), v.mv_size);
+  }
+  void put(std::uint64_t seq, const std::string& value) {
+    auto key = format::encode_key(seq);
+    MDB_val k{key.size(), key.data()}, v{value.size(), const_cast<char*>(value.data())};
+    check(mdb_put(txn_, events_, &k, &v, 0));
+  }
+  void del(std::uint64_t seq) {
+    auto key = format::encode_key(seq);
+    MDB_val k{key.size(), key.data()};
+    check(mdb_del(txn_, events_, &k, nullptr));
+  }
+  void commit() {
+    check(mdb_txn_commit(txn_));
+    txn_ = nullptr;
+  }
+
+ private:
+  static void check(int rc) {
+    if (rc != 0) throw std::runtime_error(std::string("raw LMDB: ") + mdb_strerror(rc));
+  }
+  MDB_env* env_ = nullptr;
+  MDB_txn* txn_ = nullptr;
+  MDB_dbi events_ = 0;
+};
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+inline CommandResult run_command(const std::string& command) {
+  CommandResult result;
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) throw std::runtime_error("popen failed: " + command);
+  char buffer[4096];
+  std::size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) result.output.append(buffer, n);
+  const int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+inline std::string verify_tool() { return std::string(DAIS_BIN_DIR) + "/dais-verify"; }
+
+inline CommandResult run_verify_tool(const std::string& args) { return run_command(verify_tool() + " " + args); }
+
+}  // namespace dais::eventstore::testing

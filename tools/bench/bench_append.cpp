@@ -1,0 +1,148 @@
+// dais-bench append: event store append throughput (SyncMode::none, fresh
+// directory, ~300-byte events) against plain LMDB MDB_APPEND puts of the very
+// same stored values (hash + event bytes) with the same batch size, with no
+// hashing or JSON work, in a fresh directory of the same run. Only the append
+// calls (ours) and the put+commit loops (baseline) are timed; the best of
+// --rounds alternating rounds of each is reported.
+#include <lmdb.h>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+
+#include "eventstore/log_format.h"
+#include "eventstore/store.h"
+#include "tools/bench/event_log_data.h"
+#include "tools/bench/registry.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+namespace es = dais::eventstore;
+
+void check(int rc, const char* what) {
+  if (rc != 0) throw std::runtime_error(std::string("baseline LMDB: ") + what + ": " + mdb_strerror(rc));
+}
+
+// Plain LMDB: one write transaction per batch of pre-built values, MDB_APPEND.
+double baseline_seconds(es::Store& source, std::uint64_t events, std::size_t batch, std::size_t map_bytes) {
+  dais::bench::ScratchDir dir;
+  MDB_env* env = nullptr;
+  check(mdb_env_create(&env), "create");
+  check(mdb_env_set_maxdbs(env, 4), "maxdbs");
+  check(mdb_env_set_mapsize(env, map_bytes), "mapsize");
+  check(mdb_env_open(env, dir.path().c_str(), MDB_NOSYNC | MDB_NOTLS, 0644), "open");
+  MDB_dbi dbi;
+  {
+    MDB_txn* txn;
+    check(mdb_txn_begin(env, nullptr, 0, &txn), "begin");
+    check(mdb_dbi_open(txn, "events", MDB_CREATE, &dbi), "dbi");
+    check(mdb_txn_commit(txn), "commit");
+  }
+  double seconds = 0;
+  std::vector<std::string> values;
+  for (std::uint64_t first = 0; first < events; first += batch) {
+    values.clear();
+    for (const auto& e : source.read_range(first, batch)) {
+      values.push_back(std::string(reinterpret_cast<const char*>(e.hash.data()), e.hash.size()) + e.bytes);
+    }
+    const auto started = Clock::now();
+    MDB_txn* txn;
+    check(mdb_txn_begin(env, nullptr, 0, &txn), "begin");
+    MDB_cursor* cursor;
+    check(mdb_cursor_open(txn, dbi, &cursor), "cursor");
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      const auto key = es::format::encode_key(first + i);
+      MDB_val k{key.size(), const_cast<char*>(key.data())}, v{values[i].size(), values[i].data()};
+      check(mdb_cursor_put(cursor, &k, &v, MDB_APPEND), "put");
+    }
+    mdb_cursor_close(cursor);
+    check(mdb_txn_commit(txn), "commit");
+    seconds += std::chrono::duration<double>(Clock::now() - started).count();
+  }
+  mdb_env_close(env);
+  return seconds;
+}
+
+int run(std::vector<std::string> args) {
+  CLI::App app{"event store appends vs plain LMDB puts of the same bytes", "dais-bench append"};
+  std::uint64_t events = 1000000;
+  std::size_t batch = 1000;
+  bool json = false;
+  int rounds = 3;
+  unsigned periodic_sync_ms = es::StoreOptions{}.periodic_sync_ms;
+  std::size_t initial_map_mb = es::StoreOptions{}.initial_map_bytes >> 20;
+  app.add_option("--periodic-sync-ms", periodic_sync_ms, "the store's periodic sync interval (0: none)");
+  app.add_option("--initial-map-mb", initial_map_mb, "the store's initial map size")->check(CLI::Range(1, 1 << 20));
+  app.add_option("--events", events, "events to append")->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 32));
+  app.add_option("--batch", batch, "events per write transaction")->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20));
+  app.add_flag("--json", json, "print JSON");
+  app.add_option("--rounds", rounds, "rounds of each; the best counts")->check(CLI::Range(1, 100));
+  std::reverse(args.begin(), args.end());
+  try {
+    app.parse(args);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+
+  const auto pool = dais::bench::event_draft_pool(4096);
+  es::StoreOptions options;
+  options.sync = es::SyncMode::none;
+  options.periodic_sync_ms = periodic_sync_ms;
+  options.initial_map_bytes = initial_map_mb << 20;
+  const std::size_t baseline_map_bytes = std::size_t{1} << 36;  // never full: the baseline's best case
+
+  // Rounds alternate ours and the baseline, each in fresh directories; the
+  // best round of each counts, so a busy machine penalises neither side.
+  double seconds = 1e300, base_seconds = 1e300, mean_bytes = 0;
+  for (int round = 0; round < rounds; ++round) {
+    dais::bench::ScratchDir dir;
+    auto store = es::Store::open(dir.path() / "log", options);
+    double round_seconds = 0;
+    std::vector<es::EventDraft> drafts;
+    for (std::uint64_t done = 0, step = 0; done < events; ++step) {
+      const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(batch, events - done));
+      drafts.resize(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        drafts[i] = pool[(done + i) % pool.size()];
+        drafts[i].step = step;
+      }
+      const auto started = Clock::now();
+      store->append(drafts);
+      round_seconds += std::chrono::duration<double>(Clock::now() - started).count();
+      done += n;
+    }
+    seconds = std::min(seconds, round_seconds);
+    std::uint64_t event_bytes = 0;
+    const auto sample = store->read_range(0, 1000);
+    for (const auto& e : sample) event_bytes += e.bytes.size();
+    mean_bytes = static_cast<double>(event_bytes) / static_cast<double>(sample.size());
+    base_seconds = std::min(base_seconds, baseline_seconds(*store, events, batch, baseline_map_bytes));
+  }
+
+  const double ours = static_cast<double>(events) / seconds;
+  const double baseline = static_cast<double>(events) / base_seconds;
+  if (json) {
+    nlohmann::json out{{"bench", "append"},          {"events", events},
+                       {"batch", batch},             {"sync", "none"}, {"periodic_sync_ms", periodic_sync_ms},
+                       {"rounds", rounds},
+                       {"event_bytes_mean", mean_bytes}, {"seconds", seconds},
+                       {"events_per_s", ours},       {"baseline", "plain LMDB MDB_APPEND puts of the same values"},
+                       {"baseline_seconds", base_seconds}, {"baseline_events_per_s", baseline},
+                       {"ratio", ours / baseline}};
+    std::printf("%s\n", out.dump().c_str());
+  } else {
+    std::printf("append: %llu events of %.0f bytes in batches of %zu (no-sync)\n",
+                static_cast<unsigned long long>(events), mean_bytes, batch);
+    std::printf("  event store    %12.0f events/s (%.3f s)\n", ours, seconds);
+    std::printf("  plain LMDB     %12.0f events/s (%.3f s)\n", baseline, base_seconds);
+    std::printf("  ratio          %12.3f\n", ours / baseline);
+  }
+  return 0;
+}
+
+const dais::bench::Registration registration("append", "event store append throughput vs plain LMDB puts", run);
+
+}  // namespace

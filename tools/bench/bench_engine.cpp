@@ -1,0 +1,141 @@
+// dais-bench engine: agent-steps per second of the full step engine (traffic,
+// detection, signatures, voting, consensus, retraining, one append per step)
+// on a fresh log in no-sync mode, with time per phase, events per step and
+// peak resident memory. Targets (2 cores, default traffic): 100 agents >= 50
+// steps/s, 1000 agents >= 5 steps/s, <= 1 MiB resident per agent.
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+
+#include "config/config.h"
+#include "eventstore/store.h"
+#include "server/run.h"
+#include "tools/bench/registry.h"
+
+namespace {
+
+double peak_rss_bytes() {
+  struct rusage usage {};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) * 1024.0;
+}
+
+double current_rss_bytes() {
+  long pages = 0, resident = 0;
+  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+    std::fclose(f);
+  }
+  return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE));
+}
+
+int run_engine(std::vector<std::string> args) {
+  CLI::App app{"dais-bench engine: throughput of the step engine"};
+  std::uint32_t agents = 100;
+  std::uint64_t steps = 100;
+  unsigned threads = 0;
+  std::uint64_t seed = 1;
+  std::vector<std::string> sets;
+  bool json = false;
+  app.add_option("--agents", agents, "Agents")->check(CLI::Range(1u, 65535u));
+  app.add_option("--steps", steps, "Steps")->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1000000}));
+  app.add_option("--threads", threads, "Threads (0 = cores)");
+  app.add_option("--seed", seed, "Seed");
+  app.add_option("--set", sets, "Extra configuration key=value (repeatable)");
+  app.add_flag("--json", json, "Print JSON");
+  std::reverse(args.begin(), args.end());
+  try {
+    app.parse(args);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+
+  dais::config::Config cfg;
+  cfg.set_text("simulation.agents", std::to_string(agents), "--agents");
+  cfg.set_text("simulation.steps", std::to_string(steps), "--steps");
+  cfg.set_text("simulation.seed", std::to_string(seed), "--seed");
+  cfg.set_text("simulation.threads", std::to_string(threads), "--threads");
+  cfg.set_text("store.sync", "none", "bench");
+  for (const auto& s : sets) {
+    const auto eq = s.find('=');
+    if (eq == std::string::npos) throw std::invalid_argument("--set needs key=value, got '" + s + "'");
+    cfg.set_text(s.substr(0, eq), s.substr(eq + 1), "--set");
+  }
+
+  const auto dir = std::filesystem::temp_directory_path() / ("dais-bench-engine-" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  const double rss_before = current_rss_bytes();
+  double phase[6] = {0, 0, 0, 0, 0, 0};
+  double seconds = 0, first_step_seconds = 0;
+  std::uint64_t events = 0;
+  {
+    dais::eventstore::StoreOptions store_options;
+    store_options.sync = dais::eventstore::SyncMode::none;
+    auto store = dais::eventstore::Store::open(dir, store_options);
+    dais::server::Run::Options options;
+    options.version = DAIS_VERSION;
+    options.threads = threads;
+    auto run = dais::server::Run::open(*store, cfg, options);
+    // Step 0 trains every agent's first model; it is reported apart from the steady state.
+    auto t0 = std::chrono::steady_clock::now();
+    run->step();
+    first_step_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const auto events_after_first = store->head().count;
+    t0 = std::chrono::steady_clock::now();
+    while (!run->finished()) {
+      run->step();
+      const auto& p = run->engine().last_phase_times();
+      phase[0] += p.faults;
+      phase[1] += p.observe;
+      phase[2] += p.propose;
+      phase[3] += p.vote;
+      phase[4] += p.decide;
+      phase[5] += p.apply;
+    }
+    seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    events = store->head().count - events_after_first;
+  }
+  std::filesystem::remove_all(dir);
+  const double measured_steps = static_cast<double>(steps > 1 ? steps - 1 : 1);
+  const double steps_per_s = measured_steps / seconds;
+  const double peak = peak_rss_bytes();
+  const double target = agents >= 1000 ? 5.0 : agents >= 100 ? 50.0 : 0.0;
+  nlohmann::json out = {
+      {"agents", agents},
+      {"steps", steps},
+      {"threads", threads},
+      {"steps_per_s", steps_per_s},
+      {"agent_steps_per_s", steps_per_s * agents},
+      {"first_step_s", first_step_seconds},
+      {"events_per_step", static_cast<double>(events) / measured_steps},
+      {"phase_ms_per_step",
+       {{"faults", 1e3 * phase[0] / measured_steps},
+        {"observe_detect", 1e3 * phase[1] / measured_steps},
+        {"propose", 1e3 * phase[2] / measured_steps},
+        {"vote", 1e3 * phase[3] / measured_steps},
+        {"decide", 1e3 * phase[4] / measured_steps},
+        {"apply_retrain", 1e3 * phase[5] / measured_steps}}},
+      {"peak_rss_bytes", peak},
+      {"rss_per_agent_bytes", (peak - rss_before) / agents},
+      {"target_steps_per_s", target},
+      {"ratio_to_target", target > 0 ? steps_per_s / target : 0.0},
+  };
+  if (json) {
+    std::printf("%s\n", out.dump(2).c_str());
+  } else {
+    std::printf("engine: %u agents, %.1f steps/s (%.0f agent-steps/s), %.1f events/step, peak RSS %.1f MiB "
+                "(%.0f KiB/agent)\n",
+                agents, steps_per_s, steps_per_s * agents, out["events_per_step"].get<double>(), peak / 1048576.0,
+                out["rss_per_agent_bytes"].get<double>() / 1024.0);
+  }
+  return 0;
+}
+
+const dais::bench::Registration registration("engine", "step engine throughput, phases, events/step, memory",
+                                             run_engine);
+
+}  // namespace

@@ -1,0 +1,93 @@
+// Realistic event drafts for the event store benchmarks (bench_append.cpp,
+// bench_verify.cpp): SignatureProposed-like data of about 300 bytes of JSON,
+// drawn from a deterministic random stream, and a scratch directory that is
+// removed afterwards. Header-only (dais-bench globs only bench_*.cpp).
+#pragma once
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "common/random.h"
+#include "eventstore/store.h"
+
+namespace dais::bench {
+
+// A fixed pool of distinct drafts; callers cycle through it (building 10^6
+// distinct strings up front would measure the allocator, not the store).
+inline std::vector<eventstore::EventDraft> event_draft_pool(std::size_t size, std::uint64_t seed = 7) {
+  Stream rng(seed, Purpose::test, 300);
+  std::vector<eventstore::EventDraft> pool;
+  pool.reserve(size);
+  char buf[64];
+  for (std::size_t i = 0; i < size; ++i) {
+    std::string d = R"({"signature_id":")";
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(rng.next_u64()));
+    d += buf;
+    std::snprintf(buf, sizeof buf, R"(","agent":%llu,"indicator":"10.%llu.%llu.%llu","centroid":[)",
+                  static_cast<unsigned long long>(rng.below(200)), static_cast<unsigned long long>(rng.below(256)),
+                  static_cast<unsigned long long>(rng.below(256)), static_cast<unsigned long long>(rng.below(256)));
+    d += buf;
+    for (int f = 0; f < 6; ++f) {
+      std::snprintf(buf, sizeof buf, "%s%.6g", f ? "," : "", rng.uniform(-3, 3));
+      d += buf;
+    }
+    d += R"(],"lower":[)";
+    for (int f = 0; f < 6; ++f) {
+      std::snprintf(buf, sizeof buf, "%s%.4g", f ? "," : "", rng.uniform(-4, 0));
+      d += buf;
+    }
+    d += R"(],"upper":[)";
+    for (int f = 0; f < 6; ++f) {
+      std::snprintf(buf, sizeof buf, "%s%.4g", f ? "," : "", rng.uniform(0, 4));
+      d += buf;
+    }
+    std::snprintf(buf, sizeof buf, R"(],"confidence":%.4f,"observations":%llu,"deadline_step":%llu})",
+                  rng.uniform(0.5, 1.0), static_cast<unsigned long long>(1 + rng.below(64)),
+                  static_cast<unsigned long long>(rng.below(100000)));
+    d += buf;
+    pool.push_back(eventstore::EventDraft{"SignatureProposed", 0, std::move(d)});
+  }
+  return pool;
+}
+
+class ScratchDir {
+ public:
+  ScratchDir() {
+    const char* base = std::getenv("TMPDIR");
+    std::string pattern = std::string(base ? base : "/tmp") + "/dais-bench-XXXXXX";
+    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("cannot create a scratch directory");
+    path_ = pattern;
+  }
+  ~ScratchDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Appends `events` drafts from the pool in batches (step = batch index).
+inline void fill_log(eventstore::Store& store, std::uint64_t events, std::size_t batch,
+                     const std::vector<eventstore::EventDraft>& pool) {
+  std::vector<eventstore::EventDraft> drafts(batch);
+  for (std::uint64_t done = 0, step = 0; done < events; ++step) {
+    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(batch, events - done));
+    drafts.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      drafts[i] = pool[(done + i) % pool.size()];
+      drafts[i].step = step;
+    }
+    store.append(drafts);
+    done += n;
+  }
+}
+
+}  // namespace dais::bench
