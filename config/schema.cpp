@@ -112,7 +112,7 @@ std::vector<KeySpec> build_schema() {
       integer("detector.samples", 256, 2, 65536, "Subsample size per tree (flows)."),
       real("detector.contamination", 0, incl(0), incl(0.5), "Expected share of anomalies; sets the threshold (0 = use detector.threshold)."),
       real("detector.threshold", 0.62, incl(0), incl(1), "Anomaly score above which a flow is flagged, when contamination is 0."),
-      integer("detector.retrain_interval", 20, 0, kMillion, "Steps between periodic retrains (0 = only on accepted signatures)."),
+      integer("detector.retrain_interval", 50, 0, kMillion, "Steps between periodic retrains (0 = only on accepted signatures)."),
       integer("detector.window", 2000, 64, kMillion, "Recent clean flows kept per agent for training."),
       integer("signature.min_observations", 3, 1, kMillion, "Flagged flows from one indicator needed before proposing a signature."),
       integer("signature.window", 3, 1, 1000, "Steps of an agent's flagged flows a signature is built from (slow attacks need several)."),

@@ -87,6 +87,14 @@ class Scanner {
     while (p_ < end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
   }
   bool at_end() const { return p_ == end_; }
+  // Consumes `text` if the bytes at the cursor are exactly it (no error recorded otherwise).
+  bool consume_literal(std::string_view text) {
+    if (static_cast<std::size_t>(end_ - p_) < text.size() || std::memcmp(p_, text.data(), text.size()) != 0) {
+      return false;
+    }
+    p_ += text.size();
+    return true;
+  }
   bool peek(char c) const { return p_ < end_ && *p_ == c; }
   bool consume(char c, const char* what) {
     if (peek(c)) {
@@ -312,9 +320,25 @@ bool fail_with(std::string* reason, std::string message) {
   return false;
 }
 
+// The layout the store itself writes (event_codec.h), checked in one pass of
+// literal compares; anything else (other key order, whitespace, extra keys, or
+// an error) returns false and goes through the general scanner. Whatever this
+// accepts, the general scanner accepts too, with the same seq and prev.
+bool parse_canonical_event(std::string_view event, std::uint64_t& seq, Hash& prev) {
+  Scanner s(event);
+  std::uint64_t step = 0;
+  std::string_view type, hex;
+  return s.consume_literal(R"({"seq":)") && s.scan_unsigned(seq, "") && s.consume_literal(R"(,"type":)") &&
+         s.peek('"') && s.scan_string(type) && s.consume_literal(R"(,"step":)") && s.scan_unsigned(step, "") &&
+         s.consume_literal(R"(,"prev":)") && s.peek('"') && s.scan_string(hex) && decode_prev(hex, prev) &&
+         s.consume_literal(R"(,"data":)") && s.peek('{') && s.skip_structure() && s.consume_literal("}") &&
+         s.at_end();
+}
+
 }  // namespace
 
 bool parse_event_fields(std::string_view event, std::uint64_t& seq, Hash& prev, std::string* reason) {
+  if (parse_canonical_event(event, seq, prev)) return true;
   enum Field : unsigned { kSeq = 1, kType = 2, kStep = 4, kPrev = 8, kData = 16, kAll = 31 };
   Scanner s(event);
   unsigned seen = 0;

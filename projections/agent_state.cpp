@@ -17,6 +17,7 @@ json record_json(const AgentRecord& a, double reputation) {
           {"model_digest", a.model_digest},
           {"samples", a.samples},
           {"reputation", reputation},
+          {"byzantine", a.byzantine},
           {"crashed", a.crashed},
           {"crashed_step", or_null(a.crashed_step)},
           {"recover_step", or_null(a.recover_step)},
@@ -37,6 +38,7 @@ AgentRecord record_from(const json& j) {
   a.last_retrain_step = optional_from<std::uint64_t>(j, "last_retrain_step");
   a.model_digest = j.at("model_digest").get<std::string>();
   a.samples = j.at("samples").get<std::uint64_t>();
+  a.byzantine = j.at("byzantine").get<bool>();
   a.crashed = j.at("crashed").get<bool>();
   a.crashed_step = optional_from<std::uint64_t>(j, "crashed_step");
   a.recover_step = optional_from<std::uint64_t>(j, "recover_step");
@@ -79,6 +81,7 @@ void AgentState::apply(const events::Event& event) {
     reputation_ = Reputation(reputation_enabled(event, r.config));
     agents_.resize(r.agents);
     for (std::uint32_t i = 0; i < r.agents; ++i) agents_[i].id = i;
+    for (auto b : r.byzantine) agent(event, b).byzantine = true;
   } else if (t == events::type::signature_proposed) {
     const auto p = decode<events::SignatureProposed>(event);
     if (open_.count(p.signature_id)) fail(event, "signature " + p.signature_id + " is already pending");

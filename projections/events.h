@@ -43,6 +43,7 @@ struct RunStarted {
   std::string format;     // log format name, "dais-log/1"
   std::uint32_t agents = 0;
   std::uint64_t steps = 0;
+  std::vector<std::uint32_t> byzantine;  // fault setting: the agents that lie (seeded; empty without faults)
 };
 
 // An agent shares a threat signature. `signature_id` is a content hash, so the
@@ -155,7 +156,7 @@ struct AttackInjected {
 };
 
 #define DAIS_EVENT_JSON(T, ...) NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(T, __VA_ARGS__)
-DAIS_EVENT_JSON(RunStarted, config, seed, version, format, agents, steps)
+DAIS_EVENT_JSON(RunStarted, config, seed, version, format, agents, steps, byzantine)
 DAIS_EVENT_JSON(SignatureProposed, signature_id, agent, indicator, centroid, lower, upper, confidence, observations,
                 deadline_step)
 DAIS_EVENT_JSON(SignatureEndorsed, signature_id, agent, confidence, observations)

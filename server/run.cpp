@@ -96,6 +96,9 @@ std::unique_ptr<Run> Run::open(eventstore::Store& store, const config::Config& r
     started.format = "dais-log/1";
     started.agents = run->settings().agents;
     started.steps = static_cast<std::uint64_t>(requested.get_int("simulation.steps"));
+    for (std::uint32_t a = 0; a < started.agents; ++a) {
+      if (run->engine().is_byzantine(a)) started.byzantine.push_back(a);
+    }
     const nlohmann::json data = started;
     const eventstore::EventDraft draft{events::type::run_started, 0, data.dump()};
     const auto result = store.append(std::span(&draft, 1));

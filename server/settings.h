@@ -24,7 +24,7 @@ struct DetectorSettings {
   std::uint32_t samples = 256;
   double contamination = 0;  // 0 = fixed threshold below
   double threshold = 0.62;
-  std::uint32_t retrain_interval = 20;
+  std::uint32_t retrain_interval = 50;
   std::uint32_t window = 2000;
 };
 

@@ -1,0 +1,40 @@
+#include "tools/tail/server_message.h"
+
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+#include "tools/tail/raw_json.h"
+
+namespace dais::tail {
+
+namespace {
+
+std::uint64_t unsigned_member(const nlohmann::json& message, const char* key) {
+  const auto& value = message.at(key);
+  if (!value.is_number_unsigned()) {
+    throw std::invalid_argument(std::string("\"") + key + "\" is not a non-negative integer");
+  }
+  return value.get<std::uint64_t>();
+}
+
+}  // namespace
+
+ServerMessage parse_server_message(std::string_view text) {
+  const auto message = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!message.is_object()) throw std::invalid_argument("stream message is not a JSON object");
+  if (message.contains("caught_up")) return CaughtUp{unsigned_member(message, "caught_up")};
+  if (message.contains("checkpoint")) return Checkpoint{unsigned_member(message, "checkpoint")};
+  if (!message.contains("seq") || !message.contains("hash") || !message.contains("event")) {
+    throw std::invalid_argument("stream message is neither an event entry nor caught_up nor checkpoint");
+  }
+  EventEntry entry;
+  entry.seq = unsigned_member(message, "seq");
+  if (!message["hash"].is_string()) throw std::invalid_argument("\"hash\" is not a string");
+  entry.hash = message["hash"].get<std::string>();
+  if (!message["event"].is_object()) throw std::invalid_argument("\"event\" is not a JSON object");
+  entry.bytes = *raw_json_member(text, "event");
+  return entry;
+}
+
+}  // namespace dais::tail
