@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <deque>
+#include <map>
 #include <stdexcept>
 
 #include "agents/features.h"
@@ -269,6 +270,24 @@ void Engine::phase_initial_models(std::uint64_t step, std::vector<Produced>& out
   });
   events::StepCompleted unused;
   phase_retrain(step, out, unused);
+  // Validators judge peers' signatures against what they have seen: they start with the same
+  // history their first model learnt from, so a cold start is not mistaken for an anomaly.
+  pool_.parallel_for(agents_.size(), [&](std::size_t i) {
+    auto& agent = *agents_[i];
+    const auto history = warmup_flows(settings_, agent.id);
+    const std::size_t round = std::max<std::size_t>(1, settings_.traffic.flows_per_step);
+    std::vector<float> rows;
+    std::vector<double> scores;
+    for (std::size_t begin = 0; begin < history.size(); begin += round) {
+      const std::size_t end = std::min(history.size(), begin + round);
+      const std::span<const agents::Flow> flows(history.data() + begin, end - begin);
+      rows.clear();
+      for (const auto& f : flows) rows.insert(rows.end(), f.features.begin(), f.features.end());
+      scores.assign(flows.size(), 0.0);
+      agent.model->score(rows, agents::kFeatureCount, scores);
+      agent.view.observe(flows, scores, agent.threshold);
+    }
+  });
 }
 
 void Engine::phase_faults(std::uint64_t step, std::vector<Produced>& out) {
@@ -366,15 +385,26 @@ void Engine::phase_observe(std::uint64_t step, std::vector<Observation>& observa
         if (!is_campaign_source(f.source)) benign.push_back(f);
       }
       if (!benign.empty()) {
-        Stream pick(settings_.seed, Purpose::poison, agent.id, step + (std::uint64_t{1} << 40));
-        const auto victim = benign[pick.below(benign.size())].source;
-        std::vector<agents::Flow> victim_flows;
-        for (const auto& f : benign) {
-          if (f.source == victim) victim_flows.push_back(f);
+        // The victim: a source it saw often enough to forge a plausible centroid, else any.
+        std::map<std::uint32_t, std::vector<agents::Flow>> by_source;
+        for (const auto& f : benign) by_source[f.source].push_back(f);
+        std::vector<std::uint32_t> candidates;
+        for (const auto& [source, flows] : by_source) {
+          if (flows.size() >= settings_.signature.min_observations) candidates.push_back(source);
         }
+        if (candidates.empty()) {
+          for (const auto& [source, flows] : by_source) candidates.push_back(source);
+        }
+        Stream pick(settings_.seed, Purpose::poison, agent.id, step + (std::uint64_t{1} << 40));
+        const auto victim = candidates[pick.below(candidates.size())];
+        // Nudged by up to half a standard deviation of its own traffic per feature: far enough to
+        // look unusual, close enough to pass for the address's real behaviour.
+        constexpr double kPerturbations[] = {0.0, 0.25, 0.5};
+        const double perturbation = kPerturbations[pick.below(3)];
         std::array<double, agents::kFeatureCount> shift{};
-        shift.fill(0.5);  // nudged towards the unusual, as a poisoner would
-        obs.poison.push_back(agents::forge_signature(victim, victim_flows, shift, 0.9, pick));
+        const auto& sd = agent.view.baseline().sd();
+        for (std::size_t f = 0; f < agents::kFeatureCount; ++f) shift[f] = perturbation * sd[f];
+        obs.poison.push_back(agents::forge_signature(victim, by_source[victim], shift, 0.9, pick));
       }
     }
   });

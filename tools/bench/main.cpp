@@ -4,6 +4,9 @@
 #include <string>
 #include <vector>
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include "tools/bench/registry.h"
 
 namespace dais::bench {
@@ -22,6 +25,8 @@ static void usage(std::FILE* out) {
 }
 
 int main(int argc, char** argv) {
+  // Figures go to stdout (often as JSON); library log lines must not mix with them.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("dais-bench"));
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
     usage(argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
