@@ -1,5 +1,6 @@
 #include "eventstore/entry_check.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -87,6 +88,7 @@ class Scanner {
     while (p_ < end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
   }
   bool at_end() const { return p_ == end_; }
+  std::string_view rest() const { return {p_, static_cast<std::size_t>(end_ - p_)}; }
   // Consumes `text` if the bytes at the cursor are exactly it (no error recorded otherwise).
   bool consume_literal(std::string_view text) {
     if (static_cast<std::size_t>(end_ - p_) < text.size() || std::memcmp(p_, text.data(), text.size()) != 0) {
@@ -320,10 +322,84 @@ bool fail_with(std::string* reason, std::string message) {
   return false;
 }
 
+#if defined(__SSE2__)
+// Bit i of the result is the XOR of bits 0..i of `bits` (16 bits): with quote
+// bits in, it marks the bytes from an opening quote up to its closing one.
+std::uint32_t prefix_xor16(std::uint32_t bits) {
+  bits ^= bits << 1;
+  bits ^= bits << 2;
+  bits ^= bits << 4;
+  bits ^= bits << 8;
+  return bits & 0xffff;
+}
+
+// The common case of skip_structure() in one branch-light pass, for a `data`
+// object with no backslash: `object` must be exactly one object (or array)
+// whose brackets balance and match, whose strings hold no control character,
+// and which closes at its last byte. Returns false for anything else,
+// including a backslash anywhere; the caller then runs the general scanner,
+// so this only has to be sound, never complete.
+bool skip_plain_object(std::string_view object) {
+  if (object.empty() || (object.front() != '{' && object.front() != '[')) return false;
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  const __m128i max_control = _mm_set1_epi8(0x1f);
+  const __m128i fold = _mm_set1_epi8(0x20);  // maps '[' to '{' and ']' to '}'
+  const __m128i open = _mm_set1_epi8('{');
+  const __m128i close = _mm_set1_epi8('}');
+  char stack[kMaxDepth];
+  int depth = 0;
+  std::uint32_t in_string = 0;  // 0xffff while a string continues into the next block
+  const std::size_t size = object.size();
+  for (std::size_t at = 0; at < size; at += 16) {
+    const std::size_t n = std::min<std::size_t>(16, size - at);
+    alignas(16) char tail[16] = {};
+    const char* block = object.data() + at;
+    if (n < 16) {
+      std::memcpy(tail, block, n);
+      block = tail;
+    }
+    const std::uint32_t valid = n == 16 ? 0xffffu : (1u << n) - 1;
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block));
+    const auto mask = [](__m128i m) { return static_cast<std::uint32_t>(_mm_movemask_epi8(m)); };
+    if (mask(_mm_cmpeq_epi8(x, backslash)) & valid) return false;
+    const std::uint32_t quotes = mask(_mm_cmpeq_epi8(x, quote)) & valid;
+    const std::uint32_t inside = (prefix_xor16(quotes) ^ in_string) & valid;
+    in_string = (inside >> 15) & 1 ? 0xffffu : 0u;
+    const std::uint32_t control = mask(_mm_cmpeq_epi8(_mm_min_epu8(x, max_control), x));
+    if (control & inside) return false;
+    const __m128i folded = _mm_or_si128(x, fold);
+    std::uint32_t brackets =
+        mask(_mm_or_si128(_mm_cmpeq_epi8(folded, open), _mm_cmpeq_epi8(folded, close))) & valid & ~inside;
+    for (; brackets != 0; brackets &= brackets - 1) {
+      const std::size_t i = static_cast<std::size_t>(__builtin_ctz(brackets));
+      const char c = block[i];
+      if (c == '{' || c == '[') {
+        if (depth == kMaxDepth) return false;
+        stack[depth++] = c;
+      } else if (depth == 0 || stack[depth - 1] != (c == '}' ? '{' : '[') || (--depth == 0 && at + i + 1 != size)) {
+        return false;
+      }
+    }
+  }
+  return depth == 0 && in_string == 0;
+}
+#endif
+
 // The layout the store itself writes (event_codec.h), checked in one pass of
 // literal compares; anything else (other key order, whitespace, extra keys, or
 // an error) returns false and goes through the general scanner. Whatever this
 // accepts, the general scanner accepts too, with the same seq and prev.
+// Skips the `data` object at the cursor and the event's closing '}', which
+// must be the last byte.
+bool skip_data_then_close(Scanner& s) {
+#if defined(__SSE2__)
+  const std::string_view rest = s.rest();
+  if (rest.size() >= 3 && rest.back() == '}' && skip_plain_object(rest.substr(0, rest.size() - 1))) return true;
+#endif
+  return s.skip_structure() && s.consume_literal("}") && s.at_end();
+}
+
 bool parse_canonical_event(std::string_view event, std::uint64_t& seq, Hash& prev) {
   Scanner s(event);
   std::uint64_t step = 0;
@@ -331,8 +407,7 @@ bool parse_canonical_event(std::string_view event, std::uint64_t& seq, Hash& pre
   return s.consume_literal(R"({"seq":)") && s.scan_unsigned(seq, "") && s.consume_literal(R"(,"type":)") &&
          s.peek('"') && s.scan_string(type) && s.consume_literal(R"(,"step":)") && s.scan_unsigned(step, "") &&
          s.consume_literal(R"(,"prev":)") && s.peek('"') && s.scan_string(hex) && decode_prev(hex, prev) &&
-         s.consume_literal(R"(,"data":)") && s.peek('{') && s.skip_structure() && s.consume_literal("}") &&
-         s.at_end();
+         s.consume_literal(R"(,"data":)") && s.peek('{') && skip_data_then_close(s);
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include "eventstore/event_codec.h"
 
 #include <charconv>
+#include <cstring>
+#include <tuple>
 
 #include "eventstore/log_format.h"
 #include "eventstore/sha256_hasher.h"
@@ -11,12 +13,6 @@ namespace {
 
 bool is_alpha(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-void append_number(std::uint64_t n, std::string& out) {
-  char digits[20];
-  const auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
-  out.append(digits, end);
-}
 
 }  // namespace
 
@@ -51,25 +47,58 @@ void append_hex(const Hash& hash, std::string& out) {
   }
 }
 
-Hash encode_event(std::uint64_t seq, const EventDraft& draft, const Hash& prev, std::string& value) {
-  value.clear();
-  value.reserve(format::kHashSize + 128 + draft.type.size() + draft.data_json.size());
-  value.resize(format::kHashSize);  // the hash goes here once the bytes exist
-  value += R"({"seq":)";
-  append_number(seq, value);
-  value += R"(,"type":")";
-  value += draft.type;
-  value += R"(","step":)";
-  append_number(draft.step, value);
-  value += R"(,"prev":")";
-  append_hex(prev, value);
-  value += R"(","data":)";
-  value += draft.data_json;
-  value += '}';
+namespace {
 
-  const Hash hash = Sha256Hasher::for_this_thread().hash(std::string_view(value).substr(format::kHashSize));
-  std::copy(hash.begin(), hash.end(), value.begin());
+constexpr std::string_view kSeqOpen = R"({"seq":)";
+constexpr std::string_view kTypeOpen = R"(,"type":")";
+constexpr std::string_view kStepOpen = R"(","step":)";
+constexpr std::string_view kPrevOpen = R"(,"prev":")";
+constexpr std::string_view kDataOpen = R"(","data":)";
+
+std::size_t decimal_digits(std::uint64_t n) {
+  std::size_t digits = 1;
+  for (; n >= 10; n /= 10) ++digits;
+  return digits;
+}
+
+char* put(char* out, std::string_view text) {
+  std::memcpy(out, text.data(), text.size());
+  return out + text.size();
+}
+
+}  // namespace
+
+std::size_t encoded_value_size(std::uint64_t seq, const EventDraft& draft) {
+  return format::kHashSize + kSeqOpen.size() + decimal_digits(seq) + kTypeOpen.size() + draft.type.size() +
+         kStepOpen.size() + decimal_digits(draft.step) + kPrevOpen.size() + 2 * std::tuple_size_v<Hash> +
+         kDataOpen.size() + draft.data_json.size() + 1;
+}
+
+Hash encode_event_into(std::uint64_t seq, const EventDraft& draft, const Hash& prev, char* value) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  char* const event = value + format::kHashSize;
+  char* p = put(event, kSeqOpen);
+  p = std::to_chars(p, p + 20, seq).ptr;
+  p = put(p, kTypeOpen);
+  p = put(p, draft.type);
+  p = put(p, kStepOpen);
+  p = std::to_chars(p, p + 20, draft.step).ptr;
+  p = put(p, kPrevOpen);
+  for (std::uint8_t b : prev) {
+    *p++ = kDigits[b >> 4];
+    *p++ = kDigits[b & 0x0f];
+  }
+  p = put(p, kDataOpen);
+  p = put(p, draft.data_json);
+  *p++ = '}';
+  const Hash hash = Sha256Hasher::for_this_thread().hash(std::string_view(event, static_cast<std::size_t>(p - event)));
+  std::memcpy(value, hash.data(), hash.size());
   return hash;
+}
+
+Hash encode_event(std::uint64_t seq, const EventDraft& draft, const Hash& prev, std::string& value) {
+  value.resize(encoded_value_size(seq, draft));
+  return encode_event_into(seq, draft, prev, value.data());
 }
 
 }  // namespace dais::eventstore

@@ -5,6 +5,8 @@
 // Pure functions; thread-safe; the output buffer is the caller's.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -22,6 +24,12 @@ std::optional<std::string> draft_problem(const EventDraft& draft);
 // the 32-byte SHA-256 of the event bytes, then the event bytes. Returns the hash.
 // The draft must have passed draft_problem().
 Hash encode_event(std::uint64_t seq, const EventDraft& draft, const Hash& prev, std::string& value);
+
+// The size of that stored value (hash plus event bytes), so that it can be
+// written in place (e.g. into space LMDB reserved): encode_event_into() then
+// writes exactly this many bytes at `value` and returns the hash.
+std::size_t encoded_value_size(std::uint64_t seq, const EventDraft& draft);
+Hash encode_event_into(std::uint64_t seq, const EventDraft& draft, const Hash& prev, char* value);
 
 // Appends 64 lower-case hex characters of `hash` to `out`.
 void append_hex(const Hash& hash, std::string& out);

@@ -198,7 +198,6 @@ class LmdbStore final : public Store {
   Handles dbs_;
   std::string head_problem_;
   std::mutex write_mutex_;
-  std::string value_buffer_;  // reused by append under write_mutex_
   std::unique_ptr<PeriodicSync> periodic_sync_;
 };
 
@@ -317,11 +316,12 @@ AppendResult LmdbStore::append(std::span<const EventDraft> batch, std::span<cons
     }
     result.first_seq = next;
     for (const EventDraft& draft : batch) {
-      prev = encode_event(next, draft, prev, value_buffer_);
+      // MDB_RESERVE: the event is built and hashed straight into its page.
       const auto key_bytes = format::encode_key(next);
       MDB_val k{key_bytes.size(), const_cast<char*>(key_bytes.data())};
-      MDB_val v = val(value_buffer_);
-      env_->check(mdb_cursor_put(cursor.get(), &k, &v, MDB_APPEND), "cannot append an event");
+      MDB_val v{encoded_value_size(next, draft), nullptr};
+      env_->check(mdb_cursor_put(cursor.get(), &k, &v, MDB_APPEND | MDB_RESERVE), "cannot append an event");
+      prev = encode_event_into(next, draft, prev, static_cast<char*>(v.mv_data));
       ++next;
     }
     for (const MetaPut& put : meta) {

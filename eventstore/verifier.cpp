@@ -37,6 +37,11 @@ struct WorkerOutcome {
 
 std::string_view view(const MDB_val& v) { return {static_cast<const char*>(v.mv_data), v.mv_size}; }
 
+void prefetch(const MDB_val& value) {
+  const char* p = static_cast<const char*>(value.mv_data);
+  for (std::size_t at = 0; at < value.mv_size; at += 64) __builtin_prefetch(p + at);
+}
+
 // Each worker walks its own sub-range [lo, hi] with its own read transaction
 // (MDB_NOTLS), so reading, hashing and parsing all run in parallel.
 void check_range(const LmdbEnv& env, MDB_dbi events, std::uint64_t chunk_start, std::uint64_t lo, std::uint64_t hi,
@@ -48,22 +53,42 @@ void check_range(const LmdbEnv& env, MDB_dbi events, std::uint64_t chunk_start, 
     MDB_val key{start.size(), const_cast<char*>(start.data())};
     MDB_val value;
     std::uint64_t next_slot = lo;
+    // Entries are gathered a group at a time so that the next one's bytes can be
+    // prefetched while this one is hashed: the walk is bound by memory latency.
+    constexpr std::size_t kGroup = 32;
+    std::uint64_t seqs[kGroup];
+    MDB_val values[kGroup];
+    bool done = false;
     int rc = mdb_cursor_get(cursor.get(), &key, &value, MDB_SET_RANGE);
-    for (; rc == 0; rc = mdb_cursor_get(cursor.get(), &key, &value, MDB_NEXT)) {
-      if (key.mv_size != format::kKeySize) {
-        if (!outcome.odd_key_at) {
-          outcome.odd_key_at = next_slot;
-          outcome.odd_key = std::string(view(key));
+    while (!done) {
+      std::size_t n = 0;
+      for (; rc == 0 && n < kGroup; rc = mdb_cursor_get(cursor.get(), &key, &value, MDB_NEXT)) {
+        if (key.mv_size != format::kKeySize) {
+          if (!outcome.odd_key_at) {
+            outcome.odd_key_at = next_slot;
+            outcome.odd_key = std::string(view(key));
+          }
+          continue;
         }
-        continue;
+        const std::uint64_t seq = format::decode_key(key.mv_data);
+        if (seq > hi) {
+          done = true;
+          break;
+        }
+        seqs[n] = seq;
+        values[n++] = value;
+        next_slot = seq + 1;
       }
-      const std::uint64_t seq = format::decode_key(key.mv_data);
-      if (seq > hi) break;
-      SeqResult& r = results[seq - chunk_start];
-      r.present = true;
-      r.problem = check_entry(seq, view(value), r.prev, nullptr);
-      if (value.mv_size >= format::kHashSize) std::memcpy(r.stored.data(), value.mv_data, format::kHashSize);
-      next_slot = seq + 1;
+      if (rc != 0) done = true;
+      if (n > 0) prefetch(values[0]);
+      if (n > 1) prefetch(values[1]);
+      for (std::size_t i = 0; i < n; ++i) {
+        if (i + 2 < n) prefetch(values[i + 2]);
+        SeqResult& r = results[seqs[i] - chunk_start];
+        r.present = true;
+        r.problem = check_entry(seqs[i], view(values[i]), r.prev, nullptr);
+        if (values[i].mv_size >= format::kHashSize) std::memcpy(r.stored.data(), values[i].mv_data, format::kHashSize);
+      }
     }
     if (rc != 0 && rc != MDB_NOTFOUND) env.fail(rc, "cannot read entries");
   } catch (...) {

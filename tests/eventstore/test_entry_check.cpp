@@ -90,3 +90,48 @@ TEST_CASE("problems come in a fixed order: length, hash, JSON, seq") {
   CHECK(reason == "the event says seq 7 but is stored under key 8");
   CHECK(check(8, "not json at all", &reason) == Problem::bad_json);
 }
+
+// The store's own layout takes a one-pass fast path over `data` (16 bytes at a
+// time); these cases put strings, brackets and faults on both sides of the
+// 16-byte block boundaries, with and without backslashes (which take the
+// general scanner), and expect exactly the general scanner's verdicts.
+TEST_CASE("canonical events: data is judged the same wherever its bytes fall in a block") {
+  for (std::size_t pad = 0; pad < 40; ++pad) {
+    const std::string fill(pad, 'x');
+    CAPTURE(pad);
+    // Sound: brackets and braces inside strings, nested arrays, long strings.
+    CHECK(check(7, event(R"({"s":")" + fill + R"(}]{[","a":[[{"b":")" + fill + R"("}],[]],"n":null})")) ==
+          Problem::none);
+    CHECK(check(7, event(R"({"k":[1,2,{"q":")" + fill + R"(\"}]\\"}]})")) == Problem::none);
+    CHECK(check(7, event(R"([")" + fill + R"("])")) == Problem::bad_json);  // data must be an object
+    // Unsound: each must be bad_json whatever the offset.
+    CHECK(check(7, event(R"({"s":")" + fill + R"(})")) == Problem::bad_json);               // unterminated string
+    CHECK(check(7, event(R"({"s":")" + fill + "\t" + R"("})")) == Problem::bad_json);       // control char in string
+    CHECK(check(7, event(R"({"a":[)" + fill + R"(}})")) == Problem::bad_json);              // mismatched bracket
+    CHECK(check(7, event(R"({"s":")" + fill + R"("}})")) == Problem::bad_json);             // closes early
+    CHECK(check(7, event(R"({"s":")" + fill + R"("})") + "x") == Problem::bad_json);        // bytes after the end
+    CHECK(check(7, event(R"({"s":")" + fill + R"("})") + " ") == Problem::none);            // JSON whitespace is not
+    CHECK(check(7, event(R"({"a":{"b":")" + fill + R"("})")) == Problem::bad_json);        // never closes
+    CHECK(check(7, event(R"({"s":")" + fill + R"(\q"})")) == Problem::bad_json);            // bad escape
+  }
+  // Outside strings, control characters are not data's grammar (left to the hash), as before.
+  CHECK(check(7, event("{\"a\":\n1}")) == Problem::none);
+  // Nesting deeper than the limit is refused on either path.
+  CHECK(check(7, event(std::string(300, '[') + std::string(300, ']'))) == Problem::bad_json);
+  CHECK(check(7, event("{\"a\":" + std::string(300, '[') + std::string(300, ']') + "}")) == Problem::bad_json);
+}
+
+TEST_CASE("canonical events still yield seq and prev exactly") {
+  Hash prev{};
+  std::string hex;
+  for (int i = 0; i < 32; ++i) hex += "0123456789abcdef"[i % 16], hex += "fedcba9876543210"[i % 16];
+  const std::string e =
+      R"({"seq":18446744073709551615,"type":"Some_Type1","step":0,"prev":")" + hex + R"(","data":{"v":"{"}})";
+  CHECK(check_entry(18446744073709551615ull, value_of(e), prev, nullptr) == Problem::none);
+  CHECK(prev[0] == 0x0f);
+  CHECK(prev[1] == 0x1e);
+  CHECK(check(6, event("{}", 7)) == Problem::seq_mismatch);
+  CHECK(check(7, R"({"seq":07,"type":"T","step":3,"prev":")" + kZeros + R"(","data":{}})") == Problem::bad_json);
+  CHECK(check(7, R"({"seq":7,"type":"T","step":3,"prev":")" + std::string(64, 'A') + R"(","data":{}})") ==
+        Problem::bad_json);
+}

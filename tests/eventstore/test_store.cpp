@@ -394,3 +394,33 @@ TEST_CASE("problem names are stable") {
   CHECK(std::string(problem_name(Problem::truncated_value)) == "truncated_value");
   CHECK(std::string(problem_name(Problem::none)) == "none");
 }
+
+TEST_CASE("events are written in place: small and overflow-page sized values alike, across map growth") {
+  TempDir tmp;
+  StoreOptions o;
+  o.sync = SyncMode::none;
+  o.periodic_sync_ms = 0;
+  o.initial_map_bytes = 64 * 1024;  // several growths (and batch retries) on the way
+  auto store = Store::open(tmp.path() / "log", o);
+  std::vector<EventDraft> batch;
+  for (std::uint64_t i = 0; i < 200; ++i) {
+    // Every 7th event is bigger than a page, so LMDB stores it on overflow pages.
+    const std::string payload(i % 7 == 0 ? 9000 + i : 10 + i, static_cast<char>('a' + i % 26));
+    batch.push_back(EventDraft{"Blob", i, R"({"p":")" + payload + R"("})"});
+  }
+  store->append(batch);
+  store->append(std::span(batch).subspan(0, 50));
+  Hash prev{};
+  for (std::uint64_t seq = 0; seq < 250; ++seq) {
+    CAPTURE(seq);
+    const auto e = store->get(seq);
+    REQUIRE(e.has_value());
+    const EventDraft& d = batch[seq < 200 ? seq : seq - 200];
+    CHECK(e->bytes == R"({"seq":)" + std::to_string(seq) + R"(,"type":"Blob","step":)" + std::to_string(d.step) +
+                          R"(,"prev":")" + dais::to_hex(prev) + R"(","data":)" + d.data_json + "}");
+    CHECK(e->hash == dais::sha256(e->bytes));
+    prev = e->hash;
+  }
+  CHECK(store->head().count == 250);
+  CHECK(store->verify().ok);
+}
