@@ -219,13 +219,14 @@ int main(int argc, char** argv) {
       step_started = now;
       metrics.add("dais_steps_total");
       if (run_ptr) {
-        const auto& t = run_ptr->totals();
-        const auto tp = static_cast<double>(t.true_positives);
-        metrics.set("dais_detection_precision", t.true_positives + t.false_positives ? tp / (t.true_positives + t.false_positives) : 0.0);
-        metrics.set("dais_detection_recall", t.true_positives + t.false_negatives ? tp / (t.true_positives + t.false_negatives) : 0.0);
-        metrics.set("dais_signatures", static_cast<double>(t.accepted), {{"status", "accepted"}});
-        metrics.set("dais_signatures", static_cast<double>(t.rejected), {{"status", "rejected"}});
-        metrics.set("dais_signatures", static_cast<double>(t.proposed - t.accepted - t.rejected),
+        const auto& stats = run_ptr->stats();
+        const auto rates = stats.rates();
+        const auto& decided = stats.consensus();
+        metrics.set("dais_detection_precision", rates.precision);
+        metrics.set("dais_detection_recall", rates.recall);
+        metrics.set("dais_signatures", static_cast<double>(decided.accepted), {{"status", "accepted"}});
+        metrics.set("dais_signatures", static_cast<double>(decided.rejected), {{"status", "rejected"}});
+        metrics.set("dais_signatures", static_cast<double>(decided.proposed - decided.accepted - decided.rejected),
                     {{"status", "pending"}});
         metrics.set("dais_active_agents", static_cast<double>(run_ptr->last_active_agents()));
       }

@@ -292,54 +292,23 @@ void Run::append_operator_input(const std::string& type, const nlohmann::json& d
 }
 
 void Run::apply_produced(std::uint64_t seq, const std::string& type, std::uint64_t step, const nlohmann::json& data) {
-  count(type, step, data);
+  count(type);
   std::lock_guard lock(projections_mutex_);
   projections_.apply(events::Event{seq, type, step, data});
   snapshot_.reset();
 }
 
-void Run::count(const std::string& type, std::uint64_t step, const nlohmann::json& data) {
-  ++totals_.events;
-  if (type == events::type::step_completed) {
-    const auto s = data.get<events::StepCompleted>();
-    totals_.steps = step + 1;
-    last_active_agents_ = s.active_agents;
-    totals_.flows += s.flows;
-    totals_.attack_flows += s.attack_flows;
-    totals_.flagged += s.flagged;
-    totals_.true_positives += s.true_positives;
-    totals_.false_positives += s.false_positives;
-    totals_.false_negatives += s.false_negatives;
-    totals_.blocked += s.blocked;
-    totals_.blocked_attack += s.blocked_attack;
-    totals_.blocked_benign += s.blocked_benign;
-  } else if (type == events::type::signature_proposed) {
-    ++totals_.proposed;
-    proposed_step_[data.at("signature_id").get<std::string>()] = step;
-  } else if (type == events::type::signature_endorsed) {
-    ++totals_.endorsed;
-  } else if (type == events::type::vote_cast) {
-    ++totals_.votes;
-  } else if (type == events::type::consensus_reached) {
-    data.at("accepted").get<bool>() ? ++totals_.accepted : ++totals_.rejected;
-    const auto id = data.at("signature_id").get<std::string>();
-    if (auto it = proposed_step_.find(id); it != proposed_step_.end()) {
-      totals_.decision_latency_sum += step - it->second;
-      ++totals_.decisions;
-      proposed_step_.erase(it);
-    }
-  } else if (type == events::type::model_retrained) {
-    ++totals_.retrained;
+void Run::count(const std::string& type) {
+  if (type == events::type::model_retrained) {
+    ++counters_.retrained;
   } else if (type == events::type::local_blacklist_added) {
-    ++totals_.local_blocks;
+    ++counters_.local_blocks;
   } else if (type == events::type::agent_crashed) {
-    ++totals_.crashes;
-  } else if (type == events::type::agent_recovered) {
-    ++totals_.recoveries;
-  } else if (events::is_operator_input(type)) {
-    ++totals_.operator_inputs;
-    if (type == events::type::simulation_paused) paused_ = true;
-    if (type == events::type::simulation_resumed) paused_ = false;
+    ++counters_.crashes;
+  } else if (type == events::type::simulation_paused) {
+    paused_ = true;
+  } else if (type == events::type::simulation_resumed) {
+    paused_ = false;
   }
 }
 
@@ -350,31 +319,31 @@ std::shared_ptr<const projections::Projections> Run::projections_snapshot() cons
 }
 
 nlohmann::json Run::summary() const {
-  const auto& t = totals_;
-  const double precision = ratio(t.true_positives, t.true_positives + t.false_positives);
-  const double recall = ratio(t.true_positives, t.true_positives + t.false_negatives);
-  const double f1 = precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0.0;
+  const auto& stats = projections_.stats();
+  const auto& flows = stats.totals();
+  const auto& decisions = stats.consensus();
+  const auto rates = stats.rates();
   const auto& protection = engine_->protection();
   const auto arrived = protection.pairs_arrived(engine_->next_step() == 0 ? 0 : engine_->next_step() - 1);
   const auto agents = settings().agents;
   nlohmann::json j;
-  j["steps"] = t.steps;
+  j["steps"] = stats.steps_completed();
   j["agents"] = agents;
-  j["events"] = t.events;
-  j["proposed"] = t.proposed;
-  j["endorsed"] = t.endorsed;
-  j["accepted"] = t.accepted;
-  j["rejected"] = t.rejected;
-  j["votes"] = t.votes;
-  j["retrained"] = t.retrained;
-  j["local_blocks"] = t.local_blocks;
-  j["crashes"] = t.crashes;
-  j["flows"] = t.flows;
-  j["attack_flows"] = t.attack_flows;
-  j["precision"] = precision;
-  j["recall"] = recall;
-  j["f1"] = f1;
-  j["decision_latency_mean"] = t.decisions ? static_cast<double>(t.decision_latency_sum) / t.decisions : 0.0;
+  j["events"] = projections_.next_seq();
+  j["proposed"] = decisions.proposed;
+  j["endorsed"] = decisions.endorsed;
+  j["accepted"] = decisions.accepted;
+  j["rejected"] = decisions.rejected;
+  j["votes"] = decisions.votes;
+  j["retrained"] = counters_.retrained;
+  j["local_blocks"] = counters_.local_blocks;
+  j["crashes"] = counters_.crashes;
+  j["flows"] = flows.flows;
+  j["attack_flows"] = flows.attack_flows;
+  j["precision"] = rates.precision;
+  j["recall"] = rates.recall;
+  j["f1"] = rates.f1;
+  j["decision_latency_mean"] = stats.mean_decision_latency();
   j["campaign_arrivals"] = arrived;
   j["time_to_protect_mean"] = protection.mean_time_to_protect();
   j["protected_before_hit"] = ratio(protection.protected_before_hit(), arrived);
@@ -385,8 +354,8 @@ nlohmann::json Run::summary() const {
   j["benign_signatures_proposed"] = engine_->ground_truth().benign_signatures_proposed;
   j["benign_signatures_accepted"] = engine_->ground_truth().benign_signatures_accepted;
   j["protected_rejections"] = engine_->ground_truth().protected_rejections;
-  j["benign_blocked"] = t.blocked_benign;
-  j["attack_blocked"] = t.blocked_attack;
+  j["benign_blocked"] = flows.blocked_benign;
+  j["attack_blocked"] = flows.blocked_attack;
   j["live_steps"] = live_steps_;
   j["agent_steps_per_s"] =
       live_seconds_ > 0 ? static_cast<double>(live_steps_) * agents / live_seconds_ : 0.0;

@@ -65,15 +65,9 @@ class VersionMismatchError : public RunError {
   std::string logged_version, our_version;
 };
 
-// Figures of a run so far (DESIGN.md "Run summary").
-struct RunTotals {
-  std::uint64_t steps = 0;
-  std::uint64_t events = 0;
-  std::uint64_t proposed = 0, endorsed = 0, accepted = 0, rejected = 0, votes = 0, retrained = 0;
-  std::uint64_t local_blocks = 0, crashes = 0, recoveries = 0, operator_inputs = 0;
-  std::uint64_t flows = 0, attack_flows = 0, flagged = 0, true_positives = 0, false_positives = 0,
-                false_negatives = 0, blocked = 0, blocked_attack = 0, blocked_benign = 0;
-  std::uint64_t decision_latency_sum = 0, decisions = 0;
+// What only the run itself counts; every other figure comes from the RunStats projection.
+struct RunCounters {
+  std::uint64_t retrained = 0, local_blocks = 0, crashes = 0;
 };
 
 struct Progress {
@@ -112,8 +106,12 @@ class Run {
   bool resumed() const { return resumed_; }
   const Engine& engine() const { return *engine_; }
   const EngineSettings& settings() const { return engine_->settings(); }
-  const RunTotals& totals() const { return totals_; }
-  std::uint32_t last_active_agents() const { return last_active_agents_; }
+  // Run statistics folded from the log (driving thread only; API threads use projections_snapshot()).
+  const projections::RunStats& stats() const { return projections_.stats(); }
+  std::uint32_t last_active_agents() const {
+    const auto& rows = projections_.stats().rows();
+    return rows.empty() ? 0 : rows.back().stats.active_agents;
+  }
   eventstore::Head head() const;
 
   // Runs and appends one step.
@@ -134,7 +132,7 @@ class Run {
  private:
   Run(EngineSettings settings, Options options);
   void apply_produced(std::uint64_t seq, const std::string& type, std::uint64_t step, const nlohmann::json& data);
-  void count(const std::string& type, std::uint64_t step, const nlohmann::json& data);
+  void count(const std::string& type);
   void check_log(const eventstore::Store& source, std::uint64_t last_seq, bool may_end_inside_step);
 
   Options options_;
@@ -146,9 +144,7 @@ class Run {
   std::uint64_t target_steps_ = 0;
   bool resumed_ = false;
   bool paused_ = false;
-  RunTotals totals_;
-  std::uint32_t last_active_agents_ = 0;
-  std::map<std::string, std::uint64_t> proposed_step_;  // signature id -> proposal step, for latency
+  RunCounters counters_;
 
   mutable std::mutex projections_mutex_;
   projections::Projections projections_;
