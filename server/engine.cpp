@@ -128,15 +128,6 @@ std::vector<std::uint32_t> Engine::active_agents() const {
 
 double Engine::weight_of(std::uint32_t agent) const { return reputation_.weight(agent); }
 
-std::size_t Engine::memory_bytes() const {
-  std::size_t total = 0;
-  for (const auto& a : agents_) {
-    total += sizeof(AgentRuntime) + a->training.size() * (sizeof(agents::FeatureVector) + 8);
-    if (a->model) total += a->model->memory_bytes();
-  }
-  return total;
-}
-
 events::AttackInjected Engine::make_attack(const nlohmann::json& request) const {
   if (!request.is_object()) throw std::invalid_argument("body must be a JSON object");
   events::AttackInjected attack;

@@ -79,9 +79,7 @@ class Engine {
 
   const GroundTruth& ground_truth() const { return truth_; }
   const ProtectionTracker& protection() const { return protection_; }
-  const std::vector<agents::Campaign>& campaigns() const { return campaigns_; }
   bool is_byzantine(std::uint32_t agent) const;
-  std::size_t memory_bytes() const;
 
   // Per-phase wall time of the last step, in seconds (for dais-bench engine).
   struct PhaseTimes {

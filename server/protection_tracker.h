@@ -35,7 +35,6 @@ class ProtectionTracker {
   std::size_t protected_after_hit() const;
   // Mean over arrived pairs that got protected (0 for protected before the hit).
   double mean_time_to_protect() const;
-  const std::vector<Pair>& pairs() const { return pairs_; }
 
  private:
   std::vector<Pair> pairs_;

@@ -205,14 +205,14 @@ void Run::check_log(const eventstore::Store& source, std::uint64_t last_seq, boo
     }
     if (events::is_operator_input(event.type)) {
       engine_->apply_operator_input(event);
-      apply_produced(next_seq_, event.type, event.step, event.data);
+      apply_produced(next_seq_, event.type, event.step, std::move(event.data));
       prev_hash_ = entry->hash;
       ++next_seq_;
       ++window_at;
       continue;
     }
-    const auto produced = engine_->run_step();
-    for (const auto& p : produced) {
+    auto produced = engine_->run_step();
+    for (auto& p : produced) {
       const eventstore::EventDraft draft{p.type, p.step, p.data.dump()};
       const auto hash = eventstore::encode_event(next_seq_, draft, prev_hash_, value);
       const auto* original = next_seq_ <= last_seq ? logged(next_seq_) : nullptr;
@@ -233,7 +233,7 @@ void Run::check_log(const eventstore::Store& source, std::uint64_t last_seq, boo
         }
         throw DivergenceError(std::move(d));
       }
-      apply_produced(next_seq_, p.type, p.step, p.data);
+      apply_produced(next_seq_, p.type, p.step, std::move(p.data));
       prev_hash_ = hash;
       ++next_seq_;
       ++window_at;
@@ -254,7 +254,7 @@ eventstore::Head Run::head() const {
 void Run::step() {
   if (store_ == nullptr) throw std::logic_error("Run::step on a replay");
   const auto started = Clock::now();
-  const auto produced = engine_->run_step();
+  auto produced = engine_->run_step();
   std::vector<eventstore::EventDraft> drafts;
   drafts.reserve(produced.size());
   for (const auto& p : produced) drafts.push_back({p.type, p.step, p.data.dump()});
@@ -262,7 +262,7 @@ void Run::step() {
   const auto result = store_->append(drafts);
   const double append_seconds = std::chrono::duration<double>(Clock::now() - append_started).count();
   for (std::size_t i = 0; i < produced.size(); ++i) {
-    apply_produced(result.first_seq + i, produced[i].type, produced[i].step, produced[i].data);
+    apply_produced(result.first_seq + i, produced[i].type, produced[i].step, std::move(produced[i].data));
   }
   prev_hash_ = result.head.hash;
   next_seq_ = result.last_seq + 1;
@@ -291,10 +291,10 @@ void Run::append_operator_input(const std::string& type, const nlohmann::json& d
   if (options_.on_appended) options_.on_appended(store_->read_range(result.first_seq, 1), 0.0);
 }
 
-void Run::apply_produced(std::uint64_t seq, const std::string& type, std::uint64_t step, const nlohmann::json& data) {
+void Run::apply_produced(std::uint64_t seq, const std::string& type, std::uint64_t step, nlohmann::json data) {
   count(type);
   std::lock_guard lock(projections_mutex_);
-  projections_.apply(events::Event{seq, type, step, data});
+  projections_.apply(events::Event{seq, type, step, std::move(data)});
   snapshot_.reset();
 }
 

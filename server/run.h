@@ -102,7 +102,6 @@ class Run {
 
   bool finished() const;               // the step target is reached (never for target 0)
   std::uint64_t completed_steps() const { return engine_->next_step(); }
-  std::uint64_t target_steps() const { return target_steps_; }
   bool resumed() const { return resumed_; }
   const Engine& engine() const { return *engine_; }
   const EngineSettings& settings() const { return engine_->settings(); }
@@ -131,7 +130,7 @@ class Run {
 
  private:
   Run(EngineSettings settings, Options options);
-  void apply_produced(std::uint64_t seq, const std::string& type, std::uint64_t step, const nlohmann::json& data);
+  void apply_produced(std::uint64_t seq, const std::string& type, std::uint64_t step, nlohmann::json data);
   void count(const std::string& type);
   void check_log(const eventstore::Store& source, std::uint64_t last_seq, bool may_end_inside_step);
 

@@ -159,7 +159,7 @@ TEST_CASE("projection endpoints: signatures, agents, blacklist, stats") {
   CHECK(c.get("/v1/stats").status == 200);
 }
 
-TEST_CASE("health, metrics, openapi, dashboard placeholder, unknown routes and methods") {
+TEST_CASE("health, metrics, openapi, the dashboard page, unknown routes and methods") {
   ApiFixture f;
   f.backend.start_run(2);
   HttpClient c(f.port);
