@@ -23,6 +23,7 @@
 #include "eventstore/store.h"
 #include "projections/projections.h"
 #include "tools/bench/event_log_data.h"
+#include "tools/bench/percentile.h"
 #include "tools/bench/registry.h"
 
 namespace {
@@ -207,12 +208,7 @@ LoadResult run_load(std::uint16_t port, const std::string& target, std::size_t c
   return result;
 }
 
-double percentile(std::vector<double>& v, double p) {
-  if (v.empty()) return 0;
-  const std::size_t k = std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())));
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
-  return v[k];
-}
+using dais::bench::percentile;
 
 int run(std::vector<std::string> args) {
   CLI::App app("dais-bench http: API requests/s and latency over keep-alive loopback connections");

@@ -27,6 +27,7 @@
 #include "eventstore/store.h"
 #include "projections/projections.h"
 #include "tools/bench/event_log_data.h"
+#include "tools/bench/percentile.h"
 #include "tools/bench/registry.h"
 
 namespace {
@@ -196,12 +197,7 @@ Run stream_run(StreamBackend& backend, api::EventHub& hub, std::vector<Subscribe
   return run;
 }
 
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  const std::size_t k = std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())));
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
-  return v[k];
-}
+using dais::bench::percentile;
 
 int run(std::vector<std::string> args) {
   CLI::App app("dais-bench stream: WebSocket delivery throughput and latency with 1, 10, 100 subscribers");
