@@ -9,7 +9,6 @@
 #endif
 
 #include "eventstore/log_format.h"
-#include "eventstore/sha256_hasher.h"
 
 namespace dais::eventstore {
 
@@ -499,7 +498,7 @@ Problem check_entry(std::uint64_t key_seq, std::string_view value, Hash& prev, s
     return Problem::truncated_value;
   }
   const std::string_view event = value.substr(format::kHashSize);
-  const Hash actual = Sha256Hasher::for_this_thread().hash(event);
+  const Hash actual = sha256(event);
   if (std::memcmp(actual.data(), value.data(), format::kHashSize) != 0) {
     if (reason != nullptr) {
       *reason = "stored hash " + to_hex(value.substr(0, format::kHashSize)) + " differs from SHA-256 of the " +

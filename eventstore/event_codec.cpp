@@ -5,7 +5,6 @@
 #include <tuple>
 
 #include "eventstore/log_format.h"
-#include "eventstore/sha256_hasher.h"
 
 namespace dais::eventstore {
 
@@ -91,7 +90,7 @@ Hash encode_event_into(std::uint64_t seq, const EventDraft& draft, const Hash& p
   p = put(p, kDataOpen);
   p = put(p, draft.data_json);
   *p++ = '}';
-  const Hash hash = Sha256Hasher::for_this_thread().hash(std::string_view(event, static_cast<std::size_t>(p - event)));
+  const Hash hash = sha256(std::string_view(event, static_cast<std::size_t>(p - event)));
   std::memcpy(value, hash.data(), hash.size());
   return hash;
 }
