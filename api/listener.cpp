@@ -39,21 +39,30 @@ struct Server::Impl {
   Impl(Backend& b, EventHub& h, Metrics& m, ServerOptions o) : state(b, h, m, std::move(o)) {}
 
   ServerState state;
-  // Declared after `state`, destroyed before it: pending sessions die with the io_context.
-  std::optional<asio::io_context> ioc;
-  std::optional<tcp::acceptor> acceptor;
+  // One io_context per io thread, so that a connection's handlers run on one
+  // thread without a strand and io threads never contend for one scheduler.
+  // Declared after `state`, destroyed before it: pending sessions die with their io_context.
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;
+  std::optional<tcp::acceptor> acceptor;  // on contexts[0]
+  std::size_t next_context = 0;
   std::vector<std::thread> threads;
   std::uint16_t port = 0;
   bool running = false;
 
   void accept() {
-    acceptor->async_accept(asio::make_strand(*ioc), [this](error_code ec, tcp::socket socket) {
+    asio::io_context& target = *contexts[next_context];
+    next_context = (next_context + 1) % contexts.size();
+    acceptor->async_accept(target, [this](error_code ec, tcp::socket socket) {
       if (ec == asio::error::operation_aborted || !acceptor->is_open()) return;
       if (ec) {
         spdlog::warn("api: accept failed: {}", ec.message());
       } else if (state.connections.load() >= state.options.max_connections || state.stopping.load()) {
         refuse(std::move(socket));
       } else {
+        // Responses and stream bursts are written whole: waiting for more (Nagle) only adds latency.
+        error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);
         run_http_session(state, std::move(socket), ConnectionSlot(state));
       }
       accept();
@@ -85,32 +94,40 @@ void Server::start() {
   if (s.running) throw std::logic_error("api server already started");
   const ListenAddress where = parse_listen(s.state.options.listen);
   const unsigned threads = std::max(1u, s.state.options.threads);
-  s.ioc.emplace(static_cast<int>(threads));
+  for (unsigned i = 0; i < threads; ++i) {
+    s.contexts.push_back(std::make_unique<asio::io_context>(1));
+    s.keep_running.push_back(asio::make_work_guard(*s.contexts.back()));
+  }
+  const auto fail = [&](const std::string& what) {
+    s.acceptor.reset();
+    s.keep_running.clear();
+    s.contexts.clear();
+    throw std::runtime_error(what);
+  };
   error_code ec;
   const auto address = asio::ip::make_address(where.host, ec);
-  if (ec) throw std::runtime_error("api.listen: '" + where.host + "' is not an IP address (" + ec.message() + ")");
+  if (ec) fail("api.listen: '" + where.host + "' is not an IP address (" + ec.message() + ")");
   const tcp::endpoint endpoint(address, where.port);
-  s.acceptor.emplace(*s.ioc);
-  const auto fail = [&](const char* what) {
-    s.acceptor.reset();
-    s.ioc.reset();
-    throw std::runtime_error("api: cannot " + std::string(what) + " " + s.state.options.listen + ": " + ec.message());
+  s.acceptor.emplace(*s.contexts.front());
+  const auto check = [&](const char* what) {
+    if (ec) fail("api: cannot " + std::string(what) + " " + s.state.options.listen + ": " + ec.message());
   };
   s.acceptor->open(endpoint.protocol(), ec);
-  if (ec) fail("open a socket for");
+  check("open a socket for");
   s.acceptor->set_option(asio::socket_base::reuse_address(true), ec);
   s.acceptor->bind(endpoint, ec);
-  if (ec) fail("bind");
+  check("bind");
   s.acceptor->listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) fail("listen on");
+  check("listen on");
   s.port = s.acceptor->local_endpoint().port();
   s.state.stopping = false;
+  s.next_context = 0;
   s.accept();
-  for (unsigned i = 0; i < threads; ++i) {
-    s.threads.emplace_back([&s] {
+  for (auto& context : s.contexts) {
+    s.threads.emplace_back([ioc = context.get()] {
       for (;;) {
         try {
-          s.ioc->run();
+          ioc->run();
           return;
         } catch (const std::exception& e) {
           spdlog::error("api: io thread caught: {}", e.what());
@@ -119,7 +136,7 @@ void Server::start() {
     });
   }
   s.running = true;
-  spdlog::info("api: listening on {}:{}", where.host, s.port);
+  spdlog::info("api: listening on {}:{} ({} io threads)", where.host, s.port, threads);
 }
 
 std::uint16_t Server::port() const { return impl_->port; }
@@ -129,7 +146,7 @@ void Server::stop() {
   if (!s.running) return;
   s.running = false;
   s.state.stopping = true;
-  asio::post(*s.ioc, [&s] {
+  asio::post(*s.contexts.front(), [&s] {
     error_code ignored;
     s.acceptor->close(ignored);
   });
@@ -139,13 +156,14 @@ void Server::stop() {
   while (s.state.ws_clients.load() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  s.ioc->stop();
+  s.keep_running.clear();
+  for (auto& context : s.contexts) context->stop();
   for (auto& t : s.threads) t.join();
   s.threads.clear();
-  // A concurrent publish must not post to the io_context being destroyed below.
+  // A concurrent publish must not post to an io_context being destroyed below.
   for (const auto& ws : s.state.live_ws_sessions()) detach_ws_session(ws);
   s.acceptor.reset();
-  s.ioc.reset();  // destroys the remaining sessions and closes their sockets
+  s.contexts.clear();  // destroys the remaining sessions and closes their sockets
 }
 
 }  // namespace dais::api

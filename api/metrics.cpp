@@ -1,5 +1,6 @@
 #include "api/metrics.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <stdexcept>
@@ -133,29 +134,56 @@ Metrics::Family& Metrics::family_locked(std::string_view name, Kind kind) {
   return it->second;
 }
 
+Metrics::Series& Metrics::series_locked(std::string_view name, Kind kind, const Labels& labels) {
+  Family& f = family_locked(name, kind);
+  Series& s = f.series[labels];
+  if (kind == Kind::histogram && !s.buckets) {
+    s.buckets = std::make_unique<std::atomic<std::uint64_t>[]>(f.bounds.size());
+    for (std::size_t i = 0; i < f.bounds.size(); ++i) s.buckets[i].store(0, std::memory_order_relaxed);
+  }
+  return s;
+}
+
+void Metrics::observe_into(const std::vector<double>& bounds, Series& s, double value) {
+  for (std::size_t i = 0; i < bounds.size(); ++i) {
+    if (value <= bounds[i]) {
+      s.buckets[i].fetch_add(1, std::memory_order_relaxed);
+      break;
+    }
+  }
+  s.sum.fetch_add(value, std::memory_order_relaxed);
+  s.count.fetch_add(1, std::memory_order_relaxed);
+}
+
+Metrics::Counter Metrics::counter(std::string_view name, const Labels& labels) {
+  std::lock_guard lock(mutex_);
+  Counter c;
+  c.value_ = &series_locked(name, Kind::counter, labels).value;
+  return c;
+}
+
+Metrics::Histogram Metrics::histogram(std::string_view name, const Labels& labels) {
+  std::lock_guard lock(mutex_);
+  Histogram h;
+  h.series_ = &series_locked(name, Kind::histogram, labels);
+  h.bounds_ = &families_.find(name)->second.bounds;
+  return h;
+}
+
 void Metrics::add(std::string_view counter, double amount, const Labels& labels) {
   std::lock_guard lock(mutex_);
-  family_locked(counter, Kind::counter).series[labels].value += amount;
+  series_locked(counter, Kind::counter, labels).value.fetch_add(amount, std::memory_order_relaxed);
 }
 
 void Metrics::set(std::string_view gauge, double value, const Labels& labels) {
   std::lock_guard lock(mutex_);
-  family_locked(gauge, Kind::gauge).series[labels].value = value;
+  series_locked(gauge, Kind::gauge, labels).value.store(value, std::memory_order_relaxed);
 }
 
 void Metrics::observe(std::string_view histogram, double value, const Labels& labels) {
   std::lock_guard lock(mutex_);
-  Family& f = family_locked(histogram, Kind::histogram);
-  Series& s = f.series[labels];
-  if (s.buckets.empty()) s.buckets.assign(f.bounds.size(), 0);
-  for (std::size_t i = 0; i < f.bounds.size(); ++i) {
-    if (value <= f.bounds[i]) {
-      ++s.buckets[i];
-      break;
-    }
-  }
-  s.sum += value;
-  ++s.count;
+  Series& s = series_locked(histogram, Kind::histogram, labels);
+  observe_into(families_.find(histogram)->second.bounds, s, value);
 }
 
 double Metrics::value(std::string_view name, const Labels& labels) const {
@@ -163,7 +191,7 @@ double Metrics::value(std::string_view name, const Labels& labels) const {
   const auto it = families_.find(name);
   if (it == families_.end()) return 0;
   const auto s = it->second.series.find(labels);
-  return s == it->second.series.end() ? 0 : s->second.value;
+  return s == it->second.series.end() ? 0 : s->second.value.load(std::memory_order_relaxed);
 }
 
 std::uint64_t Metrics::count(std::string_view histogram, const Labels& labels) const {
@@ -171,7 +199,7 @@ std::uint64_t Metrics::count(std::string_view histogram, const Labels& labels) c
   const auto it = families_.find(histogram);
   if (it == families_.end()) return 0;
   const auto s = it->second.series.find(labels);
-  return s == it->second.series.end() ? 0 : s->second.count;
+  return s == it->second.series.end() ? 0 : s->second.count.load(std::memory_order_relaxed);
 }
 
 std::string Metrics::render() const {
@@ -182,18 +210,21 @@ std::string Metrics::render() const {
     out += "# TYPE " + name + " " + kind_name(f.kind) + "\n";
     for (const auto& [labels, s] : f.series) {
       if (f.kind != Kind::histogram) {
-        out += name + label_text(labels) + " " + format_value(s.value) + "\n";
+        out += name + label_text(labels) + " " + format_value(s.value.load(std::memory_order_relaxed)) + "\n";
         continue;
       }
+      // Read while observations go on: _count (and +Inf) is at least what the
+      // finite buckets read add up to, so the buckets stay cumulative.
       std::uint64_t cumulative = 0;
       for (std::size_t i = 0; i < f.bounds.size(); ++i) {
-        cumulative += i < s.buckets.size() ? s.buckets[i] : 0;
+        cumulative += s.buckets[i].load(std::memory_order_relaxed);
         out += name + "_bucket" + label_text(labels, "le", format_value(f.bounds[i])) + " " +
                std::to_string(cumulative) + "\n";
       }
-      out += name + "_bucket" + label_text(labels, "le", "+Inf") + " " + std::to_string(s.count) + "\n";
-      out += name + "_sum" + label_text(labels) + " " + format_value(s.sum) + "\n";
-      out += name + "_count" + label_text(labels) + " " + std::to_string(s.count) + "\n";
+      const std::uint64_t count = std::max(cumulative, s.count.load(std::memory_order_relaxed));
+      out += name + "_bucket" + label_text(labels, "le", "+Inf") + " " + std::to_string(count) + "\n";
+      out += name + "_sum" + label_text(labels) + " " + format_value(s.sum.load(std::memory_order_relaxed)) + "\n";
+      out += name + "_count" + label_text(labels) + " " + std::to_string(count) + "\n";
     }
   }
   return out;

@@ -73,15 +73,15 @@ Router::Router(Backend& backend, Metrics& metrics, const ServerOptions& options)
 
 bool Router::is_stream_path(std::string_view path) { return path == "/v1/stream"; }
 
-std::string Router::route_label(std::string_view path) {
-  static constexpr std::array<std::string_view, 14> exact = {
+std::string_view Router::route_label(std::string_view path) {
+  static constexpr std::array<std::string_view, 15> exact = {
       "/", "/openapi.json", "/metrics", "/v1/health", "/v1/chain", "/v1/events", "/v1/signatures", "/v1/agents",
-      "/v1/blacklist", "/v1/stats", "/v1/stream", "/v1/simulation/pause", "/v1/simulation/resume", "/v1/attacks"};
+      "/v1/blacklist", "/v1/stats", "/v1/stream", "/v1/simulation/pause", "/v1/simulation/resume",
+      "/v1/simulation/step", "/v1/attacks"};
   const std::string_view p = path.substr(0, path.find('?'));
   for (auto e : exact) {
-    if (p == e) return std::string(e);
+    if (p == e) return e;
   }
-  if (p == "/v1/simulation/step") return "/v1/simulation/step";
   if (p.starts_with("/assets/")) return "/assets/{name}";
   std::string_view rest;
   if (starts_with_segment(p, "/v1/events/", rest)) return "/v1/events/{seq}";
@@ -180,11 +180,12 @@ HttpResponse Router::dispatch(const HttpRequest& request) const {
   if (is_stream_path(path)) return error_response(400, "this route is a WebSocket stream: send an Upgrade request");
 
   const eventstore::Store& store = backend_.store();
-  if (path == "/v1/chain") {
+  if (path == "/v1/chain") {  // the hottest route: built without a JSON tree
     const eventstore::Head head = store.head();
-    nlohmann::json body = {{"count", head.count}, {"head_hash", to_hex(head.hash)}};
-    body["head_seq"] = head.empty() ? nlohmann::json(nullptr) : nlohmann::json(head.seq());
-    return json_response(200, body);
+    HttpResponse r;
+    r.body = "{\"count\":" + std::to_string(head.count) + ",\"head_hash\":\"" + to_hex(head.hash) +
+             "\",\"head_seq\":" + (head.empty() ? std::string("null") : std::to_string(head.seq())) + "}";
+    return r;
   }
   if (path == "/v1/events") {
     const std::uint64_t from = uint_param(target, "from", 0, 0, UINT64_MAX - 1);

@@ -44,7 +44,8 @@ class Router {
   // True when `path` is the WebSocket stream route (the session upgrades it).
   static bool is_stream_path(std::string_view path);
   // A short, bounded label for metrics: the route pattern ("/v1/events/{seq}"), or "other".
-  static std::string route_label(std::string_view path);
+  // Points to a string literal.
+  static std::string_view route_label(std::string_view path);
 
  private:
   HttpResponse dispatch(const HttpRequest& request) const;

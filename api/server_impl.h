@@ -26,7 +26,7 @@ class WsSession;
 struct ServerState {
   ServerState(Backend& b, EventHub& h, Metrics& m, ServerOptions o)
       : backend(b), hub(h), metrics(m), options(std::move(o)), router(b, m, options),
-        limiter(options.rate_limit, options.rate_burst) {}
+        limiter(options.rate_limit, options.rate_burst), request_seconds(m.histogram("dais_http_request_seconds")) {}
 
   Backend& backend;
   EventHub& hub;
@@ -34,6 +34,7 @@ struct ServerState {
   const ServerOptions options;
   Router router;
   RateLimiter limiter;
+  const Metrics::Histogram request_seconds;
 
   std::atomic<std::size_t> connections{0};
   std::atomic<std::size_t> ws_clients{0};
@@ -63,8 +64,10 @@ class ConnectionSlot {
   ServerState* state_;
 };
 
+// A session runs on the io_context of its socket, which one io thread runs:
+// its handlers never run concurrently, so sessions need no strand.
 void run_http_session(ServerState& state, net::tcp::socket socket, ConnectionSlot slot);
-void run_ws_session(ServerState& state, net::beast::tcp_stream stream, net::http::request<net::http::string_body> request,
+void run_ws_session(ServerState& state, net::tcp::socket socket, net::http::request<net::http::string_body> request,
                     ConnectionSlot slot, std::string remote);
 // Asks a stream session to close with 1001 "server shutting down"; thread-safe.
 void close_ws_session(const std::shared_ptr<WsSession>& session);

@@ -11,6 +11,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "api/coalescing_stream.h"
 #include "api/query.h"
 #include "api/server_impl.h"
 #include "api/stream_message.h"
@@ -23,13 +24,15 @@ namespace {
 constexpr std::size_t catchup_chunk = 512;
 constexpr std::uint64_t checkpoint_every_seqs = 1000;
 constexpr auto checkpoint_every = std::chrono::seconds(1);
+// Bytes of messages gathered into one socket write (coalescing_stream.h).
+constexpr std::size_t coalesce_bytes = 64 * 1024;
 using Clock = std::chrono::steady_clock;
 }  // namespace
 
 class WsSession : public StreamSubscriber, public std::enable_shared_from_this<WsSession> {
  public:
-  WsSession(ServerState& state, beast::tcp_stream stream, ConnectionSlot slot, std::string remote)
-      : state_(state), ws_(std::move(stream)), slot_(std::move(slot)), remote_(std::move(remote)) {
+  WsSession(ServerState& state, tcp::socket socket, ConnectionSlot slot, std::string remote)
+      : state_(state), ws_(std::move(socket), coalesce_bytes), slot_(std::move(slot)), remote_(std::move(remote)) {
     state_.metrics.set("dais_ws_clients", static_cast<double>(++state_.ws_clients));
   }
 
@@ -111,15 +114,17 @@ class WsSession : public StreamSubscriber, public std::enable_shared_from_this<W
     res->prepare_payload();
     state_.metrics.add("dais_http_requests_total", 1, {{"route", "/v1/stream"}, {"status", "400"}});
     http::async_write(ws_.next_layer(), *res, [self = shared_from_this(), res](error_code, std::size_t) {
-      error_code ignored;
-      self->ws_.next_layer().socket().shutdown(tcp::socket::shutdown_both, ignored);
-      self->ws_.next_layer().socket().close(ignored);
+      self->ws_.next_layer().async_flush([self](error_code) {
+        tcp::socket& socket = self->ws_.next_layer().next_layer();
+        error_code ignored;
+        socket.shutdown(tcp::socket::shutdown_both, ignored);
+        socket.close(ignored);
+      });
     });
   }
 
   void on_accept(error_code ec) {
     if (ec) return;  // handshake failed or timed out: the socket closes with the session
-    ws_.next_layer().expires_never();  // the websocket timeouts take over
     state_.register_ws(shared_from_this());
     if (state_.stopping.load()) return close_with(websocket::close_code::going_away, "server shutting down");
     // Subscribe before the first log read: nothing appended after it can be missed.
@@ -162,35 +167,49 @@ class WsSession : public StreamSubscriber, public std::enable_shared_from_this<W
     ws_.async_close(websocket::close_reason(code, reason), [self = shared_from_this()](error_code) {});
   }
 
+  // Writes what is available into the coalescing stream, which sends each
+  // burst in one socket write; waits for room when the client reads slowly.
   void pump() {
-    if (closing_ || writing_) return;
+    if (closing_ || waiting_room_) return;
+    CoalescingStream& out = ws_.next_layer();
     bool more = true;
-    for (int rounds = 0; outbox_.empty() && more && rounds < 64; ++rounds) {
-      more = refill();
-      if (closing_) return;
+    for (int rounds = 0; more && rounds < 64;) {
+      if (outbox_.empty()) {
+        more = refill();
+        ++rounds;
+        if (closing_) return;
+        continue;
+      }
+      if (!out.room()) break;
+      if (!ws_.is_open()) return;  // a close handshake began: nothing more is sent
+      error_code ec;
+      ws_.write(asio::buffer(*outbox_.front()), ec);
+      if (ec) {
+        closing_ = true;
+        mark_closed();
+        return;
+      }
+      outbox_.pop_front();
+      // Counted in batches: one registry update per message would contend across sessions.
+      if (++unreported_sent_ >= 512) report_sent();
     }
-    if (outbox_.empty()) {
+    out.flush();
+    if (outbox_.empty()) report_sent();
+    if (!outbox_.empty()) {
+      waiting_room_ = true;
+      out.async_wait_room([self = shared_from_this()](error_code ec) {
+        self->waiting_room_ = false;
+        if (ec) {
+          self->closing_ = true;
+          self->mark_closed();
+          return;
+        }
+        self->pump();
+      });
+    } else if (more) {
       // A filter that matched nothing in many chunks: yield the thread, then go on.
-      if (more) asio::post(ws_.get_executor(), [self = shared_from_this()] { self->pump(); });
-      return;
+      asio::post(ws_.get_executor(), [self = shared_from_this()] { self->pump(); });
     }
-    writing_ = true;
-    ws_.async_write(asio::buffer(*outbox_.front()), [self = shared_from_this()](error_code ec, std::size_t) {
-      self->on_write(ec);
-    });
-  }
-
-  void on_write(error_code ec) {
-    writing_ = false;
-    if (ec) {
-      closing_ = true;
-      mark_closed();
-      return;
-    }
-    outbox_.pop_front();
-    // Counted in batches: one registry update per message would contend across sessions.
-    if (++unreported_sent_ >= 512 || outbox_.empty()) report_sent();
-    pump();
   }
 
   void report_sent() {
@@ -312,7 +331,7 @@ class WsSession : public StreamSubscriber, public std::enable_shared_from_this<W
   }
 
   ServerState& state_;
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<CoalescingStream> ws_;
   ConnectionSlot slot_;
   std::string remote_;
   beast::flat_buffer incoming_;
@@ -323,7 +342,7 @@ class WsSession : public StreamSubscriber, public std::enable_shared_from_this<W
   std::uint64_t last_checkpoint_ = 0;
   bool live_ = false;
   bool caught_up_sent_ = false;
-  bool writing_ = false;
+  bool waiting_room_ = false;
   bool closing_ = false;
   std::optional<Clock::time_point> behind_since_;
   asio::steady_timer behind_timer_{ws_.get_executor()};
@@ -340,9 +359,9 @@ class WsSession : public StreamSubscriber, public std::enable_shared_from_this<W
   bool closed_ = false;
 };
 
-void run_ws_session(ServerState& state, beast::tcp_stream stream, http::request<http::string_body> request,
+void run_ws_session(ServerState& state, tcp::socket socket, http::request<http::string_body> request,
                     ConnectionSlot slot, std::string remote) {
-  std::make_shared<WsSession>(state, std::move(stream), std::move(slot), std::move(remote))->start(std::move(request));
+  std::make_shared<WsSession>(state, std::move(socket), std::move(slot), std::move(remote))->start(std::move(request));
 }
 
 void close_ws_session(const std::shared_ptr<WsSession>& session) { session->close_for_shutdown(); }

@@ -55,6 +55,13 @@ std::size_t LmdbEnv::map_bytes() const {
   return info.me_mapsize;
 }
 
+std::uint64_t LmdbEnv::last_txnid() const {
+  std::shared_lock lock(map_mutex_);  // reads the meta pages, which a resize unmaps
+  MDB_envinfo info;
+  mdb_env_info(env_, &info);
+  return info.me_last_txnid;
+}
+
 void LmdbEnv::sync() { check(mdb_env_sync(env_, 1), "cannot sync to disk"); }
 
 void LmdbEnv::resize(std::size_t bytes) const {

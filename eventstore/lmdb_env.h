@@ -68,6 +68,8 @@ class LmdbEnv {
 
   void sync();  // flushes to disk now (mdb_env_sync with force)
   std::size_t map_bytes() const;
+  // The id of the last committed write transaction of any process (no transaction needed).
+  std::uint64_t last_txnid() const;
   MDB_env* handle() const { return env_; }
   const std::filesystem::path& dir() const { return dir_; }
 

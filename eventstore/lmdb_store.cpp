@@ -175,6 +175,9 @@ class LmdbStore final : public Store {
 
   AppendResult append(std::span<const EventDraft> batch, std::span<const MetaPut> meta) override;
   Head head() const override;
+  // From the log itself; `txnid` receives the id of the snapshot it was read in.
+  Head read_head(std::uint64_t* txnid = nullptr) const;
+  void remember_head(const Head& head, std::uint64_t txnid);
   std::optional<StoredEvent> get(std::uint64_t seq) const override;
   std::vector<StoredEvent> read_range(std::uint64_t from, std::size_t limit) const override;
   void scan(std::uint64_t from, const std::function<bool(const StoredEvent&)>& visit) const override;
@@ -198,6 +201,12 @@ class LmdbStore final : public Store {
   Handles dbs_;
   std::string head_problem_;
   std::mutex write_mutex_;
+  // The head after this store's last commit, and that commit's transaction id:
+  // while no other process has written since, head() is a copy instead of a
+  // read transaction (GET /v1/chain asks for it on every request).
+  mutable std::mutex head_mutex_;
+  std::optional<Head> committed_head_;
+  std::uint64_t committed_txnid_ = 0;
   std::unique_ptr<PeriodicSync> periodic_sync_;
 };
 
@@ -252,6 +261,11 @@ LmdbStore::LmdbStore(const std::filesystem::path& dir, const StoreOptions& optio
   }
   dbs_ = fresh ? create_log(*env_) : open_handles(*env_);
   head_problem_ = check_head(*env_, dbs_.events);
+  if (writable) {
+    std::uint64_t txnid = 0;
+    const Head head = read_head(&txnid);
+    remember_head(head, txnid);
+  }
 
   if (writable && options.sync == SyncMode::none && options.periodic_sync_ms > 0) {
     periodic_sync_ = std::make_unique<PeriodicSync>(
@@ -299,7 +313,9 @@ AppendResult LmdbStore::append(std::span<const EventDraft> batch, std::span<cons
                      "); nothing is repaired automatically: run dais-verify " + dir_.string());
   }
   AppendResult result;
+  std::uint64_t txnid = 0;
   env_->write([&](MDB_txn* txn) {
+    txnid = mdb_txn_id(txn);
     Cursor cursor(*env_, txn, dbs_.events);
     MDB_val key, value;
     std::uint64_t next = 0;
@@ -332,11 +348,27 @@ AppendResult LmdbStore::append(std::span<const EventDraft> batch, std::span<cons
     result.last_seq = batch.empty() ? next : next - 1;
     result.head = Head{next, prev};
   });
+  remember_head(result.head, txnid);
   return result;
 }
 
+void LmdbStore::remember_head(const Head& head, std::uint64_t txnid) {
+  std::lock_guard lock(head_mutex_);
+  committed_head_ = head;
+  committed_txnid_ = txnid;
+}
+
 Head LmdbStore::head() const {
+  {
+    std::lock_guard lock(head_mutex_);
+    if (committed_head_ && env_->last_txnid() == committed_txnid_) return *committed_head_;
+  }
+  return read_head();
+}
+
+Head LmdbStore::read_head(std::uint64_t* txnid) const {
   auto txn = env_->begin_read();
+  if (txnid != nullptr) *txnid = mdb_txn_id(txn.get());
   Cursor cursor(*env_, txn.get(), dbs_.events);
   MDB_val key, value;
   const int rc = mdb_cursor_get(cursor.get(), &key, &value, MDB_LAST);

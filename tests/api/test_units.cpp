@@ -1,15 +1,19 @@
-// The Beast-free pieces of api/: Prometheus rendering, query parsing, the rate
-// limiter, stream message framing and type filters, listen-address parsing,
-// and the hub's fan-out with bounded subscribers.
+// The Beast-free pieces of api/: Prometheus rendering and resolved series,
+// query parsing, the rate limiter, response heads, stream message framing and
+// type filters, listen-address parsing, and the hub's fan-out with bounded
+// subscribers.
 #include <doctest/doctest.h>
 
 #include "api/event_hub.h"
 #include "api/metrics.h"
 #include "api/query.h"
 #include "api/rate_limiter.h"
+#include "api/response_head.h"
 #include "api/server.h"
 #include "api/stream_message.h"
 #include "common/sha256.h"
+
+#include <thread>
 
 using namespace dais::api;
 
@@ -37,6 +41,73 @@ TEST_CASE("metrics render counters, gauges and cumulative histograms in text for
   CHECK(m.count("test_latency_seconds") == 3);
   CHECK_THROWS_AS(m.set("dais_events_appended_total", 1), std::logic_error);
   CHECK_THROWS_AS(m.add("bad name"), std::invalid_argument);
+}
+
+TEST_CASE("resolved series update the same values as add/observe, from many threads without loss") {
+  Metrics m;
+  const Metrics::Counter requests = m.counter("dais_http_requests_total", {{"route", "/v1/chain"}, {"status", "200"}});
+  const Metrics::Histogram latency = m.histogram("dais_http_request_seconds");
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 10000; ++i) {
+        requests.add();
+        latency.observe(i % 2 ? 0.0002 : 20.0);  // one finite bucket, one past every bound
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  m.add("dais_http_requests_total", 1, {{"route", "/v1/chain"}, {"status", "200"}});
+  CHECK(m.value("dais_http_requests_total", {{"route", "/v1/chain"}, {"status", "200"}}) == 40001);
+  CHECK(m.count("dais_http_request_seconds") == 40000);
+  const std::string text = m.render();
+  CHECK(text.find("dais_http_requests_total{route=\"/v1/chain\",status=\"200\"} 40001\n") != std::string::npos);
+  CHECK(text.find("dais_http_request_seconds_bucket{le=\"0.00025000000000000001\"} 20000\n") != std::string::npos);
+  CHECK(text.find("dais_http_request_seconds_bucket{le=\"10\"} 20000\n") != std::string::npos);
+  CHECK(text.find("dais_http_request_seconds_bucket{le=\"+Inf\"} 40000\n") != std::string::npos);
+  CHECK(text.find("dais_http_request_seconds_count 40000\n") != std::string::npos);
+  // A handle of one kind cannot be taken for a family of another.
+  CHECK_THROWS_AS(m.histogram("dais_http_requests_total"), std::logic_error);
+  Metrics::Counter unset;
+  unset.add();  // a default handle does nothing
+}
+
+TEST_CASE("response heads: status line, defaults, replaced and extra headers, framing, no header injection") {
+  HttpResponse r;
+  r.body = "{}";
+  std::string head;
+  write_response_head(r, ResponseFraming{}, head);
+  CHECK(head ==
+        "HTTP/1.1 200 OK\r\nServer: dais\r\nContent-Type: application/json\r\nCache-Control: no-store\r\n"
+        "Content-Length: 2\r\n\r\n");
+
+  HttpResponse asset;
+  asset.content_type = "text/html; charset=utf-8";
+  asset.body = "<html></html>";
+  asset.headers = {{"cache-control", "public, max-age=3600"}, {"Allow", "GET, HEAD"}};
+  head.clear();
+  write_response_head(asset, ResponseFraming{11, false, "http://localhost:3000"}, head);
+  CHECK(head.find("Cache-Control: no-store") == std::string::npos);
+  CHECK(head.find("cache-control: public, max-age=3600\r\n") != std::string::npos);
+  CHECK(head.find("Allow: GET, HEAD\r\n") != std::string::npos);
+  CHECK(head.find("Access-Control-Allow-Origin: http://localhost:3000\r\nVary: Origin\r\n") != std::string::npos);
+  CHECK(head.find("Content-Length: 13\r\nConnection: close\r\n\r\n") != std::string::npos);
+
+  HttpResponse refused;
+  refused.status = 429;
+  refused.headers = {{"Retry-After", "1\r\nSet-Cookie: evil"}};
+  head.clear();
+  write_response_head(refused, ResponseFraming{10, true, {}}, head);
+  CHECK(head.rfind("HTTP/1.0 429 Too Many Requests\r\n", 0) == 0);
+  CHECK(head.find("Retry-After: 1  Set-Cookie: evil\r\n") != std::string::npos);
+  CHECK(head.find("\r\nSet-Cookie") == std::string::npos);
+  CHECK(head.find("Connection: keep-alive\r\n") != std::string::npos);  // HTTP/1.0 must be told
+
+  HttpResponse closing;
+  closing.headers = {{"Connection", "close"}};
+  head.clear();
+  write_response_head(closing, ResponseFraming{11, false, {}}, head);
+  CHECK(head.find("Connection: close\r\n") == head.rfind("Connection"));  // stated once
 }
 
 TEST_CASE("query parsing decodes and validates parameters") {

@@ -2,12 +2,16 @@
 // read-only and foreign directories, map growth, concurrency.
 #include <doctest/doctest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <fstream>
 #include <iterator>
 #include <thread>
 
 #include "common/sha256.h"
+#include "eventstore/event_codec.h"
 #include "eventstore/store.h"
 #include "tests/eventstore/test_support.h"
 
@@ -147,6 +151,40 @@ TEST_CASE("a reopened store continues the same chain") {
   CHECK(report.ok);
   CHECK(report.checked == 9);
   CHECK(report.last_hash == store->head().hash);
+}
+
+TEST_CASE("head() answers from the last commit, and from the log once another process wrote") {
+  TempDir tmp;
+  auto store = Store::open(tmp / "log");
+  CHECK(store->head().empty());
+  const AppendResult r = store->append(drafts(3));
+  CHECK(store->head().count == 3);
+  CHECK(store->head().hash == r.head.hash);
+  CHECK(store->head().hash == store->get(2)->hash);
+  store->append({}, std::vector<MetaPut>{{"k", "v"}});  // a meta-only commit leaves the head as it was
+  CHECK(store->head().count == 3);
+
+  // Another process appends seq 3 behind this store's back (raw LMDB, as a second writer could).
+  std::string value;
+  const Hash next_hash = encode_event(3, draft(9), r.head.hash, value);
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    try {
+      RawLog raw(tmp / "log");
+      raw.put(3, value);
+      raw.commit();
+    } catch (...) {
+      _exit(1);
+    }
+    _exit(0);
+  }
+  int status = 0;
+  REQUIRE(waitpid(child, &status, 0) == child);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  CHECK(store->head().count == 4);
+  CHECK(store->head().hash == next_hash);
 }
 
 TEST_CASE("bad drafts are refused and nothing of their batch is stored") {
