@@ -98,8 +98,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     }
 
     if (websocket::is_upgrade(request) && Router::is_stream_path(target.substr(0, target.find('?')))) {
-      count(route, 101);
-      closed_ = true;  // the socket moves to the stream session
+      closed_ = true;  // the socket moves to the stream session, which counts the request (101 or 400)
       timer_.cancel();
       return run_ws_session(state_, std::move(socket_), std::move(request), std::move(slot_), remote_);
     }

@@ -125,6 +125,7 @@ class WsSession : public StreamSubscriber, public std::enable_shared_from_this<W
 
   void on_accept(error_code ec) {
     if (ec) return;  // handshake failed or timed out: the socket closes with the session
+    state_.metrics.add("dais_http_requests_total", 1, {{"route", "/v1/stream"}, {"status", "101"}});
     state_.register_ws(shared_from_this());
     if (state_.stopping.load()) return close_with(websocket::close_code::going_away, "server shutting down");
     // Subscribe before the first log read: nothing appended after it can be missed.

@@ -39,7 +39,8 @@ int close_code_after(std::uint16_t port, const std::string& frame) {
 
 TEST_CASE("garbage instead of HTTP gets a 400 and a close") {
   ApiFixture f;
-  auto r = raw_exchange(f.port, std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03garbage\r\n\r\n", 26), 3s);
+  static constexpr char tls_hello[] = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03garbage\r\n\r\n";
+  auto r = raw_exchange(f.port, std::string(tls_hello, sizeof tls_hello - 1), 3s);  // NUL bytes included
   CHECK(r.server_closed);
   CHECK(r.received.rfind("HTTP/1.1 400", 0) == 0);
   CHECK(r.received.find("malformed HTTP request") != std::string::npos);

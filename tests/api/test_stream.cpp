@@ -171,17 +171,22 @@ TEST_CASE("reconnecting with from=last+1 misses nothing and repeats nothing") {
 
 TEST_CASE("a slow client and a fast client both get every event; publishing never waits on them") {
   auto options = test_options();
-  options.ws_queue = 64;  // small, so the slow client overflows and falls back to the log
+  options.ws_queue = 64;             // small, so the slow client overflows and falls back to the log
+  options.ws_behind_limit_s = 600;   // however slow this build is, it is not closed for it (see the next test)
+  options.ws_idle_timeout_s = 600;   // nor for not answering pings while it does not read
   ApiFixture f(options);
   f.backend.start_run(2);
 
   WsClient fast(f.port, "/v1/stream?from=0");
-  WsClient slow(f.port, "/v1/stream?from=0");
+  WsClient slow(f.port, "/v1/stream?from=0", std::chrono::seconds(10), 4096);
   wait_until([&] { return f.hub.subscriber_count() == 2; });
   REQUIRE(f.hub.subscriber_count() == 2);
 
-  constexpr std::uint64_t batches = 400, per_batch = 10;
-  const std::uint64_t total = 1 + batches * per_batch;
+  // The slow client reads nothing until far more than any socket buffer could
+  // hold was appended (about 11 MB), so its queue overflows whatever the build's speed.
+  constexpr std::uint64_t per_batch = 10, batches = 3000, slow_starts_after = 2500;
+  constexpr std::uint64_t total = 1 + batches * per_batch;
+  std::atomic<std::uint64_t> appended_batches{0};
   double worst_publish_ms = 0;
   std::thread writer([&] {
     for (std::uint64_t b = 0; b < batches; ++b) {
@@ -189,6 +194,7 @@ TEST_CASE("a slow client and a fast client both get every event; publishing neve
       f.backend.append_steps(1 + b * per_batch, per_batch, per_batch);
       worst_publish_ms = std::max(
           worst_publish_ms, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+      ++appended_batches;
     }
   });
   ChainChecker fast_check, slow_check;
@@ -199,12 +205,12 @@ TEST_CASE("a slow client and a fast client both get every event; publishing neve
       fast_check.take(*m);
     }
   });
-  // The slow reader sleeps now and then, so the server's queue for it overflows.
+  wait_until([&] { return appended_batches >= slow_starts_after; }, std::chrono::seconds(300));
   while (slow_check.next < total) {
     auto m = slow.read();
-    REQUIRE(m);
+    if (!m) FAIL("the slow client was closed: ", slow.closed()->code, " ", slow.closed()->reason);
     slow_check.take(*m);
-    if (slow_check.next % 200 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (slow_check.next % 2000 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   writer.join();
   fast_reader.join();
@@ -221,12 +227,15 @@ TEST_CASE("a client that stays behind past the limit is closed with a reason") {
   options.ws_behind_limit_s = 1;
   ApiFixture f(options);
   f.backend.start_run(2);
-  WsClient slow(f.port, "/v1/stream?from=0");
+  WsClient slow(f.port, "/v1/stream?from=0", std::chrono::seconds(10), 4096);
   wait_until([&] { return f.hub.subscriber_count() == 1; });
-  // Keep appending for ~2.5 s while the client does not read at all.
-  const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(2500);
+  // Keep appending while the client does not read at all, until the socket
+  // buffers are full, its queue has overflowed and it has been behind for the
+  // limit (how much that takes depends on the machine and the build).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   std::uint64_t step = 1;
-  while (std::chrono::steady_clock::now() < end) {
+  while (f.metrics.value("dais_ws_closed_too_slow_total") == 0) {
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
     f.backend.append_steps(step, 200, 200);
     step += 200;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));

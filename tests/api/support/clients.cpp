@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <stdexcept>
 
 #include <boost/asio/connect.hpp>
@@ -31,8 +32,25 @@ void set_socket_timeout(int fd, std::chrono::milliseconds timeout) {
   timeval tv{};
   tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
   tv.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
+// Runs one asynchronous read started by `start(handler)` for at most
+// `timeout`. (SO_RCVTIMEO cannot bound a blocking Asio read: on EAGAIN Asio
+// polls again without a limit.) Throws std::runtime_error on a timeout.
+template <typename Start>
+beast::error_code read_within(asio::io_context& ioc, tcp::socket& socket, std::chrono::milliseconds timeout,
+                              Start start) {
+  std::optional<beast::error_code> result;
+  start([&result](beast::error_code ec, std::size_t) { result = ec; });
+  ioc.restart();
+  ioc.run_for(timeout);
+  if (result) return *result;
+  beast::error_code ignored;
+  socket.cancel(ignored);
+  ioc.restart();
+  ioc.run();  // lets the cancelled read finish
+  throw std::runtime_error("read timed out after " + std::to_string(timeout.count()) + " ms");
 }
 
 std::string lower(std::string s) {
@@ -81,7 +99,10 @@ HttpResult HttpClient::request(const std::string& method, const std::string& tar
   http::response_parser<http::string_body> parser;
   parser.body_limit(64 << 20);
   if (method == "HEAD") parser.skip(true);
-  http::read(impl_->socket, impl_->buffer, parser);
+  const auto ec = read_within(impl_->ioc, impl_->socket, impl_->timeout, [&](auto handler) {
+    http::async_read(impl_->socket, impl_->buffer, parser, std::move(handler));
+  });
+  if (ec) throw beast::system_error(ec);
   auto res = parser.release();
   HttpResult out;
   out.status = static_cast<int>(res.result_int());
@@ -105,11 +126,16 @@ struct WsClient::Impl {
   asio::io_context ioc;
   websocket::stream<tcp::socket> ws{ioc};
   beast::flat_buffer buffer;
+  std::chrono::milliseconds timeout{};
 };
 
-WsClient::WsClient(std::uint16_t port, const std::string& target, std::chrono::milliseconds timeout)
+WsClient::WsClient(std::uint16_t port, const std::string& target, std::chrono::milliseconds timeout,
+                   int receive_buffer)
     : impl_(std::make_unique<Impl>()) {
+  impl_->timeout = timeout;
   auto& sock = impl_->ws.next_layer();
+  sock.open(tcp::v4());
+  if (receive_buffer > 0) sock.set_option(asio::socket_base::receive_buffer_size(receive_buffer));
   sock.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
   set_socket_timeout(sock.native_handle(), timeout);
   websocket::response_type res;
@@ -127,17 +153,14 @@ WsClient::~WsClient() = default;
 std::optional<std::string> WsClient::read() {
   if (closed_) return std::nullopt;
   impl_->buffer.clear();
-  beast::error_code ec;
-  impl_->ws.read(impl_->buffer, ec);
+  const auto ec = read_within(impl_->ioc, impl_->ws.next_layer(), impl_->timeout, [&](auto handler) {
+    impl_->ws.async_read(impl_->buffer, std::move(handler));
+  });
   if (ec == websocket::error::closed) {
     closed_ = WsClose{impl_->ws.reason().code, std::string(impl_->ws.reason().reason.c_str())};
     return std::nullopt;
   }
   if (ec) {
-    if (ec == beast::errc::resource_unavailable_try_again || ec == beast::errc::timed_out ||
-        ec == asio::error::would_block) {
-      throw std::runtime_error("websocket read timed out");
-    }
     closed_ = WsClose{-1, ec.message()};
     return std::nullopt;
   }

@@ -56,7 +56,10 @@ class WsClient {
  public:
   // Connects and upgrades; throws std::runtime_error (with the HTTP status in
   // the message) when the upgrade is refused.
-  WsClient(std::uint16_t port, const std::string& target, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // receive_buffer > 0 shrinks the socket's receive buffer (SO_RCVBUF, set before
+  // connecting), so that a client that stops reading fills the server's socket soon.
+  WsClient(std::uint16_t port, const std::string& target, std::chrono::milliseconds timeout = std::chrono::seconds(10),
+           int receive_buffer = 0);
   ~WsClient();
   // The next text message; nullopt when the server closed the stream (see closed()).
   // Throws std::runtime_error on a timeout.
