@@ -4,10 +4,9 @@
 //
 // Cheap per request, because GET /v1/chain is meant to serve tens of
 // thousands of requests a second on two cores: a plain socket on its io
-// thread's own io_context (no strand, no type-erased executor), one deadline
-// timer per connection re-armed only when it fires early (not a timer per
-// read and write), the response head written directly (response_head.h), and
-// metrics through resolved series.
+// thread's own io_context (no strand), one deadline timer per connection that
+// wakes once a second (not a timer operation per read and write), the response
+// head written directly (response_head.h), and metrics through resolved series.
 #include <chrono>
 
 #include <spdlog/spdlog.h>

@@ -138,8 +138,7 @@ Metrics::Series& Metrics::series_locked(std::string_view name, Kind kind, const 
   Family& f = family_locked(name, kind);
   Series& s = f.series[labels];
   if (kind == Kind::histogram && !s.buckets) {
-    s.buckets = std::make_unique<std::atomic<std::uint64_t>[]>(f.bounds.size());
-    for (std::size_t i = 0; i < f.bounds.size(); ++i) s.buckets[i].store(0, std::memory_order_relaxed);
+    s.buckets = std::make_unique<std::atomic<std::uint64_t>[]>(f.bounds.size());  // value-initialised: zeros
   }
   return s;
 }

@@ -5,7 +5,9 @@
 // read, so every event appended after that read is in the inbox or was dropped
 // by an overflow, which sends the session back to the log: seqs stay strictly
 // increasing with no gap and no duplicate. Everything below except deliver()
-// runs on the session's strand; one write is in flight at a time.
+// runs on the session's io thread. Messages are written synchronously into a
+// CoalescingStream, which sends each burst in one socket write; the session
+// waits for room when the client reads slowly.
 #include <chrono>
 #include <deque>
 
