@@ -107,6 +107,7 @@ Run stream_run(StreamBackend& backend, api::EventHub& hub, std::vector<Subscribe
   run.events = events;
   std::thread writer([&] {
     std::vector<es::EventDraft> drafts(batch);
+    auto next_batch_at = Clock::now();  // paced on a fixed schedule, so the rate is the one asked for
     for (std::uint64_t done = 0; done < events;) {
       const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(batch, events - done));
       drafts.resize(n);
@@ -123,7 +124,7 @@ Run stream_run(StreamBackend& backend, api::EventHub& hub, std::vector<Subscribe
       for (std::size_t i = 0; i < n; ++i) appended_at[r.first_seq - first_seq + i].store(now);
       hub.publish(backend.store().read_range(r.first_seq, n));
       done += n;
-      if (pace.count() > 0) std::this_thread::sleep_for(pace);
+      if (pace.count() > 0) std::this_thread::sleep_until(next_batch_at += pace);
     }
     run.append_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   });
