@@ -89,8 +89,12 @@ class WsSession : public StreamSubscriber, public std::enable_shared_from_this<W
         self->wake_posted_ = false;
         overflowed = self->overflow_;
       }
-      // Even while a write is stuck on a client that does not read, the clock starts now.
-      if (overflowed) self->start_behind_clock();
+      // Even while a write is stuck on a client that does not read, the
+      // fallback is counted and the clock starts now.
+      if (overflowed) {
+        self->count_fallback();
+        self->start_behind_clock();
+      }
       self->pump();
     });
   }
@@ -240,9 +244,16 @@ class WsSession : public StreamSubscriber, public std::enable_shared_from_this<W
   }
 
   void fall_behind() {
+    count_fallback();
     start_behind_clock();
-    state_.metrics.add("dais_ws_catchup_fallbacks_total");
     live_ = false;
+  }
+
+  // Once per fall from live to the log, at the first sign of it.
+  void count_fallback() {
+    if (!live_ || fallback_counted_) return;
+    fallback_counted_ = true;
+    state_.metrics.add("dais_ws_catchup_fallbacks_total");
   }
 
   void start_behind_clock() {
@@ -322,6 +333,7 @@ class WsSession : public StreamSubscriber, public std::enable_shared_from_this<W
       }
     }
     live_ = true;
+    fallback_counted_ = false;
     behind_since_.reset();
     if (!caught_up_sent_) {
       caught_up_sent_ = true;
@@ -344,6 +356,7 @@ class WsSession : public StreamSubscriber, public std::enable_shared_from_this<W
   std::uint64_t next_seq_ = 0;
   std::uint64_t last_checkpoint_ = 0;
   bool live_ = false;
+  bool fallback_counted_ = false;
   bool caught_up_sent_ = false;
   bool waiting_room_ = false;
   bool closing_ = false;
