@@ -10,13 +10,15 @@ void EventHub::publish(const std::vector<eventstore::StoredEvent>& appended) {
   if (appended.empty()) return;
   next_seq_.store(appended.back().seq + 1, std::memory_order_release);
 
+  // Owned out here, so that a subscriber whose last owner this becomes is
+  // destroyed after the lock is released.
   std::vector<std::shared_ptr<StreamSubscriber>> live;
   {
     std::lock_guard lock(mutex_);
-    std::erase_if(subscribers_, [](const auto& weak) { return weak.expired(); });
+    std::erase_if(subscribers_, [](const Entry& e) { return e.subscriber.expired(); });
     live.reserve(subscribers_.size());
-    for (const auto& weak : subscribers_) {
-      if (auto s = weak.lock()) live.push_back(std::move(s));
+    for (const Entry& e : subscribers_) {
+      if (auto s = e.subscriber.lock()) live.push_back(std::move(s));
     }
   }
   if (live.empty()) return;
@@ -32,21 +34,21 @@ void EventHub::publish(const std::vector<eventstore::StoredEvent>& appended) {
 
 void EventHub::subscribe(const std::shared_ptr<StreamSubscriber>& subscriber) {
   std::lock_guard lock(mutex_);
-  subscribers_.push_back(subscriber);
+  subscribers_.push_back(Entry{subscriber.get(), subscriber});
 }
 
 void EventHub::unsubscribe(const StreamSubscriber* subscriber) {
   std::lock_guard lock(mutex_);
-  std::erase_if(subscribers_, [subscriber](const auto& weak) {
-    const auto s = weak.lock();
-    return !s || s.get() == subscriber;
-  });
+  // By address, not through lock(): a shared_ptr made here could become the
+  // subscriber's last owner and run its destructor under this lock.
+  std::erase_if(subscribers_,
+                [subscriber](const Entry& e) { return e.id == subscriber || e.subscriber.expired(); });
 }
 
 std::size_t EventHub::subscriber_count() const {
   std::lock_guard lock(mutex_);
   return static_cast<std::size_t>(
-      std::count_if(subscribers_.begin(), subscribers_.end(), [](const auto& w) { return !w.expired(); }));
+      std::count_if(subscribers_.begin(), subscribers_.end(), [](const Entry& e) { return !e.subscriber.expired(); }));
 }
 
 }  // namespace dais::api

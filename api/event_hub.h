@@ -8,7 +8,9 @@
 // later re-reads what it missed from the log, so nothing is lost silently.
 //
 // Thread safety: all methods are thread-safe. Subscribers are held weakly:
-// an expired subscriber is forgotten at the next publish.
+// an expired subscriber is forgotten at the next publish. The hub never owns
+// a subscriber while it holds its lock, so a subscriber's destructor may call
+// unsubscribe().
 #pragma once
 
 #include <atomic>
@@ -54,7 +56,11 @@ class EventHub {
 
  private:
   mutable std::mutex mutex_;
-  std::vector<std::weak_ptr<StreamSubscriber>> subscribers_;
+  struct Entry {
+    const StreamSubscriber* id;  // compared only, never dereferenced
+    std::weak_ptr<StreamSubscriber> subscriber;
+  };
+  std::vector<Entry> subscribers_;
   std::atomic<std::uint64_t> next_seq_{0};
 };
 

@@ -13,6 +13,9 @@
 #include "api/stream_message.h"
 #include "common/sha256.h"
 
+#include <cstdio>
+#include <cstdlib>
+#include <future>
 #include <thread>
 
 using namespace dais::api;
@@ -213,4 +216,42 @@ TEST_CASE("the hub delivers each batch to live subscribers and forgets expired o
   CHECK(hub.subscriber_count() == 0);
   hub.publish(batch);
   CHECK(a->seqs.size() == 2);
+}
+
+namespace {
+// Unsubscribes itself when destroyed, as a stream session does.
+struct SelfRemoving : StreamSubscriber {
+  explicit SelfRemoving(EventHub& h) : hub(h) {}
+  ~SelfRemoving() override { hub.unsubscribe(this); }
+  void deliver(const std::shared_ptr<const StreamBatch>&) override {}
+  EventHub& hub;
+};
+}  // namespace
+
+TEST_CASE("subscribers that unsubscribe when destroyed, while others unsubscribe, never deadlock the hub") {
+  // The last owner of a subscriber may let go while another thread is inside
+  // unsubscribe(): the hub must never become that owner under its own lock.
+  EventHub hub;
+  std::atomic<bool> stop{false};
+  std::atomic<std::uint64_t> churned{0};
+  auto churn = [&] {
+    while (!stop) {
+      auto s = std::make_shared<SelfRemoving>(hub);
+      hub.subscribe(s);
+      s.reset();  // the destructor unsubscribes
+      ++churned;
+    }
+  };
+  auto done = std::async(std::launch::async, [&] {
+    std::thread other(churn);
+    const SelfRemoving never_subscribed(hub);
+    while (churned < 100000) hub.unsubscribe(&never_subscribed);
+    stop = true;
+    other.join();
+  });
+  if (done.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
+    std::fprintf(stderr, "the hub deadlocked (unsubscribe became the last owner of a subscriber)\n");
+    std::_Exit(1);  // the stuck threads cannot be joined
+  }
+  CHECK(hub.subscriber_count() == 0);
 }
