@@ -134,10 +134,9 @@ Metrics::Family& Metrics::family_locked(std::string_view name, Kind kind) {
   return it->second;
 }
 
-Metrics::Series& Metrics::series_locked(std::string_view name, Kind kind, const Labels& labels) {
-  Family& f = family_locked(name, kind);
+Metrics::Series& Metrics::series_locked(Family& f, const Labels& labels) {
   Series& s = f.series[labels];
-  if (kind == Kind::histogram && !s.buckets) {
+  if (f.kind == Kind::histogram && !s.buckets) {
     s.buckets = std::make_unique<std::atomic<std::uint64_t>[]>(f.bounds.size());  // value-initialised: zeros
   }
   return s;
@@ -157,32 +156,33 @@ void Metrics::observe_into(const std::vector<double>& bounds, Series& s, double 
 Metrics::Counter Metrics::counter(std::string_view name, const Labels& labels) {
   std::lock_guard lock(mutex_);
   Counter c;
-  c.value_ = &series_locked(name, Kind::counter, labels).value;
+  c.value_ = &series_locked(family_locked(name, Kind::counter), labels).value;
   return c;
 }
 
 Metrics::Histogram Metrics::histogram(std::string_view name, const Labels& labels) {
   std::lock_guard lock(mutex_);
   Histogram h;
-  h.series_ = &series_locked(name, Kind::histogram, labels);
-  h.bounds_ = &families_.find(name)->second.bounds;
+  Family& f = family_locked(name, Kind::histogram);
+  h.series_ = &series_locked(f, labels);
+  h.bounds_ = &f.bounds;
   return h;
 }
 
 void Metrics::add(std::string_view counter, double amount, const Labels& labels) {
   std::lock_guard lock(mutex_);
-  series_locked(counter, Kind::counter, labels).value.fetch_add(amount, std::memory_order_relaxed);
+  series_locked(family_locked(counter, Kind::counter), labels).value.fetch_add(amount, std::memory_order_relaxed);
 }
 
 void Metrics::set(std::string_view gauge, double value, const Labels& labels) {
   std::lock_guard lock(mutex_);
-  series_locked(gauge, Kind::gauge, labels).value.store(value, std::memory_order_relaxed);
+  series_locked(family_locked(gauge, Kind::gauge), labels).value.store(value, std::memory_order_relaxed);
 }
 
 void Metrics::observe(std::string_view histogram, double value, const Labels& labels) {
   std::lock_guard lock(mutex_);
-  Series& s = series_locked(histogram, Kind::histogram, labels);
-  observe_into(families_.find(histogram)->second.bounds, s, value);
+  Family& f = family_locked(histogram, Kind::histogram);
+  observe_into(f.bounds, series_locked(f, labels), value);
 }
 
 double Metrics::value(std::string_view name, const Labels& labels) const {

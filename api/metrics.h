@@ -63,7 +63,6 @@ class Metrics {
     std::atomic<std::uint64_t> count{0};
   };
   static void observe_into(const std::vector<double>& bounds, Series& series, double value);
-  Series& series_locked(std::string_view name, Kind kind, const Labels& labels);
   struct Family {
     Kind kind = Kind::counter;
     std::string help;
@@ -72,6 +71,8 @@ class Metrics {
   };
 
   Family& family_locked(std::string_view name, Kind kind);
+  // The series of `labels` in `family`, created on first use (histograms with zeroed buckets).
+  static Series& series_locked(Family& family, const Labels& labels);
 
   mutable std::mutex mutex_;
   std::map<std::string, Family, std::less<>> families_;  // node-based: series never move

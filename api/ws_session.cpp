@@ -155,6 +155,11 @@ class WsSession : public StreamSubscriber, public std::enable_shared_from_this<W
     if (ec != websocket::error::closed && ec != asio::error::operation_aborted && !closing_) {
       spdlog::debug("api: stream client {} dropped: {}", remote_, ec.message());
     }
+    drop();
+  }
+
+  // The connection is unusable: send nothing more, take no more deliveries.
+  void drop() {
     closing_ = true;
     mark_closed();
   }
@@ -169,8 +174,7 @@ class WsSession : public StreamSubscriber, public std::enable_shared_from_this<W
 
   void close_with(websocket::close_code code, const std::string& reason) {
     if (closing_) return;
-    closing_ = true;
-    mark_closed();
+    drop();
     ws_.async_close(websocket::close_reason(code, reason), [self = shared_from_this()](error_code) {});
   }
 
@@ -191,11 +195,7 @@ class WsSession : public StreamSubscriber, public std::enable_shared_from_this<W
       if (!ws_.is_open()) return;  // a close handshake began: nothing more is sent
       error_code ec;
       ws_.write(asio::buffer(*outbox_.front()), ec);
-      if (ec) {
-        closing_ = true;
-        mark_closed();
-        return;
-      }
+      if (ec) return drop();
       outbox_.pop_front();
       // Counted in batches: one registry update per message would contend across sessions.
       if (++unreported_sent_ >= 512) report_sent();
@@ -206,11 +206,7 @@ class WsSession : public StreamSubscriber, public std::enable_shared_from_this<W
       waiting_room_ = true;
       out.async_wait_room([self = shared_from_this()](error_code ec) {
         self->waiting_room_ = false;
-        if (ec) {
-          self->closing_ = true;
-          self->mark_closed();
-          return;
-        }
+        if (ec) return self->drop();
         self->pump();
       });
     } else if (more) {
