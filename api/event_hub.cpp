@@ -26,7 +26,7 @@ void EventHub::publish(const std::vector<eventstore::StoredEvent>& appended) {
   auto batch = std::make_shared<StreamBatch>();
   batch->reserve(appended.size());
   for (const auto& e : appended) {
-    batch->push_back(StreamEvent{e.seq, event_type_of(e.bytes), std::make_shared<const std::string>(stream_message(e))});
+    batch->push_back(StreamEvent{e.seq, e.type, std::make_shared<const std::string>(stream_message(e))});
   }
   const std::shared_ptr<const StreamBatch> shared = std::move(batch);
   for (const auto& s : live) s->deliver(shared);

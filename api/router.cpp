@@ -208,7 +208,7 @@ HttpResponse Router::dispatch(const HttpRequest& request) const {
       store.scan(from, [&](const eventstore::StoredEvent& e) {
         next = e.seq + 1;
         ++scanned;
-        if (filter.accepts(event_type_of(e.bytes))) page.push_back(e);
+        if (filter.accepts(e.type)) page.push_back(e);
         return page.size() < limit && scanned < max_scan;
       });
     }

@@ -2,8 +2,6 @@
 
 #include <stdexcept>
 
-#include <nlohmann/json.hpp>
-
 namespace dais::api {
 
 std::string stream_message(const eventstore::StoredEvent& event) {
@@ -19,29 +17,6 @@ std::string stream_message(const eventstore::StoredEvent& event) {
   out += event.bytes;
   out += '}';
   return out;
-}
-
-std::string event_type_of(std::string_view bytes) {
-  // The store writes {"seq":N,"type":"T",...}: the first "type" key follows the
-  // seq number at the top level. Anything else is parsed properly.
-  constexpr std::string_view seq_key = "{\"seq\":";
-  constexpr std::string_view type_key = ",\"type\":\"";
-  if (bytes.starts_with(seq_key)) {
-    std::size_t i = seq_key.size();
-    while (i < bytes.size() && bytes[i] >= '0' && bytes[i] <= '9') ++i;
-    if (bytes.substr(i).starts_with(type_key)) {
-      const std::size_t start = i + type_key.size();
-      const std::size_t end = bytes.find('"', start);
-      const std::string_view name = bytes.substr(start, end == std::string_view::npos ? 0 : end - start);
-      if (end != std::string_view::npos && name.find('\\') == std::string_view::npos) return std::string(name);
-    }
-  }
-  const auto j = nlohmann::json::parse(bytes, nullptr, false);
-  if (j.is_object()) {
-    const auto it = j.find("type");
-    if (it != j.end() && it->is_string()) return it->get<std::string>();
-  }
-  return {};
 }
 
 TypeFilter parse_type_filter(std::string_view csv) {

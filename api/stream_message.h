@@ -15,9 +15,6 @@ namespace dais::api {
 // {"seq":N,"hash":"<64 hex>","event":<stored bytes>}
 std::string stream_message(const eventstore::StoredEvent& event);
 
-// The top-level "type" of stored event bytes; empty when the bytes have none.
-std::string event_type_of(std::string_view bytes);
-
 // A set of event types; empty = everything.
 struct TypeFilter {
   std::set<std::string, std::less<>> types;

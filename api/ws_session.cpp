@@ -310,7 +310,7 @@ class WsSession : public StreamSubscriber, public std::enable_shared_from_this<W
     }
     const auto chunk = state_.backend.store().read_range(next_seq_, catchup_chunk);
     for (const auto& e : chunk) {
-      if (filter_.accepts(event_type_of(e.bytes))) push(std::make_shared<const std::string>(stream_message(e)));
+      if (filter_.accepts(e.type)) push(std::make_shared<const std::string>(stream_message(e)));
       next_seq_ = e.seq + 1;
     }
     if (chunk.size() == catchup_chunk) {

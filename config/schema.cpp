@@ -296,4 +296,10 @@ std::string schema_help() {
   return text;
 }
 
+bool is_runtime_key(std::string_view key) {
+  const auto section = section_of(key);
+  return key == "simulation.threads" || key == "simulation.step_interval_ms" || section == "api" ||
+         section == "store" || section == "log";
+}
+
 }  // namespace dais::config

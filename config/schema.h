@@ -53,6 +53,12 @@ std::string check_value(const KeySpec& spec, const Value& value);
 // What the key accepts, e.g. "an integer from 1 to 100000", "one of: reject, accept".
 std::string allowed_values(const KeySpec& spec);
 
+// True for keys that change how a run is executed, served, stored or logged,
+// never what it simulates: simulation.threads, simulation.step_interval_ms,
+// api.*, store.* and log.*. They stay out of RunStarted (DESIGN.md), so they
+// may differ between a run, its resume and its replay.
+bool is_runtime_key(std::string_view key);
+
 // "simulation.agents" -> "DAIS_SIMULATION__AGENTS".
 std::string environment_name(std::string_view key);
 // "simulation.agents" -> "simulation"; and -> "agents".

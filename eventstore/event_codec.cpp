@@ -4,6 +4,8 @@
 #include <cstring>
 #include <tuple>
 
+#include <nlohmann/json.hpp>
+
 #include "eventstore/log_format.h"
 
 namespace dais::eventstore {
@@ -93,6 +95,26 @@ Hash encode_event_into(std::uint64_t seq, const EventDraft& draft, const Hash& p
   const Hash hash = sha256(std::string_view(event, static_cast<std::size_t>(p - event)));
   std::memcpy(value, hash.data(), hash.size());
   return hash;
+}
+
+std::string decode_type(std::string_view bytes) {
+  if (bytes.starts_with(kSeqOpen)) {
+    std::size_t i = kSeqOpen.size();
+    while (i < bytes.size() && is_digit(bytes[i])) ++i;
+    if (bytes.substr(i).starts_with(kTypeOpen)) {
+      const std::size_t start = i + kTypeOpen.size();
+      const std::size_t end = bytes.find('"', start);
+      const std::string_view name = bytes.substr(start, end == std::string_view::npos ? 0 : end - start);
+      if (end != std::string_view::npos && name.find('\\') == std::string_view::npos) return std::string(name);
+    }
+  }
+  // Not the layout this store writes (another writer, or damage): parse it properly.
+  const auto j = nlohmann::json::parse(bytes, nullptr, false);
+  if (j.is_object()) {
+    const auto it = j.find("type");
+    if (it != j.end() && it->is_string()) return it->get<std::string>();
+  }
+  return {};
 }
 
 Hash encode_event(std::uint64_t seq, const EventDraft& draft, const Hash& prev, std::string& value) {

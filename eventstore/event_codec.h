@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "eventstore/store.h"
 
@@ -30,6 +31,11 @@ Hash encode_event(std::uint64_t seq, const EventDraft& draft, const Hash& prev, 
 // writes exactly this many bytes at `value` and returns the hash.
 std::size_t encoded_value_size(std::uint64_t seq, const EventDraft& draft);
 Hash encode_event_into(std::uint64_t seq, const EventDraft& draft, const Hash& prev, char* value);
+
+// The top-level "type" of stored event bytes, read from the layout above without
+// parsing the rest (bytes in any other layout are parsed properly); "" when the
+// bytes have none.
+std::string decode_type(std::string_view bytes);
 
 // Appends 64 lower-case hex characters of `hash` to `out`.
 void append_hex(const Hash& hash, std::string& out);

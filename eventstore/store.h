@@ -68,6 +68,7 @@ struct StoredEvent {
   std::uint64_t seq = 0;
   Hash hash{};
   std::string bytes;  // the exact stored event JSON
+  std::string type;   // its "type": the draft's on append, read from the envelope on reads ("" if unreadable)
 };
 
 struct Head {
@@ -77,13 +78,16 @@ struct Head {
   std::uint64_t seq() const { return count - 1; }
 };
 
-// For a non-empty batch: the seqs it received. For an empty batch (meta only)
-// appended == 0 and first_seq == last_seq == head.count (no such event).
+// For a non-empty batch: the seqs it received and the events exactly as they
+// were committed (so a caller publishes them without reading them back). For an
+// empty batch (meta only) appended == 0, events is empty and
+// first_seq == last_seq == head.count (no such event).
 struct AppendResult {
   std::uint64_t first_seq = 0;
   std::uint64_t last_seq = 0;
   std::size_t appended = 0;
   Head head;
+  std::vector<StoredEvent> events;
 };
 
 // A key/value written to the `meta` sub-database in the same transaction as a
@@ -131,8 +135,8 @@ class Store {
   Store& operator=(const Store&) = delete;
 
   // Appends the batch in one write transaction (with `meta` in the same
-  // transaction). Throws on a read-only store, a broken head, or bad drafts;
-  // on any throw nothing of the batch is stored.
+  // transaction) and returns what it committed. Throws on a read-only store, a
+  // broken head, or bad drafts; on any throw nothing of the batch is stored.
   virtual AppendResult append(std::span<const EventDraft> batch, std::span<const MetaPut> meta = {}) = 0;
 
   virtual Head head() const = 0;

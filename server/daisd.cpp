@@ -201,13 +201,7 @@ int main(int argc, char** argv) {
   run_options.on_appended = [&](const std::vector<eventstore::StoredEvent>& appended, double append_seconds) {
     hub.publish(appended);
     metrics.observe("dais_append_seconds", append_seconds);
-    for (const auto& e : appended) {
-      // The type sits right after the seq in the stored bytes; parse it cheaply.
-      const auto start = e.bytes.find("\"type\":\"");
-      if (start == std::string::npos) continue;
-      const auto end = e.bytes.find('"', start + 8);
-      metrics.add("dais_events_appended_total", 1, {{"type", e.bytes.substr(start + 8, end - start - 8)}});
-    }
+    for (const auto& e : appended) metrics.add("dais_events_appended_total", 1, {{"type", e.type}});
     if (!appended.empty()) metrics.set("dais_head_seq", static_cast<double>(appended.back().seq));
   };
   std::chrono::steady_clock::time_point step_started = std::chrono::steady_clock::now();
@@ -303,10 +297,11 @@ int main(int argc, char** argv) {
   store->sync();
 
   if (signals.received()) log->info("signal {} received: stopped after step {}", signals.received(), run->completed_steps());
-  std::fputs(run->summary_text().c_str(), stdout);
+  const auto summary = run->summary();
+  std::fputs(summary.text().c_str(), stdout);
   if (summary_json) {
     std::ofstream out(*summary_json);
-    out << run->summary().dump(2) << "\n";
+    out << nlohmann::json(summary).dump(2) << "\n";
     if (!out) {
       std::fprintf(stderr, "daisd: cannot write the summary to %s\n", summary_json->c_str());
       status = 1;

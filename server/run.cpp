@@ -2,10 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <set>
 
+#include "config/schema.h"
 #include "eventstore/event_codec.h"
+#include "server/run_started.h"
 
 namespace dais::server {
 
@@ -13,11 +14,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-const std::set<std::string, std::less<>>& runtime_keys() {
-  static const std::set<std::string, std::less<>> keys = {
-      "simulation.steps", "simulation.threads", "simulation.step_interval_ms", "store.sync", "store.map_size_mb",
-  };
-  return keys;
+// Keys a resume may change: runtime keys, and the step target (a run may be extended).
+bool may_differ_on_resume(std::string_view key) {
+  return config::is_runtime_key(key) || key == "simulation.steps";
 }
 
 std::string quote(const nlohmann::json& v) { return v.dump(); }
@@ -48,28 +47,6 @@ double ratio(std::uint64_t a, std::uint64_t b) { return b == 0 ? 0.0 : static_ca
 
 }  // namespace
 
-bool is_runtime_key(std::string_view key) {
-  return runtime_keys().count(key) != 0 || key.substr(0, 4) == "api." || key.substr(0, 4) == "log.";
-}
-
-std::string Divergence::describe() const {
-  std::string text = "replay diverges at seq " + std::to_string(seq);
-  if (type.empty()) {
-    text += ": the log ends there but the re-execution produced " + regenerated_type;
-  } else if (regenerated_type.empty()) {
-    text += " (" + type + "): the re-execution produced nothing there";
-  } else if (type != regenerated_type) {
-    text += ": logged " + type + ", regenerated " + regenerated_type;
-  } else {
-    text += " (" + type + ")";
-  }
-  if (!fields.empty()) {
-    text += "; differing fields:";
-    for (const auto& f : fields) text += " " + f;
-  }
-  return text;
-}
-
 Run::Run(EngineSettings settings, Options options) : options_(std::move(options)) {
   if (options_.threads != 0) settings.threads = options_.threads;
   if (options_.steps) settings.steps = *options_.steps;
@@ -89,46 +66,20 @@ std::unique_ptr<Run> Run::open(eventstore::Store& store, const config::Config& r
   if (head.empty()) {
     auto run = std::unique_ptr<Run>(new Run(settings_from_config(requested), options));
     run->store_ = &store;
-    events::RunStarted started;
-    started.config = requested.to_json();
-    started.seed = run->settings().seed;
-    started.version = options.version;
-    started.format = "dais-log/1";
-    started.agents = run->settings().agents;
-    started.steps = static_cast<std::uint64_t>(requested.get_int("simulation.steps"));
-    for (std::uint32_t a = 0; a < started.agents; ++a) {
-      if (run->engine().is_byzantine(a)) started.byzantine.push_back(a);
-    }
-    const nlohmann::json data = started;
-    const eventstore::EventDraft draft{events::type::run_started, 0, data.dump()};
-    const auto result = store.append(std::span(&draft, 1));
-    run->apply_produced(0, draft.type, 0, data);
-    run->prev_hash_ = result.head.hash;
-    run->next_seq_ = 1;
-    if (run->options_.on_appended) run->options_.on_appended(store.read_range(0, 1), 0.0);
+    const auto started = make_run_started(requested, run->engine(), options.version);
+    std::vector<Produced> first;
+    first.push_back(Produced{events::type::run_started, 0, started});
+    run->commit(std::move(first));
     return run;
   }
 
-  const auto first = store.get(0);
-  events::Event started_event;
-  try {
-    started_event = events::parse_event(first ? first->bytes : std::string_view("null"));
-  } catch (const std::exception&) {
-    throw RunError("the log in " + store.directory().string() + " does not start with a readable RunStarted event");
-  }
-  if (started_event.type != events::type::run_started) {
-    throw RunError("the log in " + store.directory().string() + " starts with " + started_event.type +
-                   ", not RunStarted: it is not a DAIS run");
-  }
-  const auto started = started_event.data.get<events::RunStarted>();
-  if (started.version != options.version) throw VersionMismatchError(started.version, options.version);
-  auto logged = config::Config::from_json(started.config);
+  auto logged = read_run_started(store, options.version);
   // The log's configuration is the run's; the command line may only change how it is executed.
   const auto requested_json = requested.to_json();
   std::string conflicts;
   for (auto it = requested_json.begin(); it != requested_json.end(); ++it) {
-    if (is_runtime_key(it.key())) continue;
-    const auto logged_value = started.config.value(it.key(), nlohmann::json());
+    if (may_differ_on_resume(it.key())) continue;
+    const auto logged_value = logged.started.config.value(it.key(), nlohmann::json());
     if (logged_value != it.value() && requested.source(it.key()) != "default") {
       conflicts += "\n  " + it.key() + ": the run has " + quote(logged_value) + ", " + requested.source(it.key()) +
                    " asks for " + quote(it.value());
@@ -141,10 +92,10 @@ std::unique_ptr<Run> Run::open(eventstore::Store& store, const config::Config& r
   }
   if (!options.steps) options.steps = static_cast<std::uint64_t>(requested.get_int("simulation.steps"));
   if (!options.threads) options.threads = static_cast<unsigned>(requested.get_int("simulation.threads"));
-  auto run = std::unique_ptr<Run>(new Run(settings_from_config(logged), options));
+  auto run = std::unique_ptr<Run>(new Run(settings_from_config(logged.config), options));
   run->resumed_ = true;
-  run->apply_produced(0, started_event.type, 0, started_event.data);
-  run->prev_hash_ = first->hash;
+  run->apply_produced(0, logged.event.type, 0, std::move(logged.event.data));
+  run->prev_hash_ = logged.hash;
   run->next_seq_ = 1;
   run->check_log(store, head.seq(), false);
   run->store_ = &store;
@@ -154,24 +105,12 @@ std::unique_ptr<Run> Run::open(eventstore::Store& store, const config::Config& r
 std::unique_ptr<Run> Run::replay(const eventstore::Store& source, std::optional<std::uint64_t> to_seq, Options options) {
   const auto head = source.head();
   if (head.empty()) throw RunError("the log in " + source.directory().string() + " is empty");
-  const auto first = source.get(0);
-  events::Event started_event;
-  try {
-    started_event = events::parse_event(first->bytes);
-  } catch (const std::exception&) {
-    throw RunError("seq 0 of " + source.directory().string() + " is not a readable RunStarted event");
-  }
-  if (started_event.type != events::type::run_started) {
-    throw RunError("seq 0 is " + started_event.type + ", not RunStarted: not a DAIS run");
-  }
-  const auto started = started_event.data.get<events::RunStarted>();
-  if (started.version != options.version) throw VersionMismatchError(started.version, options.version);
-  const auto logged = config::Config::from_json(started.config);
+  auto logged = read_run_started(source, options.version);
   options.steps = 0;  // replay follows the log, whatever its target
-  auto run = std::unique_ptr<Run>(new Run(settings_from_config(logged), options));
-  run->target_steps_ = static_cast<std::uint64_t>(logged.get_int("simulation.steps"));
-  run->apply_produced(0, started_event.type, 0, started_event.data);
-  run->prev_hash_ = first->hash;
+  auto run = std::unique_ptr<Run>(new Run(settings_from_config(logged.config), options));
+  run->target_steps_ = logged.started.steps;
+  run->apply_produced(0, logged.event.type, 0, std::move(logged.event.data));
+  run->prev_hash_ = logged.hash;
   run->next_seq_ = 1;
   run->check_log(source, std::min(to_seq.value_or(head.seq()), head.seq()), true);
   return run;
@@ -217,7 +156,11 @@ void Run::check_log(const eventstore::Store& source, std::uint64_t last_seq, boo
       const auto hash = eventstore::encode_event(next_seq_, draft, prev_hash_, value);
       const auto* original = next_seq_ <= last_seq ? logged(next_seq_) : nullptr;
       if (original == nullptr) {
-        if (may_end_inside_step) return;  // replay --to ends inside a step
+        if (may_end_inside_step) {  // the log (or replay --to) ends inside this step
+          const auto logged_events = static_cast<std::size_t>(&p - produced.data());
+          partial_step_ = PartialStep{p.step, logged_events, produced.size()};
+          return;
+        }
         throw DivergenceError(Divergence{next_seq_, "", p.type, {}});
       }
       if (original->hash != hash ||
@@ -254,7 +197,13 @@ eventstore::Head Run::head() const {
 void Run::step() {
   if (store_ == nullptr) throw std::logic_error("Run::step on a replay");
   const auto started = Clock::now();
-  auto produced = engine_->run_step();
+  commit(engine_->run_step());
+  live_seconds_ += std::chrono::duration<double>(Clock::now() - started).count();
+  ++live_steps_;
+  if (options_.on_progress) options_.on_progress(Progress{engine_->next_step(), target_steps_, next_seq_ - 1, false});
+}
+
+void Run::commit(std::vector<Produced> produced) {
   std::vector<eventstore::EventDraft> drafts;
   drafts.reserve(produced.size());
   for (const auto& p : produced) drafts.push_back({p.type, p.step, p.data.dump()});
@@ -265,13 +214,8 @@ void Run::step() {
     apply_produced(result.first_seq + i, produced[i].type, produced[i].step, std::move(produced[i].data));
   }
   prev_hash_ = result.head.hash;
-  next_seq_ = result.last_seq + 1;
-  live_seconds_ += std::chrono::duration<double>(Clock::now() - started).count();
-  ++live_steps_;
-  if (options_.on_appended) options_.on_appended(store_->read_range(result.first_seq, drafts.size()), append_seconds);
-  if (options_.on_progress) {
-    options_.on_progress(Progress{engine_->next_step(), target_steps_, result.last_seq, false});
-  }
+  next_seq_ = result.head.count;
+  if (options_.on_appended) options_.on_appended(result.events, append_seconds);
 }
 
 events::AttackInjected Run::attack_from_request(const nlohmann::json& request) const {
@@ -281,14 +225,11 @@ events::AttackInjected Run::attack_from_request(const nlohmann::json& request) c
 void Run::append_operator_input(const std::string& type, const nlohmann::json& data) {
   if (store_ == nullptr) throw std::logic_error("Run::append_operator_input on a replay");
   if (!events::is_operator_input(type)) throw std::invalid_argument(type + " is not an operator input");
-  const eventstore::EventDraft draft{type, engine_->next_step(), data.dump()};
-  const auto result = store_->append(std::span(&draft, 1));
-  events::Event event{result.first_seq, type, draft.step, data};
-  engine_->apply_operator_input(event);
-  apply_produced(result.first_seq, type, draft.step, data);
-  prev_hash_ = result.head.hash;
-  next_seq_ = result.last_seq + 1;
-  if (options_.on_appended) options_.on_appended(store_->read_range(result.first_seq, 1), 0.0);
+  // Applied to the engine first: an input it cannot apply is refused before it is logged.
+  engine_->apply_operator_input(events::Event{next_seq_, type, engine_->next_step(), data});
+  std::vector<Produced> input;
+  input.push_back(Produced{type, engine_->next_step(), data});
+  commit(std::move(input));
 }
 
 void Run::apply_produced(std::uint64_t seq, const std::string& type, std::uint64_t step, nlohmann::json data) {
@@ -318,78 +259,48 @@ std::shared_ptr<const projections::Projections> Run::projections_snapshot() cons
   return snapshot_;
 }
 
-nlohmann::json Run::summary() const {
+RunSummary Run::summary() const {
   const auto& stats = projections_.stats();
   const auto& flows = stats.totals();
   const auto& decisions = stats.consensus();
   const auto rates = stats.rates();
   const auto& protection = engine_->protection();
-  const auto arrived = protection.pairs_arrived(engine_->next_step() == 0 ? 0 : engine_->next_step() - 1);
-  const auto agents = settings().agents;
-  nlohmann::json j;
-  j["steps"] = stats.steps_completed();
-  j["agents"] = agents;
-  j["events"] = projections_.next_seq();
-  j["proposed"] = decisions.proposed;
-  j["endorsed"] = decisions.endorsed;
-  j["accepted"] = decisions.accepted;
-  j["rejected"] = decisions.rejected;
-  j["votes"] = decisions.votes;
-  j["retrained"] = counters_.retrained;
-  j["local_blocks"] = counters_.local_blocks;
-  j["crashes"] = counters_.crashes;
-  j["flows"] = flows.flows;
-  j["attack_flows"] = flows.attack_flows;
-  j["precision"] = rates.precision;
-  j["recall"] = rates.recall;
-  j["f1"] = rates.f1;
-  j["decision_latency_mean"] = stats.mean_decision_latency();
-  j["campaign_arrivals"] = arrived;
-  j["time_to_protect_mean"] = protection.mean_time_to_protect();
-  j["protected_before_hit"] = ratio(protection.protected_before_hit(), arrived);
-  j["protected_before_hit_count"] = protection.protected_before_hit();
-  j["protected_after_hit_count"] = protection.protected_after_hit();
-  j["poisoned_proposed"] = engine_->ground_truth().poisoned_proposed;
-  j["poisoned_accepted"] = engine_->ground_truth().poisoned_accepted;
-  j["benign_signatures_proposed"] = engine_->ground_truth().benign_signatures_proposed;
-  j["benign_signatures_accepted"] = engine_->ground_truth().benign_signatures_accepted;
-  j["protected_rejections"] = engine_->ground_truth().protected_rejections;
-  j["benign_blocked"] = flows.blocked_benign;
-  j["attack_blocked"] = flows.blocked_attack;
-  j["live_steps"] = live_steps_;
-  j["agent_steps_per_s"] =
-      live_seconds_ > 0 ? static_cast<double>(live_steps_) * agents / live_seconds_ : 0.0;
-  j["head_seq"] = next_seq_ == 0 ? 0 : next_seq_ - 1;
-  j["head_hash"] = to_hex(prev_hash_);
-  return j;
-}
-
-std::string Run::summary_text() const {
-  const auto j = summary();
-  char buf[1024];
-  std::snprintf(buf, sizeof buf,
-                "run: %llu steps, %u agents, %llu events, head seq %llu %s\n"
-                "detection: precision %.4f  recall %.4f  F1 %.4f  (benign flows blocked %llu)\n"
-                "signatures: proposed %llu  endorsed %llu  accepted %llu  rejected %llu  votes %llu  "
-                "decision latency %.2f steps\n"
-                "protection: %llu campaign arrivals, %.1f%% protected before the hit, time-to-protect mean %.2f "
-                "steps\n"
-                "faults: poisoned proposed %llu, poisoned accepted %llu, crashes %llu; signatures against benign "
-                "addresses accepted %llu\n"
-                "speed: %.0f agent-steps/s over %llu live steps\n",
-                j["steps"].get<unsigned long long>(), j["agents"].get<unsigned>(),
-                j["events"].get<unsigned long long>(), j["head_seq"].get<unsigned long long>(),
-                j["head_hash"].get<std::string>().c_str(), j["precision"].get<double>(), j["recall"].get<double>(),
-                j["f1"].get<double>(), j["benign_blocked"].get<unsigned long long>(),
-                j["proposed"].get<unsigned long long>(), j["endorsed"].get<unsigned long long>(),
-                j["accepted"].get<unsigned long long>(), j["rejected"].get<unsigned long long>(),
-                j["votes"].get<unsigned long long>(), j["decision_latency_mean"].get<double>(),
-                j["campaign_arrivals"].get<unsigned long long>(), 100.0 * j["protected_before_hit"].get<double>(),
-                j["time_to_protect_mean"].get<double>(), j["poisoned_proposed"].get<unsigned long long>(),
-                j["poisoned_accepted"].get<unsigned long long>(), j["crashes"].get<unsigned long long>(),
-                j["benign_signatures_accepted"].get<unsigned long long>(),
-                j["agent_steps_per_s"].get<double>(), j["live_steps"].get<unsigned long long>());
-  return buf;
+  const auto& truth = engine_->ground_truth();
+  RunSummary s;
+  s.steps = stats.steps_completed();
+  s.agents = settings().agents;
+  s.events = projections_.next_seq();
+  s.proposed = decisions.proposed;
+  s.endorsed = decisions.endorsed;
+  s.accepted = decisions.accepted;
+  s.rejected = decisions.rejected;
+  s.votes = decisions.votes;
+  s.retrained = counters_.retrained;
+  s.local_blocks = counters_.local_blocks;
+  s.crashes = counters_.crashes;
+  s.flows = flows.flows;
+  s.attack_flows = flows.attack_flows;
+  s.precision = rates.precision;
+  s.recall = rates.recall;
+  s.f1 = rates.f1;
+  s.decision_latency_mean = stats.mean_decision_latency();
+  s.campaign_arrivals = protection.pairs_arrived(engine_->next_step() == 0 ? 0 : engine_->next_step() - 1);
+  s.time_to_protect_mean = protection.mean_time_to_protect();
+  s.protected_before_hit = ratio(protection.protected_before_hit(), s.campaign_arrivals);
+  s.protected_before_hit_count = protection.protected_before_hit();
+  s.protected_after_hit_count = protection.protected_after_hit();
+  s.poisoned_proposed = truth.poisoned_proposed;
+  s.poisoned_accepted = truth.poisoned_accepted;
+  s.benign_signatures_proposed = truth.benign_signatures_proposed;
+  s.benign_signatures_accepted = truth.benign_signatures_accepted;
+  s.protected_rejections = truth.protected_rejections;
+  s.benign_blocked = flows.blocked_benign;
+  s.attack_blocked = flows.blocked_attack;
+  s.live_steps = live_steps_;
+  s.agent_steps_per_s = live_seconds_ > 0 ? static_cast<double>(live_steps_) * s.agents / live_seconds_ : 0.0;
+  s.head_seq = next_seq_ == 0 ? 0 : next_seq_ - 1;
+  s.head_hash = to_hex(prev_hash_);
+  return s;
 }
 
 }  // namespace dais::server

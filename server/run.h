@@ -1,17 +1,22 @@
 // A run: the engine bound to its log. Run::open() starts a new run in an empty
-// store (appending RunStarted with the full effective configuration, seed and
-// version) or resumes the run a store already holds: it re-executes every
+// store (appending RunStarted: what determines the simulation, see
+// run_started.h) or resumes the run a store already holds: it re-executes every
 // logged step and checks each regenerated event byte for byte against the log
 // (model digests included), then continues from the step after the last
 // complete one. Run::replay() does the same check against a log without
 // writing anything (dais-replay).
-// Each step is appended in one write transaction; operator inputs are appended
-// on their own, between steps, so a replay feeds them back at the same place.
+// One commit path: every event the run writes (RunStarted, a step's batch, an
+// operator input) goes through one private commit(), which appends it in one
+// write transaction, folds it into the projections and publishes exactly the
+// committed events (on_appended); nothing is read back from the store.
+// Operator inputs are committed on their own, between steps, so a replay feeds
+// them back at the same place.
 // Thread safety: one thread drives a Run (open, step, append_operator_input);
 // projections_snapshot() may be called from any thread.
-// Errors: RunError for a directory holding another kind of data, a log from
-// another program version, a configuration that contradicts the log, or a
-// divergence (DivergenceError, naming the first differing seq and fields).
+// Errors (run_errors.h): RunError for a directory holding another kind of data,
+// a log from another program version, a configuration that contradicts the
+// log, or a divergence (DivergenceError, naming the first differing seq and
+// fields).
 #pragma once
 
 #include <chrono>
@@ -20,7 +25,6 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -31,43 +35,24 @@
 #include "projections/events.h"
 #include "projections/projections.h"
 #include "server/engine.h"
+#include "server/run_errors.h"
+#include "server/run_summary.h"
 #include "server/settings.h"
 #include "server/thread_pool.h"
 
 namespace dais::server {
 
-class RunError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-struct Divergence {
-  std::uint64_t seq = 0;
-  std::string type;                 // the logged event's type ("" when the log ended early)
-  std::string regenerated_type;     // what the re-execution produced ("" when it produced nothing more)
-  std::vector<std::string> fields;  // JSON fields that differ, e.g. "data.model_digest"
-  std::string describe() const;
-};
-
-class DivergenceError : public RunError {
- public:
-  explicit DivergenceError(Divergence d) : RunError(d.describe()), divergence(std::move(d)) {}
-  Divergence divergence;
-};
-
-// The version of a log that this program did not write.
-class VersionMismatchError : public RunError {
- public:
-  VersionMismatchError(std::string logged, std::string ours)
-      : RunError("log written by DAIS " + logged + ", this is DAIS " + ours +
-                 ": a different version may simulate differently, so it is not compared"),
-        logged_version(std::move(logged)), our_version(std::move(ours)) {}
-  std::string logged_version, our_version;
-};
-
 // What only the run itself counts; every other figure comes from the RunStats projection.
 struct RunCounters {
   std::uint64_t retrained = 0, local_blocks = 0, crashes = 0;
+};
+
+// A replay whose log (or --to) ends inside a step: that step was re-executed
+// and matched as far as the log goes, but the log holds only part of it.
+struct PartialStep {
+  std::uint64_t step = 0;
+  std::size_t logged = 0;    // events of the step in the log
+  std::size_t expected = 0;  // events the step produces
 };
 
 struct Progress {
@@ -113,6 +98,9 @@ class Run {
   }
   eventstore::Head head() const;
 
+  // Set by replay() when the checked log ends inside a step.
+  const std::optional<PartialStep>& partial_step() const { return partial_step_; }
+
   // Runs and appends one step.
   void step();
   // Appends an operator input now (between steps) and applies it to the engine.
@@ -124,12 +112,13 @@ class Run {
   // A consistent copy of the projections, refreshed at most once per appended batch.
   std::shared_ptr<const projections::Projections> projections_snapshot() const;
 
-  // The run summary as JSON (DESIGN.md "Run summary") and as text lines.
-  nlohmann::json summary() const;
-  std::string summary_text() const;
+  // The run summary (DESIGN.md "Run summary").
+  RunSummary summary() const;
 
  private:
   Run(EngineSettings settings, Options options);
+  // Appends `produced` in one write transaction, folds it and publishes what was committed.
+  void commit(std::vector<Produced> produced);
   void apply_produced(std::uint64_t seq, const std::string& type, std::uint64_t step, nlohmann::json data);
   void count(const std::string& type);
   void check_log(const eventstore::Store& source, std::uint64_t last_seq, bool may_end_inside_step);
@@ -144,6 +133,7 @@ class Run {
   bool resumed_ = false;
   bool paused_ = false;
   RunCounters counters_;
+  std::optional<PartialStep> partial_step_;
 
   mutable std::mutex projections_mutex_;
   projections::Projections projections_;
@@ -152,9 +142,5 @@ class Run {
   std::uint64_t live_steps_ = 0;
   double live_seconds_ = 0;
 };
-
-// Keys that may differ between the command line and a logged run: they change
-// how a run is executed or served, never what it logs.
-bool is_runtime_key(std::string_view key);
 
 }  // namespace dais::server

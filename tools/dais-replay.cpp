@@ -3,6 +3,9 @@
 // the log (model digests included). Exit 0 when identical; 1 at the first
 // divergence (naming seq, type and fields); 3 when the log was written by
 // another program version; 2 for usage errors or a directory that is not a log.
+// A log (or --to) that ends inside a step exits 0 too, since every logged event
+// matched, but the summary says that the last step is incomplete ("complete":
+// false and "incomplete_step" in --json).
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -64,16 +67,26 @@ int main(int argc, char** argv) {
     const auto run = dais::server::Run::replay(*store, to_seq, options);
     const auto head = run->head();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    char line[512];
+    nlohmann::json result = {{"events", head.count},
+                             {"steps", run->completed_steps()},
+                             {"head_seq", head.seq()},
+                             {"head_hash", dais::to_hex(head.hash)},
+                             {"complete", !run->partial_step()}};
+    char line[640];
     std::snprintf(line, sizeof line, "identical: %llu events, %llu steps re-executed in %.2f s, head seq %llu %s",
                   static_cast<unsigned long long>(head.count), static_cast<unsigned long long>(run->completed_steps()),
                   seconds, static_cast<unsigned long long>(head.seq()), dais::to_hex(head.hash).c_str());
-    return report(0,
-                  {{"events", head.count},
-                   {"steps", run->completed_steps()},
-                   {"head_seq", head.seq()},
-                   {"head_hash", dais::to_hex(head.hash)}},
-                  line);
+    std::string text = line;
+    if (const auto& partial = run->partial_step()) {
+      // Every logged event matched, but the log stops before the step's end:
+      // the last step is not reproduced whole, and the summary says so.
+      result["incomplete_step"] = {{"step", partial->step}, {"logged", partial->logged}, {"expected", partial->expected}};
+      std::snprintf(line, sizeof line,
+                    "\nincomplete: the last step (%llu) is cut: the log holds %zu of its %zu events; those match",
+                    static_cast<unsigned long long>(partial->step), partial->logged, partial->expected);
+      text += line;
+    }
+    return report(0, std::move(result), text);
   } catch (const dais::server::DivergenceError& e) {
     const auto& d = e.divergence;
     return report(1, {{"seq", d.seq}, {"type", d.type}, {"regenerated_type", d.regenerated_type}, {"fields", d.fields}},

@@ -46,3 +46,11 @@ TEST_CASE("encoded_value_size matches the bytes written, across digit counts of 
     }
   }
 }
+
+TEST_CASE("decode_type reads the type of the store's layout and parses any other") {
+  CHECK(decode_type(R"({"seq":12,"type":"VoteCast","step":3,"prev":"00","data":{"x":1.50}})") == "VoteCast");
+  CHECK(decode_type(R"({"type":"Other","seq":1})") == "Other");  // another key order: parsed
+  CHECK(decode_type(R"({"seq":1,"type":"A\"B","step":0})") == "A\"B");  // an escape: parsed
+  CHECK(decode_type("not json").empty());
+  CHECK(decode_type(R"({"seq":1,"step":0})").empty());
+}

@@ -58,6 +58,10 @@ TEST_CASE("append builds the documented bytes, chains prev and returns the seqs"
   CHECK(r.last_seq == 1);
   CHECK(r.appended == 2);
   CHECK(r.head.count == 2);
+  // What append returns is what it committed: the same seqs, hashes, bytes and types a read gives.
+  REQUIRE(r.events.size() == 2);
+  CHECK(r.events[0].type == "RunStarted");
+  CHECK(r.events[1].type == "VoteCast");
 
   const auto e0 = store->get(0);
   REQUIRE(e0);
@@ -71,6 +75,14 @@ TEST_CASE("append builds the documented bytes, chains prev and returns the seqs"
                          R"(","data":{"a":[1,2]}})");
   CHECK(e1->hash == dais::sha256(e1->bytes));
   CHECK(r.head.hash == e1->hash);
+  for (const StoredEvent* read : {&*e0, &*e1}) {
+    const StoredEvent& appended = r.events[read->seq];
+    CHECK(appended.seq == read->seq);
+    CHECK(appended.hash == read->hash);
+    CHECK(appended.bytes == read->bytes);
+    CHECK(appended.type == read->type);
+  }
+  CHECK(e1->type == "VoteCast");
   CHECK(store->head().hash == e1->hash);
   CHECK(store->head().seq() == 1);
   CHECK_FALSE(store->get(2).has_value());

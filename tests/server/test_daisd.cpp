@@ -7,10 +7,14 @@
 
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <thread>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "eventstore/store.h"
+#include "projections/events.h"
 #include "tests/server/test_support.h"
 
 using dais::test::bin;
@@ -79,6 +83,79 @@ TEST_CASE("daisd continues a finished run with more steps, reproducing what one 
     CHECK_MESSAGE(a[key] == b[key], key);
   }
   CHECK(run_command(bin("dais-replay") + " --quiet " + (tmp / "b").string()).status == 0);
+}
+
+TEST_CASE("the log is the same for any thread count, listen address and sync mode, and replays") {
+  // The configuration of the defect report: 30 agents, 25 steps, seed 11, crashes and Byzantine agents.
+  dais::test::TempDir tmp;
+  const std::string run = " --agents 30 --steps 25 --seed 11 --set faults.crash_rate=0.05"
+                          " --set faults.byzantine_fraction=0.2 --quiet";
+  const std::vector<std::string> variants = {
+      "--threads 1 --listen 127.0.0.1:18081 --set store.sync=none",
+      "--threads 2 --listen 127.0.0.1:18082 --set store.sync=full",
+      "--threads 2 --listen 127.0.0.1:18081 --set store.sync=none --set simulation.step_interval_ms=1",
+  };
+  std::vector<std::string> heads;
+  for (std::size_t i = 0; i < variants.size(); ++i) {
+    const auto dir = tmp / ("v" + std::to_string(i));
+    const auto summary = tmp / ("v" + std::to_string(i) + ".json");
+    const auto r = run_command(bin("daisd") + " --data " + dir.string() + " " + variants[i] + run +
+                               " --summary-json " + summary.string());
+    INFO(variants[i], r.output);
+    REQUIRE(r.status == 0);
+    heads.push_back(read_json(summary)["head_hash"].get<std::string>());
+  }
+  CHECK(heads[0] == heads[1]);
+  CHECK(heads[1] == heads[2]);
+  const auto replay = run_command(bin("dais-replay") + " --quiet --threads 1 " + (tmp / "v1").string());
+  CHECK_MESSAGE(replay.status == 0, replay.output);
+  CHECK(replay.output.find(heads[0]) != std::string::npos);
+  CHECK(replay.output.find("incomplete") == std::string::npos);
+}
+
+TEST_CASE("dais-replay says when the log it checked ends inside a step") {
+  dais::test::TempDir tmp;
+  const auto data = tmp / "data";
+  REQUIRE(run_command(bin("daisd") + " --data " + data.string() + " --steps 12" + kSmall).status == 0);
+  // The last step with more than its StepCompleted: --to the seq before that StepCompleted cuts it.
+  std::uint64_t step = 0, to_seq = 0;
+  std::size_t step_events = 0;
+  {
+    dais::eventstore::StoreOptions read_only;
+    read_only.read_only = true;
+    read_only.create = false;
+    const auto store = dais::eventstore::Store::open(data, read_only);
+    std::map<std::uint64_t, std::size_t> events_of_step;
+    store->scan(1, [&](const dais::eventstore::StoredEvent& e) {
+      const auto event = dais::events::parse_event(e.bytes);
+      ++events_of_step[event.step];
+      if (event.type == dais::events::type::step_completed && events_of_step[event.step] >= 2) {
+        step = event.step;
+        to_seq = e.seq - 1;
+        step_events = events_of_step[event.step];
+      }
+      return true;
+    });
+  }
+  REQUIRE(step_events >= 2);
+  const auto cut = run_command(bin("dais-replay") + " --quiet --to " + std::to_string(to_seq) + " " + data.string());
+  INFO(cut.output);
+  CHECK(cut.status == 0);
+  CHECK(cut.output.find("identical") != std::string::npos);
+  CHECK(cut.output.find("incomplete: the last step (" + std::to_string(step) + ") is cut: the log holds " +
+                        std::to_string(step_events - 1) + " of its " + std::to_string(step_events) + " events") !=
+        std::string::npos);
+  const auto as_json =
+      run_command(bin("dais-replay") + " --json --to " + std::to_string(to_seq) + " " + data.string());
+  const auto j = nlohmann::json::parse(as_json.output);
+  CHECK(j["complete"] == false);
+  CHECK(j["incomplete_step"]["step"] == step);
+  CHECK(j["incomplete_step"]["logged"] == step_events - 1);
+  CHECK(j["incomplete_step"]["expected"] == step_events);
+  // The whole log is complete.
+  const auto whole = nlohmann::json::parse(run_command(bin("dais-replay") + " --json " + data.string()).output);
+  CHECK(whole["complete"] == true);
+  CHECK_FALSE(whole.contains("incomplete_step"));
 }
 
 TEST_CASE("daisd refuses bad configuration with exit 2 and a message naming key, value and source") {

@@ -9,6 +9,7 @@
 #include "eventstore/store.h"
 #include "projections/events.h"
 #include "projections/projections.h"
+#include "config/schema.h"
 #include "server/run.h"
 #include "tests/server/test_support.h"
 
@@ -94,13 +95,13 @@ TEST_CASE("the log holds the run: RunStarted first, every step closed by StepCom
   CHECK(types["VoteCast"] > 0);
   CHECK(types["ConsensusReached"] > 0);
   const auto summary = run->summary();
-  CHECK(summary["proposed"] == types["SignatureProposed"]);
-  CHECK(summary["votes"] == types["VoteCast"]);
-  CHECK(summary["accepted"].get<int>() + summary["rejected"].get<int>() == types["ConsensusReached"]);
-  CHECK(summary["head_seq"] == seq - 1);
-  CHECK(summary["head_hash"] == to_hex(store->head().hash));
-  CHECK(summary["precision"].get<double>() > 0.5);
-  CHECK(summary["recall"].get<double>() > 0.3);
+  CHECK(summary.proposed == types["SignatureProposed"]);
+  CHECK(summary.votes == types["VoteCast"]);
+  CHECK(summary.accepted + summary.rejected == types["ConsensusReached"]);
+  CHECK(summary.head_seq == seq - 1);
+  CHECK(summary.head_hash == to_hex(store->head().hash));
+  CHECK(summary.precision > 0.5);
+  CHECK(summary.recall > 0.3);
 }
 
 TEST_CASE("a run stopped part-way and resumed ends with the same head hash as an uninterrupted run") {
@@ -218,4 +219,82 @@ TEST_CASE("projections rebuilt from seq 0 of the log equal the live projections"
     return true;
   });
   CHECK(rebuilt.snapshot() == live->snapshot());
+}
+
+TEST_CASE("RunStarted holds what determines the simulation: runtime keys change neither seq 0 nor the head") {
+  test::TempDir tmp;
+  const auto a = test::small_config({{"simulation.threads", "1"},
+                                     {"simulation.step_interval_ms", "0"},
+                                     {"api.listen", "127.0.0.1:18081"},
+                                     {"store.sync", "none"},
+                                     {"log.level", "warn"}});
+  const auto b = test::small_config({{"simulation.threads", "2"},
+                                     {"simulation.step_interval_ms", "5"},
+                                     {"api.listen", "127.0.0.1:18082"},
+                                     {"store.sync", "full"},
+                                     {"log.level", "debug"}});
+  const auto head_a = run_to_end(tmp / "a", a, 0);
+  const auto head_b = run_to_end(tmp / "b", b, 0);
+  CHECK(head_a == head_b);
+  const auto seq0 = events::parse_event(open_store(tmp / "a")->get(0)->bytes);
+  const auto& logged = seq0.data.at("config");
+  for (const auto& [key, value] : logged.items()) {
+    CHECK_MESSAGE(!config::is_runtime_key(key), key);
+  }
+  CHECK(logged.at("simulation.agents") == 8);
+  CHECK(logged.at("detector.trees") == 40);
+  CHECK(logged.at("simulation.steps") == 30);  // the target the run was started with
+  // A resume may change runtime keys freely.
+  auto store = open_store(tmp / "a");
+  auto resumed = server::Run::open(*store, b, options(0, 35));
+  while (!resumed->finished()) resumed->step();
+  CHECK(resumed->completed_steps() == 35);
+  CHECK(server::Run::replay(*store, std::nullopt, options(1))->head().hash == store->head().hash);
+}
+
+TEST_CASE("replay of a log cut inside its last step reports the step as incomplete") {
+  test::TempDir tmp;
+  const auto cfg = test::small_config(kFaulty);
+  run_to_end(tmp.path(), cfg, 2);
+  std::uint64_t head_seq = 0, last_step = 0, last_step_events = 0;
+  {
+    auto store = open_store(tmp.path());
+    head_seq = store->head().seq();
+    last_step = events::parse_event(store->get(head_seq)->bytes).step;
+    store->scan(0, [&](const eventstore::StoredEvent& e) {
+      const auto ev = events::parse_event(e.bytes);
+      if (ev.step == last_step && !events::is_operator_input(ev.type) && ev.type != events::type::run_started) {
+        ++last_step_events;
+      }
+      return true;
+    });
+    REQUIRE(last_step_events >= 2);
+    auto whole = server::Run::replay(*store, std::nullopt, options(2));
+    CHECK_FALSE(whole->partial_step().has_value());
+  }
+  // Drop the step's last event (its StepCompleted) straight from LMDB: the chain stays intact.
+  {
+    MDB_env* env = nullptr;
+    REQUIRE(mdb_env_create(&env) == 0);
+    mdb_env_set_maxdbs(env, 8);
+    REQUIRE(mdb_env_open(env, tmp.path().c_str(), 0, 0644) == 0);
+    MDB_txn* txn = nullptr;
+    REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
+    MDB_dbi dbi;
+    REQUIRE(mdb_dbi_open(txn, "events", 0, &dbi) == 0);
+    std::array<unsigned char, 8> key{};
+    for (int i = 0; i < 8; ++i) key[7 - i] = static_cast<unsigned char>(head_seq >> (8 * i));
+    MDB_val k{key.size(), key.data()};
+    REQUIRE(mdb_del(txn, dbi, &k, nullptr) == 0);
+    REQUIRE(mdb_txn_commit(txn) == 0);
+    mdb_env_close(env);
+  }
+  auto store = open_store(tmp.path());
+  REQUIRE(store->verify().ok);
+  auto cut = server::Run::replay(*store, std::nullopt, options(2));
+  REQUIRE(cut->partial_step().has_value());
+  CHECK(cut->partial_step()->step == last_step);
+  CHECK(cut->partial_step()->logged == last_step_events - 1);
+  CHECK(cut->partial_step()->expected == last_step_events);
+  CHECK(cut->head().seq() == head_seq - 1);
 }

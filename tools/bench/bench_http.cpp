@@ -104,7 +104,7 @@ class FixedRunBackend : public api::Backend {
     const auto r = store_->append(batch);
     auto p = std::make_shared<dais::projections::Projections>(projections_ ? *projections_
                                                                            : dais::projections::Projections());
-    for (const auto& e : store_->read_range(r.first_seq, batch.size())) p->apply(ev::parse_event(e.bytes));
+    for (const auto& e : r.events) p->apply(ev::parse_event(e.bytes));
     projections_ = std::move(p);
   }
   std::unique_ptr<es::Store> store_;

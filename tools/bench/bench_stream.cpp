@@ -122,7 +122,7 @@ Run stream_run(StreamBackend& backend, api::EventHub& hub, std::vector<Subscribe
       const auto r = backend.writable().append(drafts);
       const std::int64_t now = since_t0();
       for (std::size_t i = 0; i < n; ++i) appended_at[r.first_seq - first_seq + i].store(now);
-      hub.publish(backend.store().read_range(r.first_seq, n));
+      hub.publish(r.events);
       done += n;
       if (pace.count() > 0) std::this_thread::sleep_until(next_batch_at += pace);
     }

@@ -30,8 +30,7 @@ TestBackend::TestBackend(const std::filesystem::path& dir, EventHub* hub, events
 
 std::vector<eventstore::StoredEvent> TestBackend::append(const std::vector<eventstore::EventDraft>& drafts) {
   std::lock_guard lock(mutex_);
-  const auto result = store_->append(drafts);
-  auto stored = store_->read_range(result.first_seq, drafts.size());
+  auto stored = store_->append(drafts).events;
   auto next = std::make_shared<projections::Projections>(*projections_);
   for (const auto& e : stored) next->apply(events::parse_event(e.bytes));
   projections_ = std::move(next);

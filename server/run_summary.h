@@ -1,0 +1,48 @@
+// The figures a run reports when it ends (DESIGN.md "Run summary"): one struct,
+// its JSON shape beside it (daisd --summary-json, dais-experiment), and the
+// text lines daisd prints. Run::summary() fills it from the RunStats
+// projection, the engine's ground truth and the protection tracker.
+// Plain value type; thread-compatible.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace dais::server {
+
+struct RunSummary {
+  std::uint64_t steps = 0;
+  std::uint32_t agents = 0;
+  std::uint64_t events = 0;
+  // Signatures and votes.
+  std::uint64_t proposed = 0, endorsed = 0, accepted = 0, rejected = 0, votes = 0;
+  std::uint64_t retrained = 0, local_blocks = 0, crashes = 0;
+  // Detection over every flow of the run.
+  std::uint64_t flows = 0, attack_flows = 0;
+  double precision = 0, recall = 0, f1 = 0;
+  double decision_latency_mean = 0;  // steps from proposal to decision
+  // Protection: a campaign arrival is one attack reaching one agent.
+  std::uint64_t campaign_arrivals = 0;
+  double time_to_protect_mean = 0;
+  double protected_before_hit = 0;  // share of arrivals already blocked when they arrived
+  std::uint64_t protected_before_hit_count = 0, protected_after_hit_count = 0;
+  // Ground truth only the simulator knows.
+  std::uint64_t poisoned_proposed = 0, poisoned_accepted = 0;
+  std::uint64_t benign_signatures_proposed = 0, benign_signatures_accepted = 0;
+  std::uint64_t protected_rejections = 0;
+  std::uint64_t benign_blocked = 0, attack_blocked = 0;  // flows
+  // Speed of the steps run live (not re-executed on resume).
+  std::uint64_t live_steps = 0;
+  double agent_steps_per_s = 0;
+  std::uint64_t head_seq = 0;
+  std::string head_hash;
+
+  // The lines daisd prints at the end of a run.
+  std::string text() const;
+};
+
+void to_json(nlohmann::json& j, const RunSummary& s);
+
+}  // namespace dais::server
