@@ -6,6 +6,7 @@
 
 #include "config/schema.h"
 #include "eventstore/event_codec.h"
+#include "server/attack_request.h"
 #include "server/run_started.h"
 
 namespace dais::server {
@@ -219,7 +220,9 @@ void Run::commit(std::vector<Produced> produced) {
 }
 
 events::AttackInjected Run::attack_from_request(const nlohmann::json& request) const {
-  return engine_->make_attack(request);
+  const AttackRequestContext context{settings().agents, settings().campaigns.propagation_delay, engine_->next_step(),
+                                     engine_->next_campaign_id()};
+  return server::attack_from_request(request, context);
 }
 
 void Run::append_operator_input(const std::string& type, const nlohmann::json& data) {

@@ -1,0 +1,43 @@
+// What the engine keeps for one agent between steps: its fault state, its detector
+// (model, threshold, training window), its local blacklist, its validator's view
+// and the flagged flows its next signatures are built from.
+// Plain data; the engine owns one per agent. During the parallel phases only the
+// thread working for an agent touches its runtime.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "agents/blacklist.h"
+#include "agents/features.h"
+#include "agents/isolation_forest.h"
+#include "agents/validation.h"
+#include "server/training_window.h"
+
+namespace dais::server {
+
+struct AgentRuntime {
+  AgentRuntime(std::uint32_t agent_id, std::size_t window, std::size_t blacklist_capacity)
+      : id(agent_id), training(window), blacklist(blacklist_capacity) {}
+
+  std::uint32_t id;
+  bool byzantine = false;
+  bool crashed = false;
+  std::uint64_t crashed_at = 0;
+  std::uint64_t recover_step = 0;
+  std::optional<agents::IsolationForest> model;
+  double threshold = 0.5;
+  std::uint64_t model_version = 0;
+  bool needs_retrain = false;
+  TrainingWindow training;
+  agents::Blacklist blacklist;
+  agents::ValidatorView view;
+  // Flagged flows of the last few steps (with their scores): slow attacks need several steps
+  // to reach a signature's minimum number of observations.
+  std::deque<std::vector<std::pair<agents::Flow, double>>> recent_flagged;
+};
+
+}  // namespace dais::server

@@ -1,0 +1,172 @@
+#include "server/consensus_round.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "agents/features.h"
+
+namespace dais::server {
+
+ConsensusRound::ConsensusRound(const EngineSettings& settings)
+    : seed_(settings.seed),
+      params_(settings.consensus),
+      protected_(settings.protected_addresses),
+      blacklist_expiry_(settings.blacklist_expiry),
+      reputation_(settings.consensus.reputation) {}
+
+double ConsensusRound::ballot_weight(std::uint32_t agent) const {
+  return params_.reputation ? reputation_.weight(agent) : 1.0;
+}
+
+void ConsensusRound::offer(std::uint64_t step, const Finding& finding, std::span<const std::uint32_t> active,
+                           std::vector<Produced>& out, events::StepCompleted& stats) {
+  const auto& sig = finding.signature;
+  if (network_blacklist_.count(sig.indicator)) return;  // already decided and in force
+  if (auto it = pending_.find(sig.id); it != pending_.end()) {
+    auto& pending = it->second;
+    if (std::find(pending.supporters.begin(), pending.supporters.end(), finding.agent) != pending.supporters.end()) {
+      return;
+    }
+    pending.supporters.push_back(finding.agent);
+    ++stats.endorsed;
+    out.push_back(produce(step, events::SignatureEndorsed{sig.id, finding.agent, sig.confidence, sig.observations}));
+    return;
+  }
+  if (auto it = rejected_until_.find(sig.id); it != rejected_until_.end() && step < it->second) return;
+
+  const auto indicator_text = agents::format_ipv4(sig.indicator);
+  PendingSignature pending;
+  pending.signature = sig;
+  pending.proposer = finding.agent;
+  pending.poisoned = finding.byzantine;
+  pending.benign_indicator = finding.benign_indicator;
+  pending.proposed_step = step;
+  pending.deadline_step = step + params_.window - 1;
+  pending.supporters = {finding.agent};
+  events::SignatureProposed proposed;
+  proposed.signature_id = sig.id;
+  proposed.agent = finding.agent;
+  proposed.indicator = indicator_text;
+  proposed.centroid.assign(sig.centroid.begin(), sig.centroid.end());
+  proposed.lower.assign(sig.lower.begin(), sig.lower.end());
+  proposed.upper.assign(sig.upper.begin(), sig.upper.end());
+  proposed.confidence = sig.confidence;
+  proposed.observations = sig.observations;
+  proposed.deadline_step = pending.deadline_step;
+  out.push_back(produce(step, proposed));
+  ++stats.proposed;
+  if (pending.poisoned) ++truth_.poisoned_proposed;
+  if (pending.benign_indicator) ++truth_.benign_signatures_proposed;
+
+  if (protected_.contains(indicator_text)) {
+    // Rejected by rule: no signature may blacklist the network's own critical services.
+    events::ConsensusReached decided;
+    decided.signature_id = sig.id;
+    decided.accepted = false;
+    decided.reason = projections::reason::protected_address;
+    decided.indicator = indicator_text;
+    out.push_back(produce(step, decided));
+    ++stats.rejected;
+    ++truth_.protected_rejections;
+    rejected_until_[sig.id] = step + params_.window;
+    return;
+  }
+  pending.committee = projections::select_committee(sig.id, seed_, active, params_.committee, finding.agent);
+  order_.push_back(sig.id);
+  pending_.emplace(sig.id, std::move(pending));
+}
+
+std::vector<std::vector<Ballot>> ConsensusRound::ballots_owed(std::size_t agent_count,
+                                                              std::span<const std::uint32_t> active) const {
+  std::vector<std::vector<Ballot>> per_voter(agent_count);
+  for (std::size_t s = 0; s < order_.size(); ++s) {
+    const auto& p = open(s);
+    for (auto voter : p.committee) {
+      if (!std::binary_search(active.begin(), active.end(), voter) || p.votes.count(voter)) continue;
+      if (std::find(p.supporters.begin(), p.supporters.end(), voter) != p.supporters.end()) continue;
+      Ballot ballot{s, voter, {}};
+      ballot.vote.signature_id = p.signature.id;
+      ballot.vote.voter = voter;
+      ballot.vote.weight = ballot_weight(voter);
+      per_voter[voter].push_back(std::move(ballot));
+    }
+  }
+  return per_voter;
+}
+
+void ConsensusRound::record(std::uint64_t step, std::vector<std::vector<Ballot>> ballots, std::vector<Produced>& out,
+                            events::StepCompleted& stats) {
+  std::vector<std::vector<events::VoteCast>> by_signature(order_.size());
+  for (auto& group : ballots) {
+    for (auto& b : group) by_signature.at(b.signature).push_back(std::move(b.vote));
+  }
+  for (std::size_t s = 0; s < order_.size(); ++s) {
+    auto& votes = by_signature[s];
+    std::sort(votes.begin(), votes.end(), [](const auto& a, const auto& b) { return a.voter < b.voter; });
+    auto& pending = pending_.at(order_[s]);
+    for (auto& v : votes) {
+      out.push_back(produce(step, v));
+      ++stats.votes;
+      pending.votes.emplace(v.voter, std::move(v));
+    }
+  }
+}
+
+std::vector<AcceptedSignature> ConsensusRound::decide(std::uint64_t step, std::vector<Produced>& out,
+                                                      events::StepCompleted& stats) {
+  std::vector<AcceptedSignature> accepted;
+  std::vector<std::string> still_pending;
+  for (const auto& id : order_) {
+    auto& p = pending_.at(id);
+    // Endorsers inside the committee support it with their ballot; crashed members simply do
+    // not vote, which is how crashes weigh on the quorum.
+    projections::Tally tally;
+    tally.add_support(p.proposer, ballot_weight(p.proposer));
+    for (auto supporter : p.supporters) {
+      if (std::binary_search(p.committee.begin(), p.committee.end(), supporter)) {
+        tally.add_support(supporter, ballot_weight(supporter));
+      }
+    }
+    for (const auto& [voter, vote] : p.votes) tally.add_vote(voter, vote.approve, vote.weight);
+    const auto eligible = static_cast<std::uint32_t>(p.committee.size() + 1);
+    const auto outcome = projections::evaluate(tally, eligible, params_, step, p.deadline_step);
+    if (!outcome) {
+      still_pending.push_back(id);
+      continue;
+    }
+    events::ConsensusReached decided;
+    decided.signature_id = id;
+    decided.accepted = outcome->accepted;
+    decided.yes = tally.yes;
+    decided.no = tally.no;
+    decided.voters = eligible;
+    decided.yes_weight = tally.yes_weight;
+    decided.no_weight = tally.no_weight;
+    decided.reason = outcome->reason;
+    decided.indicator = agents::format_ipv4(p.signature.indicator);
+    if (outcome->accepted) {
+      decided.expires_step = step + blacklist_expiry_;
+      network_blacklist_[p.signature.indicator] = NetworkBlock{id, step + blacklist_expiry_};
+      accepted.push_back(AcceptedSignature{id, p.signature.indicator});
+      ++stats.accepted;
+      if (p.poisoned) ++truth_.poisoned_accepted;
+      if (p.benign_indicator) ++truth_.benign_signatures_accepted;
+    } else {
+      ++stats.rejected;
+      rejected_until_[id] = step + params_.window;
+    }
+    reputation_.record(decided, p.proposer, p.supporters, p.votes);
+    out.push_back(produce(step, decided));
+    pending_.erase(id);
+  }
+  order_ = std::move(still_pending);
+  return accepted;
+}
+
+void ConsensusRound::expire(std::uint64_t step) {
+  for (auto it = network_blacklist_.begin(); it != network_blacklist_.end();) {
+    it = it->second.expires_step <= step ? network_blacklist_.erase(it) : std::next(it);
+  }
+}
+
+}  // namespace dais::server

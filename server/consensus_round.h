@@ -1,0 +1,126 @@
+// The network's consensus on shared signatures as the engine runs it step by step
+// (the rule itself is projections/consensus.h). It holds the signatures waiting for
+// ballots in proposal order, the ones rejected lately (not proposed again within a
+// consensus window), and the network blacklist: every accepted indicator until it
+// expires. Per step the engine offers each agent's findings in agent order
+// (propose), fills in the ballots owed (vote: computed in parallel, recorded here)
+// and asks for decisions (decide). Events are appended in canonical order: by
+// signature in proposal order, then by voter. Also counts the ground truth of what
+// was proposed and accepted, which only the simulator knows.
+// Not thread-safe; owned by the engine. Nothing throws on valid settings.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "agents/signature.h"
+#include "projections/consensus.h"
+#include "projections/events.h"
+#include "server/settings.h"
+#include "server/step_output.h"
+
+namespace dais::server {
+
+// Ground-truth tallies that only the simulator knows (labels never reach detection).
+struct GroundTruth {
+  std::uint64_t poisoned_proposed = 0;  // by Byzantine agents
+  std::uint64_t poisoned_accepted = 0;
+  std::uint64_t benign_signatures_proposed = 0;  // any proposer; the indicator is not an attacker
+  std::uint64_t benign_signatures_accepted = 0;
+  std::uint64_t protected_rejections = 0;
+};
+
+// A signature taking ballots. Its electorate is fixed at proposal: the proposer and its committee.
+struct PendingSignature {
+  agents::Signature signature;
+  std::uint32_t proposer = 0;
+  bool poisoned = false;          // ground truth: fabricated by a Byzantine agent
+  bool benign_indicator = false;  // ground truth: the indicator is not an attacker
+  std::uint64_t proposed_step = 0;
+  std::uint64_t deadline_step = 0;
+  std::vector<std::uint32_t> supporters;           // proposer and endorsers
+  std::vector<std::uint32_t> committee;            // eligible voters (sorted)
+  std::map<std::uint32_t, events::VoteCast> votes;  // by voter
+};
+
+// One finding an agent offers: a signature and the ground truth about it.
+struct Finding {
+  const agents::Signature& signature;
+  std::uint32_t agent = 0;
+  bool byzantine = false;         // the finder is Byzantine: the signature is poisoned
+  bool benign_indicator = false;  // the indicator is not an attacker
+};
+
+// A ballot owed on open(signature) by `voter`; vote has signature_id, voter and weight
+// filled in, the engine fills in approve, similarity and confidence.
+struct Ballot {
+  std::size_t signature = 0;
+  std::uint32_t voter = 0;
+  events::VoteCast vote;
+};
+
+// An indicator the network blocks, by the signature that was accepted for it.
+struct NetworkBlock {
+  std::string signature_id;
+  std::uint64_t expires_step = 0;  // decided step + blacklist expiry; expire(expires_step) drops it
+};
+
+struct AcceptedSignature {
+  std::string signature_id;
+  std::uint32_t indicator = 0;
+};
+
+class ConsensusRound {
+ public:
+  explicit ConsensusRound(const EngineSettings& settings);
+
+  // Propose. Ignored when the indicator is blocked network-wide, the agent already supports the
+  // signature, or the signature was rejected less than a consensus window ago. Otherwise the
+  // finding endorses the pending signature (SignatureEndorsed) or opens it (SignatureProposed,
+  // with a committee drawn from `active`, the sorted ids of the agents up); a protected indicator
+  // is rejected at once (ConsensusReached, reason protected_address).
+  void offer(std::uint64_t step, const Finding& finding, std::span<const std::uint32_t> active,
+             std::vector<Produced>& out, events::StepCompleted& stats);
+
+  // Vote. The open signatures in proposal order; ballots name them by index. The result of
+  // ballots_owed() has one group per agent id below agent_count: a ballot for every open
+  // signature on whose committee the agent sits, while it is in `active`, has not voted and
+  // does not support the signature. record() keeps the filled-in ballots and appends their
+  // VoteCast events by signature, then voter.
+  std::size_t open_count() const { return order_.size(); }
+  const PendingSignature& open(std::size_t index) const { return pending_.at(order_[index]); }
+  std::vector<std::vector<Ballot>> ballots_owed(std::size_t agent_count, std::span<const std::uint32_t> active) const;
+  void record(std::uint64_t step, std::vector<std::vector<Ballot>> ballots, std::vector<Produced>& out,
+              events::StepCompleted& stats);
+
+  // Decide. Decides, in proposal order, every open signature whose outcome the consensus rule
+  // knows now, appending ConsensusReached. Accepted indicators join the network blacklist; they
+  // are returned in decision order for the engine to block on its agents.
+  std::vector<AcceptedSignature> decide(std::uint64_t step, std::vector<Produced>& out, events::StepCompleted& stats);
+
+  // The network blacklist by indicator: what a recovering agent catches up on.
+  const std::map<std::uint32_t, NetworkBlock>& network_blacklist() const { return network_blacklist_; }
+  // Drops the network blacklist entries that expire at or before `step`.
+  void expire(std::uint64_t step);
+
+  const GroundTruth& ground_truth() const { return truth_; }
+
+ private:
+  double ballot_weight(std::uint32_t agent) const;
+
+  std::uint64_t seed_;
+  projections::ConsensusParams params_;
+  projections::ProtectedAddresses protected_;
+  std::uint64_t blacklist_expiry_;
+  std::map<std::string, PendingSignature> pending_;      // by signature id
+  std::vector<std::string> order_;                       // pending ids in proposal order
+  std::map<std::string, std::uint64_t> rejected_until_;  // id -> first step it may be proposed again
+  std::map<std::uint32_t, NetworkBlock> network_blacklist_;
+  projections::Reputation reputation_;
+  GroundTruth truth_;
+};
+
+}  // namespace dais::server
