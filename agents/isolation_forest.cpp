@@ -16,22 +16,14 @@ namespace {
 // sklearn's tree splitter treats a feature whose node range is at most this as constant.
 constexpr double kFeatureThreshold = 1e-7;
 constexpr double kEulerGamma = 0.5772156649015329;
-constexpr char kMagic[8] = {'D', 'A', 'I', 'S', 'I', 'F', 'O', 'R'};
-constexpr std::size_t kHeaderBytes = 60;
-constexpr std::size_t kNodeBytes = 16;
 constexpr std::uint32_t kNoParent = IsolationForest::kLeaf;
-
-// sklearn: max_depth = ceil(log2(max(max_samples, 2))), computed exactly on integers.
-std::size_t height_limit(std::size_t max_samples) {
-  return static_cast<std::size_t>(std::bit_width(std::max<std::size_t>(max_samples, 2) - 1));
-}
 
 // Grows one tree at a time into reusable buffers, so fitting allocates per
 // forest, never per node.
 class TreeBuilder {
  public:
   TreeBuilder(std::span<const float> rows, std::size_t cols, std::size_t n, std::size_t k)
-      : rows_(rows), cols_(cols), n_(n), k_(k), max_depth_(height_limit(k)),
+      : rows_(rows), cols_(cols), n_(n), k_(k), max_depth_(tree_height_limit(k)),
         columns_(k * cols), sample_(k), index_(k), feature_order_(cols), gathered_(cols), taken_(k < n ? n : 0) {
     nodes_.reserve(2 * k);
   }
@@ -159,50 +151,11 @@ double linear_percentile(const std::vector<double>& ascending, double q) {
   return ascending[below] + fraction * (ascending[above] - ascending[below]);
 }
 
-void put_u32(std::string& out, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
-}
-void put_u64(std::string& out, std::uint64_t v) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
-}
-void put_f64(std::string& out, double v) { put_u64(out, std::bit_cast<std::uint64_t>(v)); }
-
-class Reader {
- public:
-  explicit Reader(std::string_view bytes) : bytes_(bytes) {}
-  std::uint32_t u32() { return static_cast<std::uint32_t>(little_endian(4)); }
-  std::uint64_t u64() { return little_endian(8); }
-  double f64() { return std::bit_cast<double>(u64()); }
-  std::size_t remaining() const { return bytes_.size() - position_; }
-  std::string_view take(std::size_t n) {
-    need(n);
-    const auto piece = bytes_.substr(position_, n);
-    position_ += n;
-    return piece;
-  }
-
- private:
-  void need(std::size_t n) const {
-    if (remaining() < n) throw std::invalid_argument("isolation forest: serialised model is truncated");
-  }
-  std::uint64_t little_endian(std::size_t n) {
-    need(n);
-    std::uint64_t v = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      v |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes_[position_ + i])) << (8 * i);
-    }
-    position_ += n;
-    return v;
-  }
-  std::string_view bytes_;
-  std::size_t position_ = 0;
-};
-
-[[noreturn]] void malformed(const std::string& why) {
-  throw std::invalid_argument("isolation forest: malformed serialised model: " + why);
-}
-
 }  // namespace
+
+std::size_t tree_height_limit(std::size_t max_samples) {
+  return static_cast<std::size_t>(std::bit_width(std::max<std::size_t>(max_samples, 2) - 1));
+}
 
 double average_path_length(std::size_t n) {
   if (n <= 1) return 0.0;
@@ -241,7 +194,7 @@ IsolationForest IsolationForest::fit(std::span<const float> rows, std::size_t co
   forest.seed_ = params.seed;
   forest.contamination_ = params.contamination;
   forest.normaliser_ = static_cast<double>(params.n_estimators) * average_path_length(k);
-  forest.max_depth_ = height_limit(k);
+  forest.max_depth_ = tree_height_limit(k);
   forest.tree_begin_.reserve(params.n_estimators);
 
   TreeBuilder builder(rows, cols, n, k);
@@ -359,127 +312,5 @@ std::size_t IsolationForest::leaf_count() const {
 std::size_t IsolationForest::memory_bytes() const {
   return sizeof(*this) + nodes_.capacity() * sizeof(Node) + tree_begin_.capacity() * sizeof(std::uint32_t);
 }
-
-std::string IsolationForest::serialize() const {
-  std::string out;
-  out.reserve(kHeaderBytes + tree_begin_.size() * 4 + nodes_.size() * kNodeBytes);
-  out.append(kMagic, sizeof kMagic);
-  put_u32(out, kFormatVersion);
-  put_u32(out, static_cast<std::uint32_t>(cols_));
-  put_u32(out, static_cast<std::uint32_t>(tree_begin_.size()));
-  put_u32(out, static_cast<std::uint32_t>(max_samples_));
-  put_u64(out, training_rows_);
-  put_u64(out, seed_);
-  put_u32(out, contamination_ ? 1 : 0);
-  put_f64(out, contamination_.value_or(0.0));
-  put_f64(out, threshold_);
-  for (std::size_t tree = 0; tree < tree_begin_.size(); ++tree) {
-    const std::uint32_t base = tree_begin_[tree];
-    const auto count = static_cast<std::uint32_t>(node_count(tree));
-    put_u32(out, count);
-    for (std::uint32_t i = base; i < base + count; ++i) {
-      const Node& node = nodes_[i];
-      put_u32(out, node.feature);
-      if (node.feature == kLeaf) {
-        put_u32(out, node.link);
-        put_f64(out, 0.0);
-      } else {
-        put_u32(out, node.link - base);
-        put_f64(out, node.value);
-      }
-    }
-  }
-  return out;
-}
-
-IsolationForest IsolationForest::deserialize(std::string_view bytes) {
-  Reader in(bytes);
-  if (in.take(sizeof kMagic) != std::string_view(kMagic, sizeof kMagic)) malformed("bad magic");
-  if (in.u32() != kFormatVersion) malformed("unsupported format version");
-  IsolationForest forest;
-  forest.cols_ = in.u32();
-  const std::uint32_t trees = in.u32();
-  forest.max_samples_ = in.u32();
-  forest.training_rows_ = in.u64();
-  forest.seed_ = in.u64();
-  const std::uint32_t mode = in.u32();
-  const double contamination = in.f64();
-  forest.threshold_ = in.f64();
-  if (forest.cols_ == 0 || forest.cols_ == kLeaf) malformed("feature count out of range");
-  if (trees == 0) malformed("no trees");
-  if (forest.max_samples_ == 0 || forest.max_samples_ >= kLeaf / 2) malformed("max_samples out of range");
-  if (forest.training_rows_ < forest.max_samples_) malformed("fewer training rows than max_samples");
-  if (mode == 0) {
-    if (std::bit_cast<std::uint64_t>(contamination) != 0 || forest.threshold_ != 0.5) {
-      malformed("fixed threshold mode needs contamination 0 and threshold 0.5");
-    }
-  } else if (mode == 1) {
-    if (!(contamination > 0.0 && contamination <= 0.5)) malformed("contamination out of (0, 0.5]");
-    if (!(forest.threshold_ >= 0.0 && forest.threshold_ <= 1.0)) malformed("threshold out of [0, 1]");
-    forest.contamination_ = contamination;
-  } else {
-    malformed("unknown threshold mode");
-  }
-  // Every tree takes at least 4 + 16 bytes; checking first keeps hostile counts from allocating.
-  if (in.remaining() / (4 + kNodeBytes) < trees) malformed("tree count exceeds the data");
-  const std::size_t max_nodes = 2 * forest.max_samples_ - 1;
-  const std::size_t max_depth = height_limit(forest.max_samples_);
-  forest.max_depth_ = max_depth;
-  forest.normaliser_ = static_cast<double>(trees) * average_path_length(forest.max_samples_);
-  forest.tree_begin_.reserve(trees);
-
-  struct Pending {
-    std::uint32_t index, depth;
-  };
-  std::vector<Pending> stack;
-  for (std::uint32_t tree = 0; tree < trees; ++tree) {
-    const std::uint32_t count = in.u32();
-    if (count == 0 || count > max_nodes) malformed("node count out of range");
-    if (in.remaining() / kNodeBytes < count) malformed("node records truncated");
-    const auto base = static_cast<std::uint32_t>(forest.nodes_.size());
-    if (static_cast<std::uint64_t>(base) + count >= kLeaf) malformed("too many nodes");
-    forest.tree_begin_.push_back(base);
-    for (std::uint32_t i = 0; i < count; ++i) {
-      Node node{};
-      node.feature = in.u32();
-      node.link = in.u32();
-      node.value = in.f64();
-      forest.nodes_.push_back(node);
-    }
-    // A pre-order walk must visit the records exactly in stored order; that proves
-    // the links form one tree with no cycles or shared children.
-    std::uint32_t expected = 0;
-    std::uint64_t leaf_rows = 0;
-    stack.assign(1, {0, 0});
-    while (!stack.empty()) {
-      const Pending at = stack.back();
-      stack.pop_back();
-      if (at.index != expected) malformed("nodes not in pre-order");
-      ++expected;
-      Node& node = forest.nodes_[base + at.index];
-      if (node.feature == kLeaf) {
-        if (node.link == 0 || node.link > forest.max_samples_) malformed("leaf size out of range");
-        if (std::bit_cast<std::uint64_t>(node.value) != 0) malformed("leaf value must be 0");
-        if (at.depth > max_depth) malformed("leaf deeper than the height limit");
-        leaf_rows += node.link;
-        node.value = at.depth + average_path_length(node.link);
-      } else {
-        if (node.feature >= forest.cols_) malformed("split feature out of range");
-        if (!std::isfinite(node.value)) malformed("split threshold not finite");
-        if (at.depth >= max_depth) malformed("split at the height limit");
-        if (node.link <= at.index + 1 || node.link >= count) malformed("right child out of range");
-        stack.push_back({node.link, at.depth + 1});
-        stack.push_back({at.index + 1, at.depth + 1});
-        node.link += base;
-      }
-    }
-    if (expected != count) malformed("unreachable nodes");
-    if (leaf_rows != forest.max_samples_) malformed("leaf sizes do not add up to max_samples");
-  }
-  if (in.remaining() != 0) malformed("trailing bytes");
-  return forest;
-}
-
-dais::Digest IsolationForest::digest() const { return dais::sha256(serialize()); }
 
 }  // namespace dais::agents

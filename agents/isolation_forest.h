@@ -9,7 +9,8 @@
 // Bad input (shape, non-finite values, parameters, malformed bytes) throws
 // std::invalid_argument.
 //
-// Serialised form (serialize/deserialize), all integers and floats little-endian:
+// Serialised form (serialize/deserialize, in forest_serialization.cpp), all
+// integers and floats little-endian:
 //   offset size  field
 //   0      8     magic "DAISIFOR"
 //   8      4     u32 format version (1)
@@ -58,6 +59,10 @@ struct ForestParams {
 // Average path length of an unsuccessful search in a binary search tree of n
 // points: c(n) = 2 H(n-1) - 2 (n-1) / n, with c(0) = c(1) = 0 and c(2) = 1.
 double average_path_length(std::size_t n);
+
+// sklearn's height limit ceil(log2(max(max_samples, 2))), computed exactly on
+// integers: no leaf of a tree grown on max_samples rows lies deeper.
+std::size_t tree_height_limit(std::size_t max_samples);
 
 class IsolationForest {
  public:

@@ -13,7 +13,7 @@
 
 #include "api/query.h"
 #include "api/response_head.h"
-#include "api/server_impl.h"
+#include "api/server_state.h"
 
 namespace dais::api {
 

@@ -6,7 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "api/server_impl.h"
+#include "api/server_state.h"
 
 namespace dais::api {
 
@@ -57,13 +57,13 @@ struct Server::Impl {
       if (ec == asio::error::operation_aborted || !acceptor->is_open()) return;
       if (ec) {
         spdlog::warn("api: accept failed: {}", ec.message());
-      } else if (state.connections.load() >= state.options.max_connections || state.stopping.load()) {
+      } else if (state.sessions.connections() >= state.options.max_connections || state.stopping.load()) {
         refuse(std::move(socket));
       } else {
         // Responses and stream bursts are written whole: waiting for more (Nagle) only adds latency.
         error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
-        run_http_session(state, std::move(socket), ConnectionSlot(state));
+        run_http_session(state, std::move(socket), ConnectionSlot(state.sessions));
       }
       accept();
     });
@@ -150,10 +150,10 @@ void Server::stop() {
     error_code ignored;
     s.acceptor->close(ignored);
   });
-  for (const auto& ws : s.state.live_ws_sessions()) close_ws_session(ws);
+  for (const auto& ws : s.state.sessions.live_streams()) close_ws_session(ws);
   // Give stream clients a moment to answer the close frame.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
-  while (s.state.ws_clients.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+  while (s.state.sessions.stream_clients() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   s.keep_running.clear();
@@ -161,7 +161,7 @@ void Server::stop() {
   for (auto& t : s.threads) t.join();
   s.threads.clear();
   // A concurrent publish must not post to an io_context being destroyed below.
-  for (const auto& ws : s.state.live_ws_sessions()) detach_ws_session(ws);
+  for (const auto& ws : s.state.sessions.live_streams()) detach_ws_session(ws);
   s.acceptor.reset();
   s.contexts.clear();  // destroys the remaining sessions and closes their sockets
 }

@@ -8,6 +8,7 @@
 // runs on the session's io thread. Messages are written synchronously into a
 // CoalescingStream, which sends each burst in one socket write; the session
 // waits for room when the client reads slowly.
+// The session is in one Phase at a time, and only enter() changes it.
 #include <chrono>
 #include <deque>
 
@@ -15,7 +16,7 @@
 
 #include "api/coalescing_stream.h"
 #include "api/query.h"
-#include "api/server_impl.h"
+#include "api/server_state.h"
 #include "api/stream_message.h"
 
 namespace dais::api {
@@ -35,12 +36,12 @@ class WsSession : public StreamSubscriber, public std::enable_shared_from_this<W
  public:
   WsSession(ServerState& state, tcp::socket socket, ConnectionSlot slot, std::string remote)
       : state_(state), ws_(std::move(socket), coalesce_bytes), slot_(std::move(slot)), remote_(std::move(remote)) {
-    state_.metrics.set("dais_ws_clients", static_cast<double>(++state_.ws_clients));
+    state_.sessions.stream_client_opened();
   }
 
   ~WsSession() override {
     state_.hub.unsubscribe(this);
-    state_.metrics.set("dais_ws_clients", static_cast<double>(--state_.ws_clients));
+    state_.sessions.stream_client_closed();
   }
 
   void start(http::request<http::string_body> request) {
@@ -92,14 +93,15 @@ class WsSession : public StreamSubscriber, public std::enable_shared_from_this<W
       // Even while a write is stuck on a client that does not read, the
       // fallback is counted and the clock starts now.
       if (overflowed) {
-        self->count_fallback();
+        if (self->phase_ == Phase::live) self->enter(Phase::live_overflowed);
         self->start_behind_clock();
       }
       self->pump();
     });
   }
 
-  // After the io threads have stopped: no more deliveries, no more posts.
+  // After the io threads have stopped: no more deliveries, no more posts. The
+  // phase is left alone: it belongs to the io thread.
   void detach() {
     state_.hub.unsubscribe(this);
     mark_closed();
@@ -112,6 +114,48 @@ class WsSession : public StreamSubscriber, public std::enable_shared_from_this<W
   }
 
  private:
+  // Each phase, what it means, and the phases that may follow it (any may be followed by closed).
+  enum class Phase {
+    handshake,        // the WebSocket handshake is under way -> catching_up
+    catching_up,      // sending from the log; "caught_up" not yet sent -> live
+    live,             // sending what the hub delivers -> live_overflowed, behind
+    live_overflowed,  // still sending deliveries, but the inbox overflowed: fallback counted -> behind
+    behind,           // back on the log after an overflow, until its head -> live
+    closed,           // nothing more is sent; deliveries are refused; dropping again is harmless
+  };
+
+  // Every change of phase, with what it implies.
+  void enter(Phase next) {
+    const Phase was = std::exchange(phase_, next);
+    switch (next) {
+      case Phase::handshake:
+      case Phase::catching_up:
+        break;
+      case Phase::live:
+        behind_since_.reset();
+        if (was == Phase::catching_up) {
+          push_control("caught_up", next_seq_);
+          last_checkpoint_ = next_seq_;
+        } else {
+          maybe_checkpoint();
+        }
+        break;
+      case Phase::live_overflowed:  // a fall from live to the log is counted once, at its first sign
+        state_.metrics.add("dais_ws_catchup_fallbacks_total");
+        break;
+      case Phase::behind:
+        if (was == Phase::live) state_.metrics.add("dais_ws_catchup_fallbacks_total");  // no sign before
+        start_behind_clock();
+        break;
+      case Phase::closed:
+        mark_closed();
+        break;
+    }
+  }
+
+  bool is_live() const { return phase_ == Phase::live || phase_ == Phase::live_overflowed; }
+  bool is_closed() const { return phase_ == Phase::closed; }
+
   void refuse_upgrade(http::request<http::string_body> request, const std::string& problem) {
     auto res = std::make_shared<http::response<http::string_body>>(http::status::bad_request, request.version());
     res->set(http::field::content_type, "application/json");
@@ -132,8 +176,9 @@ class WsSession : public StreamSubscriber, public std::enable_shared_from_this<W
   void on_accept(error_code ec) {
     if (ec) return;  // handshake failed or timed out: the socket closes with the session
     state_.metrics.add("dais_http_requests_total", 1, {{"route", "/v1/stream"}, {"status", "101"}});
-    state_.register_ws(shared_from_this());
+    state_.sessions.add_stream(shared_from_this());
     if (state_.stopping.load()) return close_with(websocket::close_code::going_away, "server shutting down");
+    enter(Phase::catching_up);
     // Subscribe before the first log read: nothing appended after it can be missed.
     state_.hub.subscribe(shared_from_this());
     last_progress_ = Clock::now();
@@ -152,17 +197,14 @@ class WsSession : public StreamSubscriber, public std::enable_shared_from_this<W
   }
 
   void on_read_error(error_code ec) {
-    if (ec != websocket::error::closed && ec != asio::error::operation_aborted && !closing_) {
+    if (ec != websocket::error::closed && ec != asio::error::operation_aborted && !is_closed()) {
       spdlog::debug("api: stream client {} dropped: {}", remote_, ec.message());
     }
     drop();
   }
 
   // The connection is unusable: send nothing more, take no more deliveries.
-  void drop() {
-    closing_ = true;
-    mark_closed();
-  }
+  void drop() { enter(Phase::closed); }
 
   void mark_closed() {
     behind_timer_.cancel();
@@ -173,7 +215,7 @@ class WsSession : public StreamSubscriber, public std::enable_shared_from_this<W
   }
 
   void close_with(websocket::close_code code, const std::string& reason) {
-    if (closing_) return;
+    if (is_closed()) return;
     drop();
     ws_.async_close(websocket::close_reason(code, reason), [self = shared_from_this()](error_code) {});
   }
@@ -181,14 +223,14 @@ class WsSession : public StreamSubscriber, public std::enable_shared_from_this<W
   // Writes what is available into the coalescing stream, which sends each
   // burst in one socket write; waits for room when the client reads slowly.
   void pump() {
-    if (closing_ || waiting_room_) return;
+    if (is_closed() || waiting_room_) return;
     CoalescingStream& out = ws_.next_layer();
     bool more = true;
     for (int rounds = 0; more && rounds < 64;) {
       if (outbox_.empty()) {
         more = refill();
         ++rounds;
-        if (closing_) return;
+        if (is_closed()) return;
         continue;
       }
       if (!out.room()) break;
@@ -239,21 +281,8 @@ class WsSession : public StreamSubscriber, public std::enable_shared_from_this<W
     }
   }
 
-  void fall_behind() {
-    count_fallback();
-    start_behind_clock();
-    live_ = false;
-  }
-
-  // Once per fall from live to the log, at the first sign of it.
-  void count_fallback() {
-    if (!live_ || fallback_counted_) return;
-    fallback_counted_ = true;
-    state_.metrics.add("dais_ws_catchup_fallbacks_total");
-  }
-
   void start_behind_clock() {
-    if (behind_since_ || closing_) return;
+    if (behind_since_ || is_closed()) return;
     behind_since_ = Clock::now();
     arm_behind_timer(std::chrono::seconds(state_.options.ws_behind_limit_s));
   }
@@ -261,7 +290,7 @@ class WsSession : public StreamSubscriber, public std::enable_shared_from_this<W
   void arm_behind_timer(Clock::duration after) {
     behind_timer_.expires_after(after + std::chrono::milliseconds(10));
     behind_timer_.async_wait([self = shared_from_this()](error_code ec) {
-      if (ec || self->closing_ || !self->behind_since_) return;
+      if (ec || self->is_closed() || !self->behind_since_) return;
       const auto limit = std::chrono::seconds(self->state_.options.ws_behind_limit_s);
       const auto behind = Clock::now() - *self->behind_since_;
       if (behind >= limit) return self->close_too_slow();
@@ -277,7 +306,7 @@ class WsSession : public StreamSubscriber, public std::enable_shared_from_this<W
 
   // Moves the next messages into the outbox; false when nothing is available now.
   bool refill() {
-    if (!live_) return refill_from_log();
+    if (!is_live()) return refill_from_log();
     std::deque<std::shared_ptr<const StreamBatch>> batches;
     bool overflow = false;
     {
@@ -291,14 +320,14 @@ class WsSession : public StreamSubscriber, public std::enable_shared_from_this<W
       for (const auto& e : *batch) {
         if (e.seq < next_seq_) continue;  // already sent from the log
         if (e.seq > next_seq_) {          // a gap: an overflow dropped events; they are in the log
-          fall_behind();
+          enter(Phase::behind);
           return true;
         }
         if (filter_.accepts(e.type)) push(e.message);
         ++next_seq_;
       }
     }
-    if (overflow) fall_behind();
+    if (overflow) enter(Phase::behind);
     maybe_checkpoint();
     return true;
   }
@@ -328,16 +357,7 @@ class WsSession : public StreamSubscriber, public std::enable_shared_from_this<W
         return true;
       }
     }
-    live_ = true;
-    fallback_counted_ = false;
-    behind_since_.reset();
-    if (!caught_up_sent_) {
-      caught_up_sent_ = true;
-      push_control("caught_up", next_seq_);
-      last_checkpoint_ = next_seq_;
-    } else {
-      maybe_checkpoint();
-    }
+    enter(Phase::live);
     return true;  // look at the inbox now
   }
 
@@ -348,14 +368,12 @@ class WsSession : public StreamSubscriber, public std::enable_shared_from_this<W
   beast::flat_buffer incoming_;
 
   // Strand-only state.
+  Phase phase_ = Phase::handshake;
   TypeFilter filter_;
   std::uint64_t next_seq_ = 0;
   std::uint64_t last_checkpoint_ = 0;
-  bool live_ = false;
-  bool fallback_counted_ = false;
-  bool caught_up_sent_ = false;
-  bool waiting_room_ = false;
-  bool closing_ = false;
+  bool waiting_room_ = false;  // a wait for room in the coalescing stream is pending
+  // Since when the client has been behind: from the first sign of an overflow until live again.
   std::optional<Clock::time_point> behind_since_;
   asio::steady_timer behind_timer_{ws_.get_executor()};
   Clock::time_point last_progress_ = Clock::now();
@@ -378,20 +396,5 @@ void run_ws_session(ServerState& state, tcp::socket socket, http::request<http::
 
 void close_ws_session(const std::shared_ptr<WsSession>& session) { session->close_for_shutdown(); }
 void detach_ws_session(const std::shared_ptr<WsSession>& session) { session->detach(); }
-
-void ServerState::register_ws(const std::shared_ptr<WsSession>& s) {
-  std::lock_guard lock(ws_mutex);
-  std::erase_if(ws_sessions, [](const auto& w) { return w.expired(); });
-  ws_sessions.push_back(s);
-}
-
-std::vector<std::shared_ptr<WsSession>> ServerState::live_ws_sessions() {
-  std::lock_guard lock(ws_mutex);
-  std::vector<std::shared_ptr<WsSession>> out;
-  for (const auto& w : ws_sessions) {
-    if (auto s = w.lock()) out.push_back(std::move(s));
-  }
-  return out;
-}
 
 }  // namespace dais::api
