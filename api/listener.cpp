@@ -4,9 +4,8 @@
 #include <stdexcept>
 #include <thread>
 
-#include <spdlog/spdlog.h>
-
 #include "api/server_state.h"
+#include "config/logging.h"
 
 namespace dais::api {
 
@@ -56,7 +55,7 @@ struct Server::Impl {
     acceptor->async_accept(target, [this](error_code ec, tcp::socket socket) {
       if (ec == asio::error::operation_aborted || !acceptor->is_open()) return;
       if (ec) {
-        spdlog::warn("api: accept failed: {}", ec.message());
+        config::logger("api")->warn("accept failed: {}", ec.message());
       } else if (state.sessions.connections() >= state.options.max_connections || state.stopping.load()) {
         refuse(std::move(socket));
       } else {
@@ -130,13 +129,13 @@ void Server::start() {
           ioc->run();
           return;
         } catch (const std::exception& e) {
-          spdlog::error("api: io thread caught: {}", e.what());
+          config::logger("api")->error("io thread caught: {}", e.what());
         }
       }
     });
   }
   s.running = true;
-  spdlog::info("api: listening on {}:{} ({} io threads)", where.host, s.port, threads);
+  config::logger("api")->info("listening on {}:{} ({} io threads)", where.host, s.port, threads);
 }
 
 std::uint16_t Server::port() const { return impl_->port; }

@@ -3,13 +3,12 @@
 #include <array>
 #include <chrono>
 
-#include <spdlog/spdlog.h>
-
 #include "api/dashboard_assets.h"
 #include "api/openapi.h"
 #include "api/query.h"
 #include "api/stream_message.h"
 #include "api/views.h"
+#include "config/logging.h"
 #include "eventstore/store.h"
 
 namespace dais::api {
@@ -96,10 +95,11 @@ HttpResponse Router::handle(const HttpRequest& request) const {
   } catch (const BadRequest& e) {
     return error_response(400, e.what());
   } catch (const std::exception& e) {
-    spdlog::error("api: {} {} failed: {}", request.method, request.target.substr(0, 200), e.what());
+    config::logger("api")->error("{} {} failed: {}", request.method, request.target.substr(0, 200), e.what());
     return error_response(500, "internal error", {{"detail", e.what()}});
   } catch (...) {
-    spdlog::error("api: {} {} failed with a non-standard exception", request.method, request.target.substr(0, 200));
+    config::logger("api")->error("{} {} failed with a non-standard exception", request.method,
+                                 request.target.substr(0, 200));
     return error_response(500, "internal error");
   }
 }

@@ -12,12 +12,11 @@
 #include <chrono>
 #include <deque>
 
-#include <spdlog/spdlog.h>
-
 #include "api/coalescing_stream.h"
 #include "api/query.h"
 #include "api/server_state.h"
 #include "api/stream_message.h"
+#include "config/logging.h"
 
 namespace dais::api {
 
@@ -198,7 +197,7 @@ class WsSession : public StreamSubscriber, public std::enable_shared_from_this<W
 
   void on_read_error(error_code ec) {
     if (ec != websocket::error::closed && ec != asio::error::operation_aborted && !is_closed()) {
-      spdlog::debug("api: stream client {} dropped: {}", remote_, ec.message());
+      config::logger("api")->debug("stream client {} dropped: {}", remote_, ec.message());
     }
     drop();
   }

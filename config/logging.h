@@ -1,6 +1,8 @@
-// Logging for every DAIS component, on spdlog. One logger per component
-// ("engine", "api", "store", ...), created on first use; all share one set of
-// sinks that setup_logging() configures from the log.* keys:
+// Logging for every DAIS component, on spdlog. One logger per component,
+// created on first use: "daisd" (the program), "engine" (the simulation loop),
+// "api" (the HTTP/WebSocket server), "store" (the event store, which does not
+// log itself: daisd routes eventstore::StoreOptions::report_failure here). All
+// share one set of sinks that setup_logging() configures from the log.* keys:
 //   log.level   least severe level written (trace ... error, off)
 //   log.format  text (for people) or json (one object per line:
 //               {"time","level","logger","msg"}, message properly escaped)

@@ -142,7 +142,7 @@ LmdbStore::LmdbStore(const std::filesystem::path& dir, const StoreOptions& optio
     periodic_sync_ = std::make_unique<PeriodicSync>(
         std::chrono::milliseconds(options.periodic_sync_ms), [this] { env_->sync(); },
         [this](const std::exception& e) {
-          std::fprintf(stderr, "dais eventstore %s: periodic sync failed: %s\n", dir_.c_str(), e.what());
+          if (options_.report_failure) options_.report_failure(dir_.string() + ": periodic sync failed: " + e.what());
         });
   }
 }
@@ -153,7 +153,7 @@ LmdbStore::~LmdbStore() {
     try {
       env_->sync();
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "dais eventstore %s: final sync failed: %s\n", dir_.c_str(), e.what());
+      if (options_.report_failure) options_.report_failure(dir_.string() + ": final sync failed: " + e.what());
     }
   }
 }
@@ -320,6 +320,10 @@ void LmdbStore::sync() {
 
 std::unique_ptr<Store> Store::open(const std::filesystem::path& dir, const StoreOptions& options) {
   return std::make_unique<LmdbStore>(dir, options);
+}
+
+void report_failure_to_stderr(std::string_view problem) {
+  std::fprintf(stderr, "dais eventstore %.*s\n", static_cast<int>(problem.size()), problem.data());
 }
 
 }  // namespace dais::eventstore

@@ -17,7 +17,8 @@
 // a second open of the same directory throws; share the Store instead.
 // Errors: every failure throws StoreError with a message naming the directory
 // and the cause. Nothing is repaired silently: a store whose head entry is
-// inconsistent opens (so tools can inspect it) but refuses appends.
+// inconsistent opens (so tools can inspect it) but refuses appends. Failures no
+// call can throw (a background or closing sync) go to StoreOptions::report_failure.
 #pragma once
 
 #include <cstdint>
@@ -47,12 +48,19 @@ enum class SyncMode {
   none,  // no fsync on commit; the OS flushes, plus a periodic sync (see docs/LOG_FORMAT.md)
 };
 
+// StoreOptions::report_failure's default: one line on stderr.
+void report_failure_to_stderr(std::string_view problem);
+
 struct StoreOptions {
   SyncMode sync = SyncMode::full;
   std::size_t initial_map_bytes = std::size_t{64} << 20;  // grows automatically
   unsigned periodic_sync_ms = 1000;  // SyncMode::none only; 0 disables
   bool read_only = false;            // tools that only read (verify, replay source)
   bool create = true;                // create the directory and an empty log if absent
+  // Told of failures that no caller can be: the periodic sync (called on its thread, so it
+  // must be thread-safe) and the sync on close. `problem` names the directory. daisd routes
+  // it to its "store" logger; empty drops such failures.
+  std::function<void(std::string_view problem)> report_failure = report_failure_to_stderr;
 };
 
 // What a caller appends: the store adds seq and prev.

@@ -10,7 +10,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 PACKAGES=(
-  g++ cmake ninja-build pkg-config ccache
+  g++ cmake ninja-build make pkg-config ccache
   libboost-dev libboost-system-dev
   liblmdb-dev lmdb-utils libssl-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev
   doctest-dev libcli11-dev

@@ -1,6 +1,11 @@
 // daisd: runs a DAIS simulation on an LMDB log and, with --serve, serves the
 // HTTP/WebSocket API while it runs and after it ends. Exit codes: 0 done,
 // 1 runtime failure, 2 usage or configuration error.
+// Each problem reaches the user once: start-up errors (usage, configuration, the
+// data directory, the listen address) as one plain "daisd: ..." line on stderr;
+// anything after start-up through the component's logger (config/logging.h):
+// "daisd", "engine" (the simulation loop), "store" (the store's background syncs),
+// "api" (the server).
 #include <signal.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -184,6 +189,9 @@ int main(int argc, char** argv) {
     eventstore::StoreOptions options;
     options.sync = cfg.get_string("store.sync") == "none" ? eventstore::SyncMode::none : eventstore::SyncMode::full;
     options.initial_map_bytes = static_cast<std::size_t>(cfg.get_int("store.map_size_mb")) << 20;
+    options.report_failure = [store_log = config::logger("store")](std::string_view problem) {
+      store_log->error("{}", problem);
+    };
     store = eventstore::Store::open(data_dir, options);
   } catch (const eventstore::StoreError& e) {
     std::fprintf(stderr, "daisd: %s\n", e.what());
@@ -275,7 +283,6 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "daisd: cannot serve: %s\n", e.what());
       return 1;
     }
-    log->info("serving on http://{} (port {})", o.listen, api_server->port());
     std::fprintf(stderr, "daisd: serving http://%s (port %u); dashboard at /, API under /v1\n", o.listen.c_str(),
                  api_server->port());
   } else if (run->finished()) {
@@ -288,8 +295,7 @@ int main(int argc, char** argv) {
     simulation.run_loop(/*stop_when_finished=*/!serve);
   } catch (const std::exception& e) {
     progress.finish();
-    log->error("the simulation stopped: {}", e.what());
-    std::fprintf(stderr, "daisd: the simulation stopped: %s\n", e.what());
+    config::logger("engine")->error("the simulation stopped: {}", e.what());
     status = 1;
   }
   progress.finish();
@@ -303,7 +309,7 @@ int main(int argc, char** argv) {
     std::ofstream out(*summary_json);
     out << nlohmann::json(summary).dump(2) << "\n";
     if (!out) {
-      std::fprintf(stderr, "daisd: cannot write the summary to %s\n", summary_json->c_str());
+      log->error("cannot write the summary to {}", *summary_json);
       status = 1;
     }
   }
