@@ -7,19 +7,10 @@
 #include "agents/isolation_forest.h"
 #include "agents/signature.h"
 #include "agents/traffic.h"
+#include "tests/support/flow_builder.h"
 
 using namespace dais::agents;
-
-namespace {
-Flow make_flow(std::uint32_t source, float base, std::uint32_t label = 0) {
-  Flow f;
-  f.features.fill(base);
-  f.features[syn_ratio] = 0.5f;
-  f.source = source;
-  f.label = label;
-  return f;
-}
-}  // namespace
+using dais::test::FlowBuilder;
 
 TEST_CASE("extract_signatures groups flagged flows by source") {
   std::vector<Flow> flows;
@@ -27,21 +18,22 @@ TEST_CASE("extract_signatures groups flagged flows by source") {
   // Source 9: three flagged flows; source 5: four flagged; source 7: two flagged (too few);
   // source 3: five flows at exactly the threshold (not flagged: the test is strict).
   for (float v : {1.0f, 2.0f, 6.0f}) {
-    flows.push_back(make_flow(9, v));
+    flows.push_back(FlowBuilder().source(9).all_features(v).feature(syn_ratio, 0.5f).build());
     scores.push_back(0.7);
   }
   for (float v : {3.0f, 3.0f, 3.0f, 3.0f}) {
-    flows.push_back(make_flow(5, v));
+    flows.push_back(FlowBuilder().source(5).all_features(v).feature(syn_ratio, 0.5f).build());
     scores.push_back(0.9);
   }
-  flows.push_back(make_flow(9, 100.0f));  // below threshold: ignored
+  // Below the threshold: ignored.
+  flows.push_back(FlowBuilder().source(9).all_features(100.0f).feature(syn_ratio, 0.5f).build());
   scores.push_back(0.4);
   for (int i = 0; i < 2; ++i) {
-    flows.push_back(make_flow(7, 1.0f));
+    flows.push_back(FlowBuilder().source(7).all_features(1.0f).feature(syn_ratio, 0.5f).build());
     scores.push_back(0.8);
   }
   for (int i = 0; i < 5; ++i) {
-    flows.push_back(make_flow(3, 1.0f));
+    flows.push_back(FlowBuilder().source(3).all_features(1.0f).feature(syn_ratio, 0.5f).build());
     scores.push_back(0.6);
   }
   const auto sigs = extract_signatures(flows, scores, 0.6, SignatureParams{3});
@@ -158,7 +150,8 @@ TEST_CASE("signature ids: content hash of indicator and coarse profile") {
 
 TEST_CASE("forged and relabelled signatures") {
   std::vector<Flow> flows;
-  for (float v : {1.0f, 2.0f, 3.0f}) flows.push_back(make_flow(0x0a000005u, v));
+  for (float v : {1.0f, 2.0f, 3.0f})
+    flows.push_back(FlowBuilder().source(0x0a000005u).all_features(v).feature(syn_ratio, 0.5f).build());
   dais::Stream rng(1, dais::Purpose::test);
   const Signature plain = forge_signature(0x0a000005u, flows, {}, 0.9, rng);
   CHECK(plain.indicator == 0x0a000005u);

@@ -7,19 +7,12 @@
 #include "agents/traffic.h"
 #include "agents/validation.h"
 #include "agents/validation_trial.h"
+#include "tests/support/flow_builder.h"
 
 using namespace dais::agents;
+using dais::test::FlowBuilder;
 
 namespace {
-
-Flow flow_from(std::uint32_t source, float value, std::uint32_t label = 0) {
-  Flow f;
-  f.features.fill(value);
-  f.features[syn_ratio] = 0.1f;
-  f.source = source;
-  f.label = label;
-  return f;
-}
 
 IsolationForest forest_of(std::uint64_t seed, std::uint32_t agent) {
   std::vector<float> rows;
@@ -68,14 +61,15 @@ TEST_CASE("validator view: standing of sources and suspicious centroids") {
   std::vector<Flow> flows;
   std::vector<double> scores;
   for (int i = 0; i < 20; ++i) {  // source 1: benign; source 2: mostly flagged; source 3: noisy
-    flows.push_back(flow_from(1, 1.0f + 0.01f * static_cast<float>(i)));
+    const float value = 1.0f + 0.01f * static_cast<float>(i);
+    flows.push_back(FlowBuilder().source(1).all_features(value).feature(syn_ratio, 0.1f).build());
     scores.push_back(0.4);
-    flows.push_back(flow_from(2, 9.0f));
+    flows.push_back(FlowBuilder().source(2).all_features(9.0f).feature(syn_ratio, 0.1f).build());
     scores.push_back(i % 5 == 0 ? 0.4 : 0.8);
-    flows.push_back(flow_from(3, 2.0f));
+    flows.push_back(FlowBuilder().source(3).all_features(2.0f).feature(syn_ratio, 0.1f).build());
     scores.push_back(i % 3 == 0 ? 0.8 : 0.4);
   }
-  flows.push_back(flow_from(4, 9.0f));
+  flows.push_back(FlowBuilder().source(4).all_features(9.0f).feature(syn_ratio, 0.1f).build());
   scores.push_back(0.9);
   view.observe(flows, scores, 0.5);
   CHECK(view.standing(1) == Standing::benign);
@@ -100,7 +94,7 @@ TEST_CASE("validator view forgets the least recently seen sources first") {
   p.history_capacity = 3;
   ValidatorView view(p);
   for (std::uint32_t source : {10u, 20u, 30u, 40u}) {
-    const std::vector<Flow> flows{flow_from(source, 1.0f)};
+    const std::vector<Flow> flows{FlowBuilder().source(source).all_features(1.0f).feature(syn_ratio, 0.1f).build()};
     const std::vector<double> scores{0.1};
     view.observe(flows, scores, 0.5);
   }

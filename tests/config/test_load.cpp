@@ -4,11 +4,12 @@
 
 #include <stdexcept>
 
+#include "common/temp_dir.h"
 #include "config/config.h"
 #include "config/sources.h"
-#include "temp_files.h"
 
 using namespace dais::config;
+using dais::TempDir;
 
 namespace {
 

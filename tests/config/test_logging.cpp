@@ -4,7 +4,6 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
-#include <fstream>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -12,10 +11,14 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
+#include "common/temp_dir.h"
 #include "config/logging.h"
-#include "temp_files.h"
+#include "tests/support/text_files.h"
 
 using namespace dais::config;
+using dais::TempDir;
+using dais::test::lines_of;
+using dais::test::read_text;
 
 namespace {
 
@@ -23,20 +26,6 @@ Config config_with(std::vector<std::string> sets) {
   LoadRequest request;
   request.sets = std::move(sets);
   return load(request);
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
-std::string read_file(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 }  // namespace
@@ -150,10 +139,10 @@ TEST_CASE("log.file: JSON lines in a file that rotates at log.file_max_mb keepin
   for (const char* name : {"daisd.log", "daisd.1.log", "daisd.2.log"}) {
     CAPTURE(name);
     CHECK(std::filesystem::file_size(dir.path() / name) <= 1024 * 1024);
-    for (const std::string& line : lines_of(read_file(dir.path() / name)))
+    for (const std::string& line : lines_of(read_text(dir.path() / name)))
       CHECK(nlohmann::json::parse(line).at("logger") == "engine");
   }
-  const auto newest = lines_of(read_file(file));
+  const auto newest = lines_of(read_text(file));
   REQUIRE(!newest.empty());
   CHECK(nlohmann::json::parse(newest.back()).at("msg").get<std::string>().find("line 14999 ") == 0);
   CHECK(lines_of(console.str()).size() == 15000);  // the console still gets everything

@@ -7,11 +7,13 @@
 #include <functional>
 
 #include "common/sha256.h"
+#include "common/temp_dir.h"
 #include "eventstore/store.h"
 #include "tests/eventstore/test_support.h"
 
 using namespace dais::eventstore;
 using namespace dais::eventstore::testing;
+using dais::TempDir;
 
 namespace {
 
@@ -45,7 +47,7 @@ void expect_detected(const std::filesystem::path& dir, std::uint64_t seq, Proble
   CHECK(report.checked == seq);
   CHECK_FALSE(report.reason.empty());
 
-  const CommandResult tool = run_verify_tool(dir.string());
+  const dais::test::RunResult tool = run_verify_tool({dir.string()});
   CAPTURE(tool.output);
   CHECK(tool.exit_code == 1);
   CHECK(tool.output.find("FAILED at seq " + std::to_string(seq) + ":") != std::string::npos);
@@ -64,7 +66,7 @@ std::string with_hash(const std::string& event) {
 TEST_CASE("an intact log passes both checks") {
   DamagedLog log([](RawLog&) {});
   CHECK(verify_read_only(log.dir).ok);
-  const auto tool = run_verify_tool(log.dir.string());
+  const auto tool = run_verify_tool({log.dir.string()});
   CHECK(tool.exit_code == 0);
   CHECK(tool.output.rfind("ok: 50 events, head 49 ", 0) == 0);
 }
@@ -195,8 +197,8 @@ TEST_CASE("a log cut at its end still chains, but --expect catches the truncatio
     ro.read_only = true;
     last_hash = dais::to_hex(Store::open(tmp / "log", ro)->head().hash);
   }
-  const std::string expect = " --expect " + std::to_string(kEvents - 1) + ":" + last_hash;
-  CHECK(run_verify_tool((tmp / "log").string() + expect).exit_code == 0);
+  const std::string expect = std::to_string(kEvents - 1) + ":" + last_hash;
+  CHECK(run_verify_tool({(tmp / "log").string(), "--expect", expect}).exit_code == 0);
   {
     RawLog raw(tmp / "log");
     raw.del(kEvents - 1);
@@ -204,7 +206,7 @@ TEST_CASE("a log cut at its end still chains, but --expect catches the truncatio
     raw.commit();
   }
   CHECK(verify_read_only(tmp / "log").ok);
-  const auto tool = run_verify_tool((tmp / "log").string() + expect);
+  const auto tool = run_verify_tool({(tmp / "log").string(), "--expect", expect});
   CAPTURE(tool.output);
   CHECK(tool.exit_code == 1);
   CHECK(tool.output.find("seq 49 is not in the log") != std::string::npos);

@@ -15,11 +15,13 @@
 #include <thread>
 
 #include "common/random.h"
+#include "common/temp_dir.h"
 #include "eventstore/store.h"
 #include "tests/eventstore/test_support.h"
 
 using namespace dais::eventstore;
 using namespace dais::eventstore::testing;
+using dais::TempDir;
 
 namespace {
 

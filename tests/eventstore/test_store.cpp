@@ -11,19 +11,18 @@
 #include <thread>
 
 #include "common/sha256.h"
+#include "common/temp_dir.h"
 #include "eventstore/event_codec.h"
 #include "eventstore/store.h"
 #include "tests/eventstore/test_support.h"
+#include "tests/support/text_files.h"
 
 using namespace dais::eventstore;
 using namespace dais::eventstore::testing;
+using dais::TempDir;
+using dais::test::read_text;
 
 namespace {
-
-std::string read_file(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 std::vector<std::string> names_in(const std::filesystem::path& dir) {
   std::vector<std::string> names;
@@ -253,7 +252,7 @@ TEST_CASE("a directory holding something else is refused and left untouched") {
     CHECK(error.find("not a DAIS log") != std::string::npos);
     CHECK(error.find("notes.txt") != std::string::npos);
     CHECK(names_in(dir) == std::vector<std::string>{"notes.txt"});
-    CHECK(read_file(dir / "notes.txt") == "keep me");
+    CHECK(read_text(dir / "notes.txt") == "keep me");
   }
   SUBCASE("a data.mdb that is not LMDB") {
     const auto dir = tmp / "fake";
@@ -263,7 +262,7 @@ TEST_CASE("a directory holding something else is refused and left untouched") {
     CHECK(error.find("not a DAIS log") != std::string::npos);
     CHECK(error.find("data.mdb") != std::string::npos);
     CHECK(names_in(dir) == std::vector<std::string>{"data.mdb"});
-    CHECK(read_file(dir / "data.mdb") == std::string(20000, 'x'));
+    CHECK(read_text(dir / "data.mdb") == std::string(20000, 'x'));
   }
   SUBCASE("an LMDB environment of another program") {
     const auto dir = tmp / "other";
@@ -282,7 +281,7 @@ TEST_CASE("a directory holding something else is refused and left untouched") {
       REQUIRE(mdb_txn_commit(txn) == 0);
       mdb_env_close(env);
     }
-    const std::string data_before = read_file(dir / "data.mdb");
+    const std::string data_before = read_text(dir / "data.mdb");
     const auto names_before = names_in(dir);
     for (bool read_only : {false, true}) {
       StoreOptions o;
@@ -292,7 +291,7 @@ TEST_CASE("a directory holding something else is refused and left untouched") {
       CHECK(error.find("without the DAIS format marker") != std::string::npos);
       CHECK(error.find("'users'") != std::string::npos);
     }
-    CHECK(read_file(dir / "data.mdb") == data_before);
+    CHECK(read_text(dir / "data.mdb") == data_before);
     CHECK(names_in(dir) == names_before);
   }
   SUBCASE("a plain file") {

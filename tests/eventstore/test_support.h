@@ -1,12 +1,10 @@
-// Helpers shared by the event store tests: a temporary directory, drafts,
-// raw LMDB access to damage a log on purpose, and running dais-verify.
+// Helpers shared by the event store tests: drafts, raw LMDB access to damage
+// a log on purpose, and running dais-verify.
 #pragma once
 
 #include <lmdb.h>
-#include <sys/wait.h>
 
-#include <cstdio>
-#include <cstdlib>
+#include <algorithm>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
@@ -14,30 +12,9 @@
 
 #include "eventstore/log_format.h"
 #include "eventstore/store.h"
+#include "tests/support/child_process.h"
 
 namespace dais::eventstore::testing {
-
-// A fresh directory under $TMPDIR (or /tmp), removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string pattern = std::string(base ? base : "/tmp") + "/dais-eventstore-XXXXXX";
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  std::filesystem::path path_;
-};
 
 inline EventDraft draft(std::uint64_t step, const std::string& type = "VoteCast", int n = 0) {
   return EventDraft{type, step,
@@ -106,25 +83,11 @@ class RawLog {
   MDB_dbi events_ = 0;
 };
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
-
-inline CommandResult run_command(const std::string& command) {
-  CommandResult result;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) throw std::runtime_error("popen failed: " + command);
-  char buffer[4096];
-  std::size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) result.output.append(buffer, n);
-  const int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
+// dais-verify with `args`, its stdout and stderr together in `output`.
+inline dais::test::RunResult run_verify_tool(const std::vector<std::string>& args) {
+  std::vector<std::string> argv{dais::test::program("dais-verify")};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return dais::test::run(argv, {.streams = dais::test::Streams::merged});
 }
-
-inline std::string verify_tool() { return std::string(DAIS_BIN_DIR) + "/dais-verify"; }
-
-inline CommandResult run_verify_tool(const std::string& args) { return run_command(verify_tool() + " " + args); }
 
 }  // namespace dais::eventstore::testing

@@ -4,9 +4,6 @@
 // that verifies.
 #include <doctest/doctest.h>
 #include <signal.h>
-#include <sys/wait.h>
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <fstream>
@@ -15,10 +12,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tests/server/test_support.h"
+#include "common/temp_dir.h"
+#include "tests/support/child_process.h"
 
-using dais::test::bin;
-using dais::test::run_command;
+using dais::test::ChildProcess;
+using dais::test::program;
 
 namespace {
 
@@ -30,21 +28,11 @@ const std::vector<std::string> kArgs = {"--steps", "300", "--agents", "5", "--se
                                         // the kill delays on a fast machine, so every kill lands mid-run.
                                         "--set", "simulation.step_interval_ms=4"};
 
-pid_t start_daisd(const std::filesystem::path& data, const std::filesystem::path& summary) {
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    std::vector<std::string> args = {bin("daisd"), "--data", data.string(), "--summary-json", summary.string()};
-    args.insert(args.end(), kArgs.begin(), kArgs.end());
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    const int devnull = ::open("/dev/null", O_WRONLY);
-    ::dup2(devnull, STDOUT_FILENO);
-    ::dup2(devnull, STDERR_FILENO);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  return pid;
+// Started with its output discarded; the test reads only the summary and the log.
+ChildProcess start_daisd(const std::filesystem::path& data, const std::filesystem::path& summary) {
+  std::vector<std::string> args = {program("daisd"), "--data", data.string(), "--summary-json", summary.string()};
+  args.insert(args.end(), kArgs.begin(), kArgs.end());
+  return ChildProcess(args, "/dev/null", "/dev/null");
 }
 
 std::string head_hash(const std::filesystem::path& summary) {
@@ -55,15 +43,9 @@ std::string head_hash(const std::filesystem::path& summary) {
 }  // namespace
 
 TEST_CASE("daisd killed with SIGKILL at random moments and restarted ends with the uninterrupted head hash") {
-  dais::test::TempDir tmp;
+  dais::TempDir tmp;
   const auto reference = tmp / "reference";
-  {
-    const pid_t pid = start_daisd(reference, tmp / "reference.json");
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    REQUIRE(WIFEXITED(status));
-    REQUIRE(WEXITSTATUS(status) == 0);
-  }
+  REQUIRE(start_daisd(reference, tmp / "reference.json").wait() == 0);
   const auto expected = head_hash(tmp / "reference.json");
 
   const auto data = tmp / "killed";
@@ -71,29 +53,24 @@ TEST_CASE("daisd killed with SIGKILL at random moments and restarted ends with t
   std::uniform_int_distribution<int> delay_ms(20, 120);
   int kills = 0;
   for (int attempt = 0; attempt < 40 && kills < 12; ++attempt) {
-    const pid_t pid = start_daisd(data, tmp / "killed.json");
+    auto daisd = start_daisd(data, tmp / "killed.json");
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));
-    int status = 0;
-    if (::waitpid(pid, &status, WNOHANG) == pid) {
-      REQUIRE(WIFEXITED(status));
-      REQUIRE(WEXITSTATUS(status) == 0);
+    if (const auto exit_code = daisd.wait(std::chrono::milliseconds(0))) {
+      REQUIRE(*exit_code == 0);
       break;  // it finished before we could kill it
     }
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, &status, 0);
+    daisd.signal(SIGKILL);
+    daisd.wait();
     ++kills;
     if (std::filesystem::exists(data / "data.mdb")) {
-      const auto verify = run_command(bin("dais-verify") + " " + data.string());
+      const auto verify =
+          dais::test::run({program("dais-verify"), data.string()}, {.streams = dais::test::Streams::merged});
       INFO("after kill " << kills << ": " << verify.output);
-      REQUIRE(verify.status == 0);
+      REQUIRE(verify.exit_code == 0);
     }
   }
   INFO("kills: " << kills);
   CHECK(kills >= 10);
-  const pid_t pid = start_daisd(data, tmp / "killed.json");
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  REQUIRE(WIFEXITED(status));
-  REQUIRE(WEXITSTATUS(status) == 0);
+  REQUIRE(start_daisd(data, tmp / "killed.json").wait() == 0);
   CHECK(head_hash(tmp / "killed.json") == expected);
 }

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "agents/isolation_forest.h"
+#include "common/temp_dir.h"
 #include "eventstore/store.h"
 #include "projections/events.h"
 #include "server/run.h"
@@ -12,7 +13,7 @@
 using namespace dais;
 
 TEST_CASE("rebuilding an agent's first forest from the traffic reproduces the logged model digest") {
-  test::TempDir tmp;
+  TempDir tmp;
   const auto cfg = test::small_config();
   eventstore::StoreOptions store_options;
   store_options.sync = eventstore::SyncMode::none;

@@ -6,6 +6,7 @@
 
 #include <map>
 
+#include "common/temp_dir.h"
 #include "eventstore/store.h"
 #include "projections/events.h"
 #include "projections/projections.h"
@@ -53,7 +54,7 @@ const auto kFaulty = {std::pair{"faults.crash_rate", "0.05"}, std::pair{"faults.
 }  // namespace
 
 TEST_CASE("the same configuration and seed give a byte-identical log with 1 and 2 threads, faults on") {
-  test::TempDir tmp;
+  TempDir tmp;
   const auto cfg = test::small_config(kFaulty);
   const auto one = run_to_end(tmp / "t1", cfg, 1);
   const auto two = run_to_end(tmp / "t2", cfg, 2);
@@ -69,7 +70,7 @@ TEST_CASE("the same configuration and seed give a byte-identical log with 1 and 
 }
 
 TEST_CASE("the log holds the run: RunStarted first, every step closed by StepCompleted, signatures decided") {
-  test::TempDir tmp;
+  TempDir tmp;
   auto store = open_store(tmp.path());
   auto run = server::Run::open(*store, test::small_config(), options(2));
   while (!run->finished()) run->step();
@@ -105,7 +106,7 @@ TEST_CASE("the log holds the run: RunStarted first, every step closed by StepCom
 }
 
 TEST_CASE("a run stopped part-way and resumed ends with the same head hash as an uninterrupted run") {
-  test::TempDir tmp;
+  TempDir tmp;
   const auto cfg = test::small_config(kFaulty);
   const auto uninterrupted = run_to_end(tmp / "full", cfg, 2);
   {
@@ -125,7 +126,7 @@ TEST_CASE("a run stopped part-way and resumed ends with the same head hash as an
 }
 
 TEST_CASE("resuming with a configuration that contradicts the log is refused and changes nothing") {
-  test::TempDir tmp;
+  TempDir tmp;
   run_to_end(tmp.path(), test::small_config(), 2);
   const auto head_before = open_store(tmp.path())->head();
   auto store = open_store(tmp.path());
@@ -136,7 +137,7 @@ TEST_CASE("resuming with a configuration that contradicts the log is refused and
 }
 
 TEST_CASE("replay reproduces a run with faults and operator inputs, and names the seq of an altered event") {
-  test::TempDir tmp;
+  TempDir tmp;
   const auto cfg = test::small_config(kFaulty);
   {
     auto store = open_store(tmp.path());
@@ -208,7 +209,7 @@ TEST_CASE("replay reproduces a run with faults and operator inputs, and names th
 }
 
 TEST_CASE("projections rebuilt from seq 0 of the log equal the live projections") {
-  test::TempDir tmp;
+  TempDir tmp;
   auto store = open_store(tmp.path());
   auto run = server::Run::open(*store, test::small_config(kFaulty), options(2));
   while (!run->finished()) run->step();
@@ -222,7 +223,7 @@ TEST_CASE("projections rebuilt from seq 0 of the log equal the live projections"
 }
 
 TEST_CASE("RunStarted holds what determines the simulation: runtime keys change neither seq 0 nor the head") {
-  test::TempDir tmp;
+  TempDir tmp;
   const auto a = test::small_config({{"simulation.threads", "1"},
                                      {"simulation.step_interval_ms", "0"},
                                      {"api.listen", "127.0.0.1:18081"},
@@ -253,7 +254,7 @@ TEST_CASE("RunStarted holds what determines the simulation: runtime keys change 
 }
 
 TEST_CASE("replay of a log cut inside its last step reports the step as incomplete") {
-  test::TempDir tmp;
+  TempDir tmp;
   const auto cfg = test::small_config(kFaulty);
   run_to_end(tmp.path(), cfg, 2);
   std::uint64_t head_seq = 0, last_step = 0, last_step_events = 0;

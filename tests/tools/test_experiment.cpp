@@ -8,9 +8,10 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 
-#include "tests/tools/child_process.h"
+#include "common/temp_dir.h"
+#include "tests/support/child_process.h"
+#include "tests/support/text_files.h"
 #include "tools/experiment/grid.h"
 #include "tools/experiment/plots.h"
 #include "tools/experiment/results.h"
@@ -20,32 +21,18 @@
 
 namespace fs = std::filesystem;
 using namespace dais::experiment;
-using dais::testing::ChildProcess;
-using dais::testing::read_lines;
-using dais::testing::read_text;
-using dais::testing::TempDir;
+using dais::TempDir;
+using dais::test::program;
+using dais::test::read_lines;
+using dais::test::read_text;
+using dais::test::RunResult;
 
 namespace {
 
-const std::string kBin = DAIS_BIN_DIR;
-
-struct Outcome {
-  int exit_code;
-  std::string out;
-  std::string err;
-};
-
-Outcome run(const std::vector<std::string>& argv, const TempDir& dir, const std::string& tag) {
-  const std::string out = dir.file(tag + ".out"), err = dir.file(tag + ".err");
-  ChildProcess child(argv, out, err);
-  const auto code = child.wait(std::chrono::seconds(50));
-  REQUIRE(code.has_value());
-  return {*code, read_text(out), read_text(err)};
-}
-
-std::string write(const TempDir& dir, const std::string& name, const std::string& text) {
-  std::ofstream(dir.file(name)) << text;
-  return dir.file(name);
+RunResult run(const std::vector<std::string>& argv) {
+  auto result = dais::test::run(argv, {.timeout = std::chrono::seconds(50)});
+  REQUIRE_FALSE(result.timed_out);
+  return result;
 }
 
 std::vector<std::string> split(const std::string& line) {
@@ -191,10 +178,10 @@ TEST_CASE("charts are standalone SVG with escaped text, one line per other-key c
 
 TEST_CASE("a tiny sweep runs end to end, replays, and resumes") {
   TempDir dir;
-  const std::string file = write(dir, "tiny.yaml", kTinySweep);
-  const std::string out = dir.file("out");
-  const auto first = run({kBin + "/dais-experiment", file, "--out", out, "--jobs", "2"}, dir, "first");
-  INFO(first.err);
+  const std::string file = dir.write("tiny.yaml", kTinySweep).string();
+  const std::string out = (dir / "out").string();
+  const auto first = run({program("dais-experiment"), file, "--out", out, "--jobs", "2"});
+  INFO(first.errors);
   REQUIRE(first.exit_code == 0);
 
   const auto runs = read_lines(out + "/runs.csv");
@@ -232,17 +219,17 @@ TEST_CASE("a tiny sweep runs end to end, replays, and resumes") {
   }
 
   const std::string run_dir = out + "/runs/consensus.enabled=true__seed=2";
-  const auto replay = run({kBin + "/dais-replay", run_dir}, dir, "replay");
-  INFO(replay.out << replay.err);
+  const auto replay = run({program("dais-replay"), run_dir});
+  INFO(replay.output << replay.errors);
   CHECK(replay.exit_code == 0);
 
   // Same --out again: every run is skipped, its log untouched, and the tables come out the same.
   struct stat before {};
   REQUIRE(::stat((run_dir + "/data.mdb").c_str(), &before) == 0);
-  const auto second = run({kBin + "/dais-experiment", file, "--out", out, "--jobs", "2"}, dir, "second");
-  INFO(second.err);
+  const auto second = run({program("dais-experiment"), file, "--out", out, "--jobs", "2"});
+  INFO(second.errors);
   CHECK(second.exit_code == 0);
-  CHECK(second.err.find("0 completed, 4 skipped") != std::string::npos);
+  CHECK(second.errors.find("0 completed, 4 skipped") != std::string::npos);
   struct stat after {};
   REQUIRE(::stat((run_dir + "/data.mdb").c_str(), &after) == 0);
   CHECK(after.st_mtim.tv_sec == before.st_mtim.tv_sec);
@@ -251,35 +238,41 @@ TEST_CASE("a tiny sweep runs end to end, replays, and resumes") {
 
   // A run whose summary is gone is run again, and only that one.
   fs::remove(run_dir + ".summary.json");
-  const auto third = run({kBin + "/dais-experiment", file, "--out", out, "--jobs", "1"}, dir, "third");
+  const auto third = run({program("dais-experiment"), file, "--out", out, "--jobs", "1"});
   CHECK(third.exit_code == 0);
-  CHECK(third.err.find("1 completed, 3 skipped") != std::string::npos);
+  CHECK(third.errors.find("1 completed, 3 skipped") != std::string::npos);
   CHECK(read_lines(out + "/runs.csv")[2].find(split(runs[2])[column(header, "head_hash")]) != std::string::npos);
 }
 
 TEST_CASE("a failing run is reported with its stderr, the others finish, and the sweep exits 1") {
   TempDir dir;
   // A daisd stand-in that fails for seed 2 and hands everything else to the real daisd.
-  const std::string fake = write(dir, "daisd", "#!/bin/sh\ncase \" $* \" in *' --seed 2 '*) echo 'simulated failure: disk on fire' >&2; exit 3;; esac\nexec " + kBin + "/daisd \"$@\"\n");
+  const std::string fake =
+      dir.write("daisd",
+                "#!/bin/sh\n"
+                "case \" $* \" in *' --seed 2 '*) echo 'simulated failure: disk on fire' >&2; exit 3;; esac\n"
+                "exec " + program("daisd") + " \"$@\"\n")
+          .string();
   ::chmod(fake.c_str(), 0755);
-  const std::string file = write(dir, "tiny.yaml", kTinySweep);
-  const auto result = run({kBin + "/dais-experiment", file, "--out", dir.file("out"), "--daisd", fake, "--quiet"}, dir, "fail");
+  const std::string file = dir.write("tiny.yaml", kTinySweep).string();
+  const auto result =
+      run({program("dais-experiment"), file, "--out", (dir / "out").string(), "--daisd", fake, "--quiet"});
   CHECK(result.exit_code == 1);
-  CHECK(result.err.find("disk on fire") != std::string::npos);
-  CHECK(result.err.find("consensus.enabled=true__seed=2 FAILED") != std::string::npos);
-  CHECK(result.err.find("2 of 4 runs failed") != std::string::npos);
-  CHECK(read_lines(dir.file("out") + "/runs.csv").size() == 3);  // header + the two seed-1 runs
+  CHECK(result.errors.find("disk on fire") != std::string::npos);
+  CHECK(result.errors.find("consensus.enabled=true__seed=2 FAILED") != std::string::npos);
+  CHECK(result.errors.find("2 of 4 runs failed") != std::string::npos);
+  CHECK(read_lines((dir / "out").string() + "/runs.csv").size() == 3);  // header + the two seed-1 runs
 }
 
 TEST_CASE("bad experiment files and bad configuration values stop before any run, with exit 2") {
   TempDir dir;
   const auto expect_usage_error = [&](const std::string& text, const std::string& message) {
-    const std::string file = write(dir, "bad.yaml", text);
-    const auto result = run({kBin + "/dais-experiment", file, "--out", dir.file("out")}, dir, "bad");
-    INFO(result.err);
+    const std::string file = dir.write("bad.yaml", text).string();
+    const auto result = run({program("dais-experiment"), file, "--out", (dir / "out").string()});
+    INFO(result.errors);
     CHECK(result.exit_code == 2);
-    CHECK(result.err.find(message) != std::string::npos);
-    CHECK_FALSE(fs::exists(dir.file("out") + "/runs.csv"));
+    CHECK(result.errors.find(message) != std::string::npos);
+    CHECK_FALSE(fs::exists((dir / "out").string() + "/runs.csv"));
   };
   expect_usage_error("name: x\nsweep: {}\ngrid:\n  consensus.enabled: [true]\nseeds: [1]\n", "unknown top-level key `sweep`");
   expect_usage_error("grid:\n  consensus.enabled: []\nseeds: [1]\n", "`grid.consensus.enabled` is an empty list");
@@ -287,7 +280,8 @@ TEST_CASE("bad experiment files and bad configuration values stop before any run
   // daisd itself names an unknown key or an out-of-range value during the pre-flight check.
   expect_usage_error("grid:\n  consensus.bogus: [1]\nseeds: [1]\n", "consensus.bogus");
   expect_usage_error("grid:\n  consensus.majority: [0.3]\nseeds: [1]\n", "out of range");
-  const auto missing = run({kBin + "/dais-experiment", dir.file("absent.yaml"), "--out", dir.file("out")}, dir, "missing");
+  const auto missing =
+      run({program("dais-experiment"), (dir / "absent.yaml").string(), "--out", (dir / "out").string()});
   CHECK(missing.exit_code == 2);
-  CHECK(missing.err.find("cannot read") != std::string::npos);
+  CHECK(missing.errors.find("cannot read") != std::string::npos);
 }

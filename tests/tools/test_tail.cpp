@@ -2,7 +2,10 @@
 // restart in the middle of a stream, and its command-line failures.
 #include <doctest/doctest.h>
 
+#include <signal.h>
+
 #include <chrono>
+#include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
@@ -10,21 +13,24 @@
 #include <nlohmann/json.hpp>
 
 #include "common/sha256.h"
-#include "tests/tools/child_process.h"
+#include "common/temp_dir.h"
+#include "tests/support/child_process.h"
+#include "tests/support/ports.h"
+#include "tests/support/text_files.h"
 
-using dais::testing::ChildProcess;
-using dais::testing::TempDir;
+using dais::TempDir;
+using dais::test::ChildProcess;
+using dais::test::program;
 using namespace std::chrono_literals;
 
 namespace {
 
-const std::string kBin = DAIS_BIN_DIR;
-const std::string kTail = kBin + "/dais-tail";
+const std::string kTail = program("dais-tail");
 
 std::vector<std::string> daisd_args(const TempDir& dir, std::uint16_t port, const std::string& summary) {
-  return {kBin + "/daisd", "--data", dir.file("log"), "--serve", "--listen", "127.0.0.1:" + std::to_string(port),
-          "--steps", "0", "--agents", "4", "--set", "simulation.step_interval_ms=20", "--set", "store.sync=none",
-          "--quiet", "--summary-json", summary};
+  return {program("daisd"), "--data", (dir / "log").string(), "--serve", "--listen",
+          "127.0.0.1:" + std::to_string(port), "--steps", "0", "--agents", "4",
+          "--set", "simulation.step_interval_ms=20", "--set", "store.sync=none", "--quiet", "--summary-json", summary};
 }
 
 std::string url_of(std::uint16_t port) { return "ws://127.0.0.1:" + std::to_string(port); }
@@ -42,10 +48,10 @@ void check_contiguous_chain(const std::vector<std::string>& lines, std::uint64_t
 }
 
 // Waits until `path` holds at least `count` complete lines, or the deadline passes.
-bool wait_for_lines(const std::string& path, std::size_t count, std::chrono::milliseconds timeout) {
+bool wait_for_lines(const std::filesystem::path& path, std::size_t count, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
-    if (dais::testing::read_lines(path).size() >= count) return true;
+    if (dais::test::read_lines(path).size() >= count) return true;
     std::this_thread::sleep_for(20ms);
   }
   return false;
@@ -57,27 +63,21 @@ struct TailRun {
   std::string errors;
 };
 
-TailRun run_tail(const TempDir& dir, const std::string& name, std::vector<std::string> args) {
+TailRun run_tail(std::vector<std::string> args) {
   args.insert(args.begin(), kTail);
-  const std::string out = dir.file(name + ".out"), err = dir.file(name + ".err");
-  ChildProcess tail(args, out, err);
-  const auto code = tail.wait(30s);
-  TailRun run;
-  run.exit_code = code.value_or(-1);
-  run.lines = dais::testing::read_lines(out);
-  run.errors = dais::testing::read_text(err);
-  return run;
+  const auto result = dais::test::run(args, {.timeout = 30s});
+  return {result.exit_code, dais::test::lines_of(result.output), result.errors};
 }
 
 }  // namespace
 
 TEST_CASE("dais-tail follows a live daisd: verified contiguous events, --from, --types") {
   TempDir dir;
-  const auto port = dais::testing::free_port();
-  ChildProcess daisd(daisd_args(dir, port, dir.file("summary.json")), dir.file("daisd.out"), dir.file("daisd.err"));
-  REQUIRE_MESSAGE(dais::testing::wait_for_port(port, 30s), dais::testing::read_text(dir.file("daisd.err")));
+  const auto port = dais::test::free_port();
+  ChildProcess daisd(daisd_args(dir, port, (dir / "summary.json").string()), dir / "daisd.out", dir / "daisd.err");
+  REQUIRE_MESSAGE(dais::test::wait_for_port(port, 30s), dais::test::read_text(dir / "daisd.err"));
 
-  const auto all = run_tail(dir, "all", {url_of(port), "--verify", "--max-events", "60", "--quiet"});
+  const auto all = run_tail({url_of(port), "--verify", "--max-events", "60", "--quiet"});
   CHECK(all.exit_code == 0);
   CHECK(all.errors.empty());  // --quiet: nothing to report on success
   REQUIRE(all.lines.size() == 60);
@@ -85,7 +85,7 @@ TEST_CASE("dais-tail follows a live daisd: verified contiguous events, --from, -
   CHECK(nlohmann::json::parse(all.lines[0]).at("type") == "RunStarted");
 
   // The same stored bytes from a later starting point.
-  const auto middle = run_tail(dir, "middle", {url_of(port), "--from", "25", "--max-events", "10", "--verify"});
+  const auto middle = run_tail({url_of(port), "--from", "25", "--max-events", "10", "--verify"});
   CHECK(middle.exit_code == 0);
   REQUIRE(middle.lines.size() == 10);
   for (std::size_t i = 0; i < 10; ++i) CHECK(middle.lines[i] == all.lines[25 + i]);
@@ -93,7 +93,7 @@ TEST_CASE("dais-tail follows a live daisd: verified contiguous events, --from, -
   CHECK(middle.errors.find("verified 10 events") != std::string::npos);
 
   const auto filtered =
-      run_tail(dir, "filtered", {url_of(port), "--types", "StepCompleted,RunStarted", "--max-events", "4", "--verify"});
+      run_tail({url_of(port), "--types", "StepCompleted,RunStarted", "--max-events", "4", "--verify"});
   CHECK(filtered.exit_code == 0);
   CHECK(filtered.errors.find("hashes, seq order and types only") != std::string::npos);
   REQUIRE(filtered.lines.size() == 4);
@@ -113,40 +113,40 @@ TEST_CASE("dais-tail follows a live daisd: verified contiguous events, --from, -
 
 TEST_CASE("dais-tail keeps a verified, gapless, duplicate-free stream across a daisd restart") {
   TempDir dir;
-  const auto port = dais::testing::free_port();
-  const std::string out = dir.file("tail.out"), err = dir.file("tail.err");
+  const auto port = dais::test::free_port();
+  const auto out = dir / "tail.out", err = dir / "tail.err";
   std::uint64_t head_at_stop = 0;
   {
-    ChildProcess daisd(daisd_args(dir, port, dir.file("summary1.json")), dir.file("daisd1.out"), dir.file("daisd1.err"));
-    REQUIRE(dais::testing::wait_for_port(port, 30s));
+    ChildProcess daisd(daisd_args(dir, port, (dir / "summary1.json").string()), dir / "daisd1.out", dir / "daisd1.err");
+    REQUIRE(dais::test::wait_for_port(port, 30s));
     ChildProcess tail({kTail, url_of(port), "--verify", "--retry-for", "30"}, out, err);
     REQUIRE(wait_for_lines(out, 20, 30s));
 
     daisd.signal(SIGTERM);
     REQUIRE(daisd.wait(20s) == 0);
-    head_at_stop = nlohmann::json::parse(dais::testing::read_text(dir.file("summary1.json"))).at("head_seq");
+    head_at_stop = nlohmann::json::parse(dais::test::read_text(dir / "summary1.json")).at("head_seq");
     std::this_thread::sleep_for(300ms);
     CHECK(tail.running());  // retrying while no server listens
 
-    ChildProcess daisd2(daisd_args(dir, port, dir.file("summary2.json")), dir.file("daisd2.out"), dir.file("daisd2.err"));
+    ChildProcess daisd2(daisd_args(dir, port, (dir / "summary2.json").string()), dir / "daisd2.out",
+                        dir / "daisd2.err");
     // Events appended after the restart prove the tail reconnected.
-    REQUIRE_MESSAGE(wait_for_lines(out, head_at_stop + 40, 40s), dais::testing::read_text(err));
+    REQUIRE_MESSAGE(wait_for_lines(out, head_at_stop + 40, 40s), dais::test::read_text(err));
     tail.signal(SIGINT);
     CHECK(tail.wait(10s) == 0);
     daisd2.signal(SIGTERM);
     CHECK(daisd2.wait(20s) == 0);
   }
-  const auto lines = dais::testing::read_lines(out);
+  const auto lines = dais::test::read_lines(out);
   REQUIRE(lines.size() >= head_at_stop + 40);
   check_contiguous_chain(lines, 0);  // no duplicate, no gap, links intact across the restart
-  const std::string errors = dais::testing::read_text(err);
+  const std::string errors = dais::test::read_text(err);
   CHECK(errors.find("reconnecting in") != std::string::npos);
   CHECK(errors.find("error") == std::string::npos);
   CHECK(errors.find("stopping on SIGINT") != std::string::npos);
 }
 
 TEST_CASE("dais-tail: bad command lines exit 2 with a message") {
-  TempDir dir;
   const std::vector<std::vector<std::string>> bad = {
       {},
       {"http://127.0.0.1:8080"},
@@ -164,23 +164,22 @@ TEST_CASE("dais-tail: bad command lines exit 2 with a message") {
   };
   for (std::size_t i = 0; i < bad.size(); ++i) {
     CAPTURE(i);
-    const auto run = run_tail(dir, "bad" + std::to_string(i), bad[i]);
+    const auto run = run_tail(bad[i]);
     CHECK(run.exit_code == 2);
     CHECK(run.lines.empty());
     CHECK_FALSE(run.errors.empty());
   }
-  const auto help = run_tail(dir, "help", {"--help"});
+  const auto help = dais::test::run({kTail, "--help"});
   CHECK(help.exit_code == 0);
-  const std::string help_text = dais::testing::read_text(dir.file("help.out"));
+  const std::string help_text = help.output;
   CHECK(help_text.find("--verify") != std::string::npos);
   CHECK(help_text.find("Exit status") != std::string::npos);
 }
 
 TEST_CASE("dais-tail: an unreachable server gives a clear error after --retry-for") {
-  TempDir dir;
-  const auto port = dais::testing::free_port();  // nothing listens there
+  const auto port = dais::test::free_port();  // nothing listens there
   const auto started = std::chrono::steady_clock::now();
-  const auto run = run_tail(dir, "unreachable", {url_of(port), "--retry-for", "1"});
+  const auto run = run_tail({url_of(port), "--retry-for", "1"});
   const auto elapsed = std::chrono::steady_clock::now() - started;
   CHECK(run.exit_code == 3);
   CHECK(run.lines.empty());
@@ -189,7 +188,7 @@ TEST_CASE("dais-tail: an unreachable server gives a clear error after --retry-fo
   CHECK(elapsed >= 900ms);  // it did retry for about a second
   CHECK(elapsed < 10s);
 
-  const auto no_retry = run_tail(dir, "no-retry", {url_of(port), "--retry-for", "0", "--quiet"});
+  const auto no_retry = run_tail({url_of(port), "--retry-for", "0", "--quiet"});
   CHECK(no_retry.exit_code == 3);
   CHECK(no_retry.errors.find("cannot connect") != std::string::npos);
 }

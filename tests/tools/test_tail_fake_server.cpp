@@ -17,10 +17,10 @@
 #include <boost/beast/websocket.hpp>
 
 #include "common/sha256.h"
-#include "tests/tools/child_process.h"
+#include "tests/support/child_process.h"
+#include "tests/support/ports.h"
+#include "tests/support/text_files.h"
 
-using dais::testing::ChildProcess;
-using dais::testing::TempDir;
 using namespace std::chrono_literals;
 
 namespace {
@@ -31,7 +31,7 @@ namespace http = beast::http;
 namespace websocket = beast::websocket;
 using tcp = net::ip::tcp;
 
-const std::string kTail = std::string(DAIS_BIN_DIR) + "/dais-tail";
+const std::string kTail = dais::test::program("dais-tail");
 
 // One accepted connection, as a script sees it.
 class Connection {
@@ -82,7 +82,7 @@ class ScriptedServer {
   ~ScriptedServer() {
     abandon_ = true;
     while (!done_) {  // wake a pending accept with a throwaway connection
-      dais::testing::port_accepts(port_);
+      dais::test::port_accepts(port_);
       std::this_thread::sleep_for(10ms);
     }
     thread_.join();
@@ -169,22 +169,15 @@ struct TailRun {
   std::string errors;
 };
 
-TailRun run_tail(const TempDir& dir, std::vector<std::string> args) {
-  static int counter = 0;
-  const std::string name = "run" + std::to_string(counter++);
+TailRun run_tail(std::vector<std::string> args) {
   args.insert(args.begin(), kTail);
-  ChildProcess tail(args, dir.file(name + ".out"), dir.file(name + ".err"));
-  TailRun run;
-  run.exit_code = tail.wait(20s).value_or(-1);
-  run.lines = dais::testing::read_lines(dir.file(name + ".out"));
-  run.errors = dais::testing::read_text(dir.file(name + ".err"));
-  return run;
+  const auto result = dais::test::run(args, {.timeout = 20s});
+  return {result.exit_code, dais::test::lines_of(result.output), result.errors};
 }
 
 }  // namespace
 
 TEST_CASE("exact bytes are printed and verified; a tampered event stops --verify at its seq") {
-  TempDir dir;
   const auto chain = make_chain(4);
   std::string tampered = chain[2].bytes;
   tampered.replace(tampered.find("1.50"), 4, "1.51");
@@ -204,7 +197,7 @@ TEST_CASE("exact bytes are printed and verified; a tampered event stops --verify
 
   {
     ScriptedServer server({serve_intact});
-    const auto run = run_tail(dir, {server.url(), "--verify", "--max-events", "4"});
+    const auto run = run_tail({server.url(), "--verify", "--max-events", "4"});
     CHECK(run.exit_code == 0);
     REQUIRE(run.lines.size() == 4);
     for (std::size_t i = 0; i < 4; ++i) CHECK(run.lines[i] == chain[i].bytes);
@@ -212,7 +205,7 @@ TEST_CASE("exact bytes are printed and verified; a tampered event stops --verify
   }
   {
     ScriptedServer server({serve_with_tampered_2});
-    const auto run = run_tail(dir, {server.url(), "--verify", "--retry-for", "0"});
+    const auto run = run_tail({server.url(), "--verify", "--retry-for", "0"});
     CHECK(run.exit_code == 1);
     REQUIRE(run.lines.size() == 2);  // the bad event is not printed
     CHECK(run.lines[1] == chain[1].bytes);
@@ -220,7 +213,7 @@ TEST_CASE("exact bytes are printed and verified; a tampered event stops --verify
   }
   {
     ScriptedServer server({serve_with_tampered_2});
-    const auto run = run_tail(dir, {server.url(), "--max-events", "4"});  // no --verify: printed as received
+    const auto run = run_tail({server.url(), "--max-events", "4"});  // no --verify: printed as received
     CHECK(run.exit_code == 0);
     REQUIRE(run.lines.size() == 4);
     CHECK(run.lines[2] == tampered);
@@ -228,7 +221,6 @@ TEST_CASE("exact bytes are printed and verified; a tampered event stops --verify
 }
 
 TEST_CASE("--verify catches a re-linked event and a gap, naming the seq") {
-  TempDir dir;
   const auto chain = make_chain(4);
   // Event 2 re-hashed correctly but pointing at seq 0 instead of seq 1.
   std::string relinked = chain[2].bytes;
@@ -241,7 +233,7 @@ TEST_CASE("--verify catches a re-linked event and a gap, naming the seq") {
       c.send(message(2, dais::to_hex(dais::sha256(relinked)), relinked));
       c.drain();
     }});
-    const auto run = run_tail(dir, {server.url(), "--verify", "--retry-for", "0"});
+    const auto run = run_tail({server.url(), "--verify", "--retry-for", "0"});
     CHECK(run.exit_code == 1);
     CHECK(run.lines.size() == 2);
     CHECK(run.errors.find("verification failed at seq 2: broken link") != std::string::npos);
@@ -254,14 +246,13 @@ TEST_CASE("--verify catches a re-linked event and a gap, naming the seq") {
       c.send(message(chain[3]));
       c.drain();
     }});
-    const auto run = run_tail(dir, {server.url(), "--verify", "--retry-for", "0"});
+    const auto run = run_tail({server.url(), "--verify", "--retry-for", "0"});
     CHECK(run.exit_code == 1);
     CHECK(run.errors.find("verification failed at seq 3: gap: expected seq 2") != std::string::npos);
   }
 }
 
 TEST_CASE("after a dropped connection it resumes from the next seq and prints nothing twice") {
-  TempDir dir;
   const auto chain = make_chain(6);
   ScriptedServer server({
       [&](Connection& c) {
@@ -277,7 +268,7 @@ TEST_CASE("after a dropped connection it resumes from the next seq and prints no
         c.drain();
       },
   });
-  const auto run = run_tail(dir, {server.url(), "--verify", "--max-events", "6", "--token", "s3cret"});
+  const auto run = run_tail({server.url(), "--verify", "--max-events", "6", "--token", "s3cret"});
   CHECK(run.exit_code == 0);
   REQUIRE(run.lines.size() == 6);
   for (std::size_t i = 0; i < 6; ++i) CHECK(run.lines[i] == chain[i].bytes);
@@ -293,11 +284,10 @@ TEST_CASE("after a dropped connection it resumes from the next seq and prints no
 }
 
 TEST_CASE("a refused stream ends at once; a malformed message is an error") {
-  TempDir dir;
   {
     ScriptedServer server({[](Connection& c) { c.refuse(http::status::unauthorized, R"({"error":"bad token"})"); }});
     const auto started = std::chrono::steady_clock::now();
-    const auto run = run_tail(dir, {server.url(), "--types", "VoteCast", "--retry-for", "30"});
+    const auto run = run_tail({server.url(), "--types", "VoteCast", "--retry-for", "30"});
     CHECK(run.exit_code == 3);
     CHECK(std::chrono::steady_clock::now() - started < 10s);  // no retrying a refusal that will not change
     CHECK(run.errors.find("refused the stream: HTTP 401") != std::string::npos);
@@ -314,14 +304,14 @@ TEST_CASE("a refused stream ends at once; a malformed message is an error") {
   };
   {
     ScriptedServer server({malformed});
-    const auto run = run_tail(dir, {server.url(), "--verify"});
+    const auto run = run_tail({server.url(), "--verify"});
     CHECK(run.exit_code == 1);
     CHECK(run.lines.size() == 1);
     CHECK(run.errors.find("malformed stream message after seq 0") != std::string::npos);
   }
   {
     ScriptedServer server({malformed});
-    const auto run = run_tail(dir, {server.url()});
+    const auto run = run_tail({server.url()});
     CHECK(run.exit_code == 3);
     CHECK(run.errors.find("malformed stream message") != std::string::npos);
   }

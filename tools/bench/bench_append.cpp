@@ -16,6 +16,7 @@
 #include <cstdio>
 
 #include "common/sha256.h"
+#include "common/temp_dir.h"
 #include "eventstore/log_format.h"
 #include "eventstore/store.h"
 #include "tools/bench/event_log_data.h"
@@ -39,7 +40,7 @@ struct BaselineSeconds {
 // Plain LMDB: one write transaction per batch of pre-built values, MDB_APPEND;
 // and, timed apart, bare SHA-256 of each value's event bytes.
 BaselineSeconds baseline_seconds(es::Store& source, std::uint64_t events, std::size_t batch, std::size_t map_bytes) {
-  dais::bench::ScratchDir dir;
+  dais::TempDir dir;
   MDB_env* env = nullptr;
   check(mdb_env_create(&env), "create");
   check(mdb_env_set_maxdbs(env, 4), "maxdbs");
@@ -115,7 +116,7 @@ int run(std::vector<std::string> args) {
   double seconds = 1e300, base_seconds = 1e300, sha_seconds = 1e300, mean_bytes = 0;
   unsigned char digest_fold = 0;
   for (int round = 0; round < rounds; ++round) {
-    dais::bench::ScratchDir dir;
+    dais::TempDir dir;
     auto store = es::Store::open(dir.path() / "log", options);
     double round_seconds = 0;
     std::vector<es::EventDraft> drafts;

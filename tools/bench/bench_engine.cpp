@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "common/temp_dir.h"
 #include "config/config.h"
 #include "eventstore/store.h"
 #include "server/run.h"
@@ -66,8 +67,8 @@ int run_engine(std::vector<std::string> args) {
     cfg.set_text(s.substr(0, eq), s.substr(eq + 1), "--set");
   }
 
-  const auto dir = std::filesystem::temp_directory_path() / ("dais-bench-engine-" + std::to_string(getpid()));
-  std::filesystem::remove_all(dir);
+  dais::TempDir scratch;
+  const auto dir = scratch / "log";
   const double rss_before = current_rss_bytes();
   double phase[6] = {0, 0, 0, 0, 0, 0};
   double seconds = 0, first_step_seconds = 0;
@@ -99,7 +100,6 @@ int run_engine(std::vector<std::string> args) {
     seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     events = store->head().count - events_after_first;
   }
-  std::filesystem::remove_all(dir);
   const double measured_steps = static_cast<double>(steps > 1 ? steps - 1 : 1);
   const double steps_per_s = measured_steps / seconds;
   const double peak = peak_rss_bytes();

@@ -20,6 +20,7 @@
 #include <stdexcept>
 
 #include "api/server.h"
+#include "common/temp_dir.h"
 #include "eventstore/store.h"
 #include "projections/projections.h"
 #include "tools/bench/event_log_data.h"
@@ -231,7 +232,7 @@ int run(std::vector<std::string> args) {
     return app.exit(e) == 0 ? 0 : 2;
   }
 
-  dais::bench::ScratchDir dir;
+  dais::TempDir dir;
   FixedRunBackend backend(dir.path(), 10, steps);
   api::EventHub hub;
   api::Metrics metrics;

@@ -24,6 +24,7 @@
 #include <thread>
 
 #include "api/server.h"
+#include "common/temp_dir.h"
 #include "eventstore/store.h"
 #include "projections/projections.h"
 #include "tools/bench/event_log_data.h"
@@ -229,7 +230,7 @@ int run(std::vector<std::string> args) {
 
   nlohmann::json results = nlohmann::json::array();
   for (const std::size_t count : counts) {
-    dais::bench::ScratchDir dir;
+    dais::TempDir dir;
     StreamBackend backend(dir.path());
     api::EventHub hub;
     api::Metrics metrics;

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "common/sha256.h"
+#include "common/temp_dir.h"
 #include "eventstore/store.h"
 #include "tools/bench/event_log_data.h"
 #include "tools/bench/registry.h"
@@ -40,7 +41,7 @@ int run(std::vector<std::string> args) {
     return app.exit(e) == 0 ? 0 : 2;
   }
 
-  dais::bench::ScratchDir scratch;
+  dais::TempDir scratch;
   std::unique_ptr<es::Store> store;
   if (data_dir.empty()) {
     es::StoreOptions options;

@@ -1,14 +1,12 @@
 // Realistic event drafts for the event store benchmarks (bench_append.cpp,
 // bench_verify.cpp): SignatureProposed-like events of about 300 bytes (the
 // mean stored event of a daisd run is about 330 bytes),
-// drawn from a deterministic random stream, and a scratch directory that is
-// removed afterwards. Header-only (dais-bench globs only bench_*.cpp).
+// drawn from a deterministic random stream. Header-only (dais-bench globs
+// only bench_*.cpp).
 #pragma once
 
+#include <algorithm>
 #include <cstdio>
-#include <cstdlib>
-#include <filesystem>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -44,26 +42,6 @@ inline std::vector<eventstore::EventDraft> event_draft_pool(std::size_t size, st
   }
   return pool;
 }
-
-class ScratchDir {
- public:
-  ScratchDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string pattern = std::string(base ? base : "/tmp") + "/dais-bench-XXXXXX";
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("cannot create a scratch directory");
-    path_ = pattern;
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 // Appends `events` drafts from the pool in batches (step = batch index).
 inline void fill_log(eventstore::Store& store, std::uint64_t events, std::size_t batch,

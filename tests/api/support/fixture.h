@@ -5,6 +5,7 @@
 #include "api/event_hub.h"
 #include "api/metrics.h"
 #include "api/server.h"
+#include "common/temp_dir.h"
 #include "tests/api/support/clients.h"
 #include "tests/api/support/test_backend.h"
 
@@ -25,7 +26,7 @@ struct ApiFixture {
     server.start();
     port = server.port();
   }
-  TempDir dir;
+  dais::TempDir dir;
   EventHub hub;
   Metrics metrics;
   TestBackend backend;

@@ -1,24 +1,10 @@
 #include "tests/api/support/test_backend.h"
 
-#include <unistd.h>
 #include <stdexcept>
 
 #include "projections/events.h"
 
 namespace dais::api::testing {
-
-TempDir::TempDir() {
-  static std::atomic<int> counter{0};
-  path_ = std::filesystem::temp_directory_path() /
-          ("dais-api-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-  std::filesystem::remove_all(path_);
-  std::filesystem::create_directories(path_);
-}
-
-TempDir::~TempDir() {
-  std::error_code ignored;
-  std::filesystem::remove_all(path_, ignored);
-}
 
 TestBackend::TestBackend(const std::filesystem::path& dir, EventHub* hub, eventstore::SyncMode sync) : hub_(hub) {
   eventstore::StoreOptions options;

@@ -19,17 +19,6 @@
 
 namespace dais::api::testing {
 
-// A directory removed (with its content) on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
-
 class TestBackend : public Backend {
  public:
   TestBackend(const std::filesystem::path& dir, EventHub* hub, eventstore::SyncMode sync = eventstore::SyncMode::none);
