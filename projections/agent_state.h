@@ -20,7 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "projections/events.h"
+#include "events/events.h"
 #include "projections/reputation.h"
 
 namespace dais::projections {

@@ -19,7 +19,7 @@
 
 #include "projections/agent_state.h"
 #include "projections/blacklists.h"
-#include "projections/events.h"
+#include "events/events.h"
 #include "projections/fold.h"
 #include "projections/run_stats.h"
 #include "projections/signatures.h"

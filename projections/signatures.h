@@ -27,7 +27,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "projections/events.h"
+#include "events/events.h"
 
 namespace dais::projections {
 

@@ -18,7 +18,7 @@
 
 #include "agents/signature.h"
 #include "projections/consensus.h"
-#include "projections/events.h"
+#include "events/events.h"
 #include "server/settings.h"
 #include "server/step_output.h"
 

@@ -13,7 +13,7 @@
 
 #include "agents/features.h"
 #include "agents/signature.h"
-#include "projections/events.h"
+#include "events/events.h"
 #include "server/agent_runtime.h"
 #include "server/settings.h"
 

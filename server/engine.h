@@ -23,7 +23,7 @@
 #include "agents/adversary.h"
 #include "agents/campaigns.h"
 #include "agents/isolation_forest.h"
-#include "projections/events.h"
+#include "events/events.h"
 #include "server/consensus_round.h"
 #include "server/protection_tracker.h"
 #include "server/settings.h"

@@ -32,7 +32,7 @@
 
 #include "config/config.h"
 #include "eventstore/store.h"
-#include "projections/events.h"
+#include "events/events.h"
 #include "projections/projections.h"
 #include "server/engine.h"
 #include "server/run_errors.h"

@@ -15,7 +15,7 @@
 
 #include "config/config.h"
 #include "eventstore/store.h"
-#include "projections/events.h"
+#include "events/events.h"
 
 namespace dais::server {
 

@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "projections/events.h"
+#include "events/events.h"
 
 namespace dais::server {
 

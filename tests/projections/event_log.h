@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "projections/events.h"
+#include "events/events.h"
 
 namespace dais::test {
 

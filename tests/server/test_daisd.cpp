@@ -15,7 +15,7 @@
 
 #include "common/temp_dir.h"
 #include "eventstore/store.h"
-#include "projections/events.h"
+#include "events/events.h"
 #include "tests/support/child_process.h"
 #include "tests/support/text_files.h"
 

@@ -6,7 +6,7 @@
 #include "agents/isolation_forest.h"
 #include "common/temp_dir.h"
 #include "eventstore/store.h"
-#include "projections/events.h"
+#include "events/events.h"
 #include "server/run.h"
 #include "tests/server/test_support.h"
 

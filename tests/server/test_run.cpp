@@ -8,7 +8,7 @@
 
 #include "common/temp_dir.h"
 #include "eventstore/store.h"
-#include "projections/events.h"
+#include "events/events.h"
 #include "projections/projections.h"
 #include "config/schema.h"
 #include "server/run.h"

@@ -1,5 +1,5 @@
 // Per-step figures for the charts, folded from StepCompleted events
-// (projections/events.h): one column per field, the last `capacity` steps
+// (events/events.h): one column per field, the last `capacity` steps
 // kept, plus cumulative totals for precision and recall since the first step
 // seen. Columns are plain arrays indexed alike, the shape uPlot draws.
 

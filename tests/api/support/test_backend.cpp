@@ -2,7 +2,7 @@
 
 #include <stdexcept>
 
-#include "projections/events.h"
+#include "events/events.h"
 
 namespace dais::api::testing {
 

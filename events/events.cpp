@@ -1,4 +1,4 @@
-#include "projections/events.h"
+#include "events/events.h"
 
 #include <string_view>
 
