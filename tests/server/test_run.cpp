@@ -48,6 +48,24 @@ std::string run_to_end(const std::filesystem::path& dir, const config::Config& c
   return to_hex(store->head().hash);
 }
 
+// Changes the stored entry of `seq` behind the store's back, in one LMDB write transaction.
+template <typename Edit> void edit_event_entry(const std::filesystem::path& dir, std::uint64_t seq, Edit edit) {
+  MDB_env* env = nullptr;
+  REQUIRE(mdb_env_create(&env) == 0);
+  mdb_env_set_maxdbs(env, 8);
+  REQUIRE(mdb_env_open(env, dir.c_str(), 0, 0644) == 0);
+  MDB_txn* txn = nullptr;
+  REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
+  MDB_dbi dbi;
+  REQUIRE(mdb_dbi_open(txn, "events", 0, &dbi) == 0);
+  std::array<unsigned char, 8> key{};
+  for (int i = 0; i < 8; ++i) key[7 - i] = static_cast<unsigned char>(seq >> (8 * i));
+  MDB_val k{key.size(), key.data()};
+  edit(txn, dbi, k);
+  REQUIRE(mdb_txn_commit(txn) == 0);
+  mdb_env_close(env);
+}
+
 const auto kFaulty = {std::pair{"faults.crash_rate", "0.05"}, std::pair{"faults.byzantine_fraction", "0.25"},
                       std::pair{"consensus.reputation", "true"}};
 
@@ -173,29 +191,13 @@ TEST_CASE("replay reproduces a run with faults and operator inputs, and names th
   const bool was_true = bytes.compare(pos + 10, 4, "true") == 0;
   bytes.replace(pos + 10, was_true ? 4 : 5, was_true ? "false" : "true");
   store.reset();
-  {
-    MDB_env* env = nullptr;
-    REQUIRE(mdb_env_create(&env) == 0);
-    mdb_env_set_maxdbs(env, 8);
-    REQUIRE(mdb_env_open(env, tmp.path().c_str(), 0, 0644) == 0);
-    MDB_txn* txn = nullptr;
-    REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
-    MDB_dbi dbi;
-    REQUIRE(mdb_dbi_open(txn, "events", 0, &dbi) == 0);
-    const auto key = [&] {
-      std::array<unsigned char, 8> k{};
-      for (int i = 0; i < 8; ++i) k[7 - i] = static_cast<unsigned char>(victim >> (8 * i));
-      return k;
-    }();
-    const auto hash = sha256(bytes);
-    std::string value(reinterpret_cast<const char*>(hash.data()), hash.size());
-    value += bytes;
-    MDB_val k{key.size(), const_cast<unsigned char*>(key.data())};
+  const auto hash = sha256(bytes);
+  std::string value(reinterpret_cast<const char*>(hash.data()), hash.size());
+  value += bytes;
+  edit_event_entry(tmp.path(), victim, [&](MDB_txn* txn, MDB_dbi dbi, MDB_val& key) {
     MDB_val v{value.size(), value.data()};
-    REQUIRE(mdb_put(txn, dbi, &k, &v, 0) == 0);
-    REQUIRE(mdb_txn_commit(txn) == 0);
-    mdb_env_close(env);
-  }
+    REQUIRE(mdb_put(txn, dbi, &key, &v, 0) == 0);
+  });
   store = open_store(tmp.path());
   try {
     server::Run::replay(*store, std::nullopt, options(2));
@@ -274,22 +276,9 @@ TEST_CASE("replay of a log cut inside its last step reports the step as incomple
     CHECK_FALSE(whole->partial_step().has_value());
   }
   // Drop the step's last event (its StepCompleted) straight from LMDB: the chain stays intact.
-  {
-    MDB_env* env = nullptr;
-    REQUIRE(mdb_env_create(&env) == 0);
-    mdb_env_set_maxdbs(env, 8);
-    REQUIRE(mdb_env_open(env, tmp.path().c_str(), 0, 0644) == 0);
-    MDB_txn* txn = nullptr;
-    REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
-    MDB_dbi dbi;
-    REQUIRE(mdb_dbi_open(txn, "events", 0, &dbi) == 0);
-    std::array<unsigned char, 8> key{};
-    for (int i = 0; i < 8; ++i) key[7 - i] = static_cast<unsigned char>(head_seq >> (8 * i));
-    MDB_val k{key.size(), key.data()};
-    REQUIRE(mdb_del(txn, dbi, &k, nullptr) == 0);
-    REQUIRE(mdb_txn_commit(txn) == 0);
-    mdb_env_close(env);
-  }
+  edit_event_entry(tmp.path(), head_seq, [](MDB_txn* txn, MDB_dbi dbi, MDB_val& key) {
+    REQUIRE(mdb_del(txn, dbi, &key, nullptr) == 0);
+  });
   auto store = open_store(tmp.path());
   REQUIRE(store->verify().ok);
   auto cut = server::Run::replay(*store, std::nullopt, options(2));
