@@ -4,59 +4,6 @@
 
 namespace dais::eventstore {
 
-namespace {
-
-bool is_json_hex(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-}  // namespace
-
-bool JsonScanner::scan_string(std::string_view& raw) {
-  if (!consume('"', "expected a string")) return false;
-  const char* start = p_;
-  for (;;) {
-    p_ = find_string_stop(p_, end_);
-    if (p_ == end_) return fail("unterminated string");
-    const char c = *p_;
-    if (c == '"') break;
-    if (c != '\\') return fail("control character inside a string");
-    if (++p_ == end_) return fail("unterminated escape");
-    switch (*p_) {
-      case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
-        ++p_;
-        break;
-      case 'u':
-        if (end_ - p_ < 5 || !is_json_hex(p_[1]) || !is_json_hex(p_[2]) || !is_json_hex(p_[3]) ||
-            !is_json_hex(p_[4])) {
-          return fail("bad \\u escape");
-        }
-        p_ += 5;
-        break;
-      default:
-        return fail("bad escape");
-    }
-  }
-  raw = std::string_view(start, static_cast<std::size_t>(p_ - start));
-  ++p_;
-  return true;
-}
-
-bool JsonScanner::scan_unsigned(std::uint64_t& value, const char* what) {
-  const char* start = p_;
-  value = 0;
-  while (p_ < end_ && *p_ >= '0' && *p_ <= '9') {
-    const auto digit = static_cast<std::uint64_t>(*p_ - '0');
-    if (value > (UINT64_MAX - digit) / 10) return fail(what);
-    value = value * 10 + digit;
-    ++p_;
-  }
-  const auto digits = p_ - start;
-  if (digits == 0 || (digits > 1 && *start == '0')) return fail(what);
-  if (p_ < end_ && (*p_ == '.' || *p_ == 'e' || *p_ == 'E')) return fail(what);
-  return true;
-}
-
 bool JsonScanner::skip_number() {
   if (peek('-')) ++p_;
   if (peek('0')) {

@@ -99,7 +99,8 @@ inline const char* find_structural(const char* p, const char* end) {
 // character, and which closes at its last byte. Returns false for anything
 // else, including a backslash anywhere, and always without SSE2; the caller
 // then runs the general scanner, so this only has to be sound, never complete.
-inline bool skip_plain_object(std::string_view object) {
+// Always inlined: it sits on every verified entry's path, and a call costs more than the check.
+[[gnu::always_inline]] inline bool skip_plain_object(std::string_view object) {
 #if defined(__SSE2__)
   if (object.empty() || (object.front() != '{' && object.front() != '[')) return false;
   const __m128i quote = _mm_set1_epi8('"');
