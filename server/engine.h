@@ -9,7 +9,7 @@
 // server/consensus_round.h (pending signatures, votes, decisions, the network
 // blacklist), server/agent_runtime.h (one agent's state), and
 // server/attack_request.h (the API's attack requests, validated at the edge).
-// The engine does no I/O: the RunDriver appends its output to the store, or
+// The engine does no I/O: the Run (server/run.h) commits its output to the store, or
 // compares it with an existing log (resume, replay).
 // Not thread-safe: one thread drives it.
 #pragma once
