@@ -166,8 +166,13 @@ TEST_CASE("with loss 1 no proposal reaches a peer: nothing is voted on, nothing 
   CHECK(logged.summary.votes == 0);
   CHECK(count_type(logged.events, events::type::vote_cast) == 0);
   for (const auto& dec : decisions(logged.events)) CHECK(dec.reason == "no_quorum");
-  // Nothing was shared, so no agent was protected by a peer: the figures say so instead of reading 0 steps.
+  // Nothing was shared, so no agent was ever protected: the figures say so instead of reading 0 steps.
+  REQUIRE(logged.summary.campaign_arrivals > 0);
   CHECK(logged.summary.protected_before_hit_count == 0);
+  CHECK(logged.summary.never_protected == 1.0);
+  CHECK_FALSE(logged.summary.time_to_protect_mean);
+  REQUIRE(logged.summary.time_to_protect_censored_mean);
+  CHECK(*logged.summary.time_to_protect_censored_mean > 0);
 }
 
 TEST_CASE("a run with delay, jitter, loss and a partition gives the same log with 1 and 2 threads and replays") {
