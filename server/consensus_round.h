@@ -5,8 +5,11 @@
 // expires. Per step the engine offers each agent's findings in agent order
 // (propose), fills in the ballots owed (vote: computed in parallel, recorded here)
 // and asks for decisions (decide). Events are appended in canonical order: by
-// signature in proposal order, then by voter. Also counts the ground truth of what
-// was proposed and accepted, which only the simulator knows.
+// signature in proposal order, then by voter. Proposals, endorsements and ballots
+// travel over the network (server/network.h): a member votes once the proposal has
+// reached it, and the proposer decides from the ballots that have reached it.
+// Also counts the ground truth of what was proposed and accepted, which only the
+// simulator knows.
 // Not thread-safe; owned by the engine. Nothing throws on valid settings.
 #pragma once
 

@@ -8,7 +8,9 @@
 // count. The parts live beside it: agents/adversary.h (what Byzantine agents do),
 // server/consensus_round.h (pending signatures, votes, decisions, the network
 // blacklist), server/agent_runtime.h (one agent's state), and
-// server/attack_request.h (the API's attack requests, validated at the edge).
+// server/attack_request.h (the API's attack requests, validated at the edge) and
+// server/network.h (when proposals, ballots and accepted blacklist entries reach
+// each agent; the engine holds the entries still in flight).
 // The engine does no I/O: the RunDriver appends its output to the store, or
 // compares it with an existing log (resume, replay).
 // Not thread-safe: one thread drives it.
