@@ -77,7 +77,7 @@ TEST_CASE("real ranges honour exclusive ends") {
   CHECK(allowed_values(byzantine) == "a number from 0 to 0.9");
 }
 
-TEST_CASE("the network keys (docs/SIMULATION.md \"Network\") default to an instant network and are simulated, not runtime") {
+TEST_CASE("the network keys default to an instant network and are simulated, not runtime keys") {
   const std::pair<const char*, Value> defaults[] = {
       {"network.delay_steps", Value{std::int64_t{0}}},  {"network.jitter_steps", Value{std::int64_t{0}}},
       {"network.loss", Value{0.0}},                     {"network.partition_fraction", Value{0.0}},

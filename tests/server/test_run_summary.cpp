@@ -33,7 +33,7 @@ constexpr std::uint32_t kScanner = 0xcb007101, kFlooder = 0xcb007102;
 
 }  // namespace
 
-TEST_CASE("nothing protected: no time-to-protect mean, all arrivals never protected, the censored mean runs to the end") {
+TEST_CASE("nothing protected: no time-to-protect mean, every arrival never protected, a censored mean to the end") {
   ProtectionTracker tracker;
   const std::vector<agents::Campaign> campaigns{campaign(1, CampaignKind::low_and_slow, 10, {0, 1, 2}, kScanner)};
   tracker.add_campaigns(campaigns);
@@ -71,7 +71,8 @@ TEST_CASE("an easy kind cannot hide a hard one: per-kind recall and protection b
   tracker.add_campaigns(campaigns);
   // The scanner is blocked everywhere from step 3 on; the slow attacker never.
   for (std::uint64_t step = 0; step < 12; ++step) {
-    tracker.observe(step, campaigns, [&](std::uint32_t, std::uint32_t address) { return address == kScanner && step >= 3; });
+    tracker.observe(step, campaigns,
+                    [&](std::uint32_t, std::uint32_t address) { return address == kScanner && step >= 3; });
   }
   std::array<server::KindDetection, agents::kCampaignKindCount> detection{};
   detection[static_cast<std::size_t>(CampaignKind::port_scan)] = {100, 100};
