@@ -27,6 +27,8 @@ enum class Purpose : std::uint64_t {
   byzantine = 5,
   committee = 6,
   poison = 7,
+  network = 8,    // message delay and loss between agents (server/network.h)
+  partition = 9,  // which agents a partition cuts off
   test = 99,
 };
 

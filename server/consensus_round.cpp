@@ -9,6 +9,7 @@ namespace dais::server {
 
 ConsensusRound::ConsensusRound(const EngineSettings& settings)
     : seed_(settings.seed),
+      network_(settings.seed, settings.network, settings.agents),
       params_(settings.consensus),
       protected_(settings.protected_addresses),
       blacklist_expiry_(settings.blacklist_expiry),
@@ -28,6 +29,8 @@ void ConsensusRound::offer(std::uint64_t step, const Finding& finding, std::span
       return;
     }
     pending.supporters.push_back(finding.agent);
+    pending.support_arrives[finding.agent] =
+        network_.arrival(Message::endorsement, pending.key, finding.agent, pending.proposer, step).value_or(kNever);
     ++stats.endorsed;
     out.push_back(produce(step, events::SignatureEndorsed{sig.id, finding.agent, sig.confidence, sig.observations}));
     return;
@@ -72,16 +75,25 @@ void ConsensusRound::offer(std::uint64_t step, const Finding& finding, std::span
     return;
   }
   pending.committee = projections::select_committee(sig.id, seed_, active, params_.committee, finding.agent);
+  pending.key = projections::fnv1a64(sig.id);
+  pending.reaches.reserve(pending.committee.size());
+  for (auto member : pending.committee) {
+    pending.reaches.push_back(
+        network_.arrival(Message::proposal, pending.key, finding.agent, member, step).value_or(kNever));
+  }
   order_.push_back(sig.id);
   pending_.emplace(sig.id, std::move(pending));
 }
 
 std::vector<std::vector<Ballot>> ConsensusRound::ballots_owed(std::size_t agent_count,
-                                                              std::span<const std::uint32_t> active) const {
+                                                              std::span<const std::uint32_t> active,
+                                                              std::uint64_t step) const {
   std::vector<std::vector<Ballot>> per_voter(agent_count);
   for (std::size_t s = 0; s < order_.size(); ++s) {
     const auto& p = open(s);
-    for (auto voter : p.committee) {
+    for (std::size_t m = 0; m < p.committee.size(); ++m) {
+      const auto voter = p.committee[m];
+      if (p.reaches[m] > step) continue;  // the proposal has not reached it (or never will)
       if (!std::binary_search(active.begin(), active.end(), voter) || p.votes.count(voter)) continue;
       if (std::find(p.supporters.begin(), p.supporters.end(), voter) != p.supporters.end()) continue;
       Ballot ballot{s, voter, {}};
@@ -107,6 +119,8 @@ void ConsensusRound::record(std::uint64_t step, std::vector<std::vector<Ballot>>
     for (auto& v : votes) {
       out.push_back(produce(step, v));
       ++stats.votes;
+      pending.vote_arrives[v.voter] =
+          network_.arrival(Message::vote, pending.key, v.voter, pending.proposer, step).value_or(kNever);
       pending.votes.emplace(v.voter, std::move(v));
     }
   }
@@ -120,14 +134,19 @@ std::vector<AcceptedSignature> ConsensusRound::decide(std::uint64_t step, std::v
     auto& p = pending_.at(id);
     // Endorsers inside the committee support it with their ballot; crashed members simply do
     // not vote, which is how crashes weigh on the quorum.
+    // Only the ballots that have reached the proposer by now count.
     projections::Tally tally;
     tally.add_support(p.proposer, ballot_weight(p.proposer));
     for (auto supporter : p.supporters) {
+      const auto arrives = p.support_arrives.find(supporter);
+      if (arrives != p.support_arrives.end() && arrives->second > step) continue;
       if (std::binary_search(p.committee.begin(), p.committee.end(), supporter)) {
         tally.add_support(supporter, ballot_weight(supporter));
       }
     }
-    for (const auto& [voter, vote] : p.votes) tally.add_vote(voter, vote.approve, vote.weight);
+    for (const auto& [voter, vote] : p.votes) {
+      if (p.vote_arrives.at(voter) <= step) tally.add_vote(voter, vote.approve, vote.weight);
+    }
     const auto eligible = static_cast<std::uint32_t>(p.committee.size() + 1);
     const auto outcome = projections::evaluate(tally, eligible, params_, step, p.deadline_step);
     if (!outcome) {
@@ -147,7 +166,7 @@ std::vector<AcceptedSignature> ConsensusRound::decide(std::uint64_t step, std::v
     if (outcome->accepted) {
       decided.expires_step = step + blacklist_expiry_;
       network_blacklist_[p.signature.indicator] = NetworkBlock{id, step + blacklist_expiry_};
-      accepted.push_back(AcceptedSignature{id, p.signature.indicator});
+      accepted.push_back(AcceptedSignature{id, p.signature.indicator, p.proposer});
       ++stats.accepted;
       if (p.poisoned) ++truth_.poisoned_accepted;
       if (p.benign_indicator) ++truth_.benign_signatures_accepted;

@@ -5,8 +5,11 @@
 // expires. Per step the engine offers each agent's findings in agent order
 // (propose), fills in the ballots owed (vote: computed in parallel, recorded here)
 // and asks for decisions (decide). Events are appended in canonical order: by
-// signature in proposal order, then by voter. Also counts the ground truth of what
-// was proposed and accepted, which only the simulator knows.
+// signature in proposal order, then by voter. Proposals, endorsements and ballots
+// travel over the network (server/network.h): a member votes once the proposal has
+// reached it, and the proposer decides from the ballots that have reached it.
+// Also counts the ground truth of what was proposed and accepted, which only the
+// simulator knows.
 // Not thread-safe; owned by the engine. Nothing throws on valid settings.
 #pragma once
 
@@ -19,6 +22,7 @@
 #include "agents/signature.h"
 #include "projections/consensus.h"
 #include "events/events.h"
+#include "server/network.h"
 #include "server/settings.h"
 #include "server/step_output.h"
 
@@ -43,8 +47,18 @@ struct PendingSignature {
   std::uint64_t deadline_step = 0;
   std::vector<std::uint32_t> supporters;           // proposer and endorsers
   std::vector<std::uint32_t> committee;            // eligible voters (sorted)
-  std::map<std::uint32_t, events::VoteCast> votes;  // by voter
+  std::map<std::uint32_t, events::VoteCast> votes;  // by voter: every ballot cast
+  // The network (server/network.h): the step the proposal reaches each committee member
+  // (parallel to committee), and the step each endorsement and ballot reaches the
+  // proposer, who decides; kNever when the message was lost.
+  std::uint64_t key = 0;  // fnv1a64 of the id, the message key
+  std::vector<std::uint64_t> reaches;
+  std::map<std::uint32_t, std::uint64_t> support_arrives;  // by endorser
+  std::map<std::uint32_t, std::uint64_t> vote_arrives;     // by voter
 };
+
+// The arrival step of a message that never arrives.
+inline constexpr std::uint64_t kNever = ~std::uint64_t{0};
 
 // One finding an agent offers: a signature and the ground truth about it.
 struct Finding {
@@ -71,6 +85,7 @@ struct NetworkBlock {
 struct AcceptedSignature {
   std::string signature_id;
   std::uint32_t indicator = 0;
+  std::uint32_t decider = 0;  // the proposer, who sends the entry to every agent
 };
 
 class ConsensusRound {
@@ -87,16 +102,20 @@ class ConsensusRound {
 
   // Vote. The open signatures in proposal order; ballots name them by index. The result of
   // ballots_owed() has one group per agent id below agent_count: a ballot for every open
-  // signature on whose committee the agent sits, while it is in `active`, has not voted and
-  // does not support the signature. record() keeps the filled-in ballots and appends their
+  // signature on whose committee the agent sits and whose proposal has reached it by `step`,
+  // while it is in `active`, has not voted and does not support the signature. record() keeps
+  // the filled-in ballots, sends them to the proposer over the network and appends their
   // VoteCast events by signature, then voter.
   std::size_t open_count() const { return order_.size(); }
   const PendingSignature& open(std::size_t index) const { return pending_.at(order_[index]); }
-  std::vector<std::vector<Ballot>> ballots_owed(std::size_t agent_count, std::span<const std::uint32_t> active) const;
+  std::vector<std::vector<Ballot>> ballots_owed(std::size_t agent_count, std::span<const std::uint32_t> active,
+                                                std::uint64_t step) const;
   void record(std::uint64_t step, std::vector<std::vector<Ballot>> ballots, std::vector<Produced>& out,
               events::StepCompleted& stats);
 
-  // Decide. Decides, in proposal order, every open signature whose outcome the consensus rule
+  // Decide. The proposer decides from the ballots that have reached it by `step` (its own,
+  // the endorsements and votes that arrived; ballots still in flight or lost count as not
+  // cast). Decides, in proposal order, every open signature whose outcome the consensus rule
   // knows now, appending ConsensusReached. Accepted indicators join the network blacklist; they
   // are returned in decision order for the engine to block on its agents.
   std::vector<AcceptedSignature> decide(std::uint64_t step, std::vector<Produced>& out, events::StepCompleted& stats);
@@ -107,11 +126,13 @@ class ConsensusRound {
   void expire(std::uint64_t step);
 
   const GroundTruth& ground_truth() const { return truth_; }
+  const Network& network() const { return network_; }
 
  private:
   double ballot_weight(std::uint32_t agent) const;
 
   std::uint64_t seed_;
+  Network network_;
   projections::ConsensusParams params_;
   projections::ProtectedAddresses protected_;
   std::uint64_t blacklist_expiry_;

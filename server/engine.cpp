@@ -72,6 +72,7 @@ struct Engine::Observation {
   events::StepCompleted counts;
   std::map<std::uint32_t, std::uint64_t> hits;  // blocked flows by source
   std::vector<agents::Signature> findings;      // honest signatures, or a Byzantine agent's forgery
+  std::map<std::uint32_t, KindDetection> by_label;  // attack flows and detected ones, by campaign id
 };
 
 Engine::Engine(EngineSettings settings, ThreadPool& pool)
@@ -222,6 +223,17 @@ std::vector<Engine::Observation> Engine::phase_observe(std::uint64_t step, event
     auto& obs = observations[i];
     const auto flows = agents::generate_flows(settings_.seed, agent.id, step, settings_.traffic, campaigns_);
     const auto passed = detect(agent, step, flows, obs.counts, obs.hits);
+    // Per-campaign ground truth: an attack flow is detected unless it passed unflagged.
+    for (const auto& f : flows) {
+      if (f.label == 0) continue;
+      auto& tally = obs.by_label[f.label];
+      ++tally.attack_flows;
+      ++tally.detected;
+    }
+    for (std::size_t k = 0; k < passed.flows.size(); ++k) {
+      const auto label = passed.flows[k].label;
+      if (label != 0 && !(passed.scores[k] > agent.threshold)) --obs.by_label[label].detected;
+    }
     if (!agent.byzantine) {
       obs.findings = honest_findings(agent, passed, settings_);
     } else if (settings_.consensus_enabled) {
@@ -233,6 +245,12 @@ std::vector<Engine::Observation> Engine::phase_observe(std::uint64_t step, event
   for (const auto& obs : observations) {
     add_counts(stats, obs.counts);
     for (const auto& [source, count] : obs.hits) stats.blacklist_hits[agents::format_ipv4(source)] += count;
+    for (const auto& [label, tally] : obs.by_label) {
+      if (label == 0 || label > campaigns_.size()) continue;  // campaign ids are 1 + their index
+      auto& kind = by_kind_[static_cast<std::size_t>(campaigns_[label - 1].kind)];
+      kind.attack_flows += tally.attack_flows;
+      kind.detected += tally.detected;
+    }
   }
   return observations;
 }
@@ -265,7 +283,7 @@ void Engine::phase_propose(std::uint64_t step, std::vector<Observation>& observa
 
 // Honest voters validate against their own view and model; Byzantine ones follow the adversary.
 void Engine::phase_vote(std::uint64_t step, std::vector<Produced>& out, events::StepCompleted& stats) {
-  auto ballots = consensus_.ballots_owed(agents_.size(), active_agents());
+  auto ballots = consensus_.ballots_owed(agents_.size(), active_agents(), step);
   pool_.parallel_for(agents_.size(), [&](std::size_t v) {
     const auto& voter = *agents_[v];
     for (auto& ballot : ballots[v]) {
@@ -287,14 +305,44 @@ void Engine::phase_vote(std::uint64_t step, std::vector<Produced>& out, events::
   consensus_.record(step, std::move(ballots), out, stats);
 }
 
-// An accepted signature blocks its indicator on every agent that is up; the ones down catch up
-// from the network blacklist when they recover.
+// An accepted signature blocks its indicator on every agent it reaches over the network
+// (server/network.h) and that is up when it arrives; the ones down catch up from the network
+// blacklist when they recover. Entries arriving this step are applied first (they were decided
+// earlier), in the order they were sent, then this step's decisions that arrive at once.
 void Engine::phase_decide(std::uint64_t step, std::vector<Produced>& out, events::StepCompleted& stats) {
+  const auto& network = consensus_.network();
+  for (auto it = deliveries_.begin(); it != deliveries_.end() && it->first <= step;
+       it = deliveries_.erase(it)) {
+    auto& agent = *agents_[it->second.agent];
+    if (!agent.crashed) block_locally(agent, it->second.signature_id, it->second.indicator, step);
+  }
   for (const auto& accepted : consensus_.decide(step, out, stats)) {
+    const auto key = network.instant() ? 0 : projections::fnv1a64(accepted.signature_id);
     for (auto& agent : agents_) {
-      if (!agent->crashed) block_locally(*agent, accepted.signature_id, accepted.indicator, step);
+      const auto at = network.arrival(Message::blacklist, key, accepted.decider, agent->id, step);
+      if (!at) continue;
+      if (*at > step) {
+        deliveries_.emplace(*at, Delivery{agent->id, accepted.signature_id, accepted.indicator});
+      } else if (!agent->crashed) {
+        block_locally(*agent, accepted.signature_id, accepted.indicator, step);
+      }
     }
   }
+  if (network.heal_step() == step) {
+    // The partition heals: every agent up learns the accepted indicators in force it missed.
+    for (auto& agent : agents_) {
+      if (agent->crashed) continue;
+      for (const auto& [indicator, block] : consensus_.network_blacklist()) {
+        if (block.expires_step <= step || agent->blacklist.contains(indicator)) continue;
+        agent->blacklist.add(indicator, step, block.expires_step - step, block.signature_id);
+        if (agent->training.purge(indicator) > 0) agent->needs_retrain = true;
+      }
+    }
+  }
+}
+
+bool Engine::blocks(std::uint32_t agent, std::uint32_t address) const {
+  return agent < agents_.size() && agents_[agent]->blacklist.contains(address);
 }
 
 void Engine::phase_apply(std::uint64_t step, std::vector<Produced>& out, events::StepCompleted& stats) {

@@ -8,13 +8,17 @@
 // count. The parts live beside it: agents/adversary.h (what Byzantine agents do),
 // server/consensus_round.h (pending signatures, votes, decisions, the network
 // blacklist), server/agent_runtime.h (one agent's state), and
-// server/attack_request.h (the API's attack requests, validated at the edge).
+// server/attack_request.h (the API's attack requests, validated at the edge) and
+// server/network.h (when proposals, ballots and accepted blacklist entries reach
+// each agent; the engine holds the entries still in flight).
 // The engine does no I/O: the Run (server/run.h) commits its output to the store, or
 // compares it with an existing log (resume, replay).
 // Not thread-safe: one thread drives it.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -63,7 +67,13 @@ class Engine {
 
   const GroundTruth& ground_truth() const { return consensus_.ground_truth(); }
   const ProtectionTracker& protection() const { return protection_; }
+  // Attack flows of each campaign kind (indexed by CampaignKind) and how many of them were
+  // detected (flagged or blocked): ground truth for per-kind recall.
+  const std::array<KindDetection, agents::kCampaignKindCount>& detection_by_kind() const { return by_kind_; }
   bool is_byzantine(std::uint32_t agent) const;
+  // True when `agent`'s blacklist holds `address` now (between steps).
+  bool blocks(std::uint32_t agent, std::uint32_t address) const;
+  const Network& network() const { return consensus_.network(); }
 
   // Per-phase wall time of the last step, in seconds (for dais-bench engine).
   struct PhaseTimes {
@@ -96,7 +106,15 @@ class Engine {
   std::vector<agents::Campaign> campaigns_;
   std::set<std::uint32_t> campaign_sources_;
   ConsensusRound consensus_;
+  // Accepted blacklist entries in flight, by the step they reach their agent (send order within a step).
+  struct Delivery {
+    std::uint32_t agent = 0;
+    std::string signature_id;
+    std::uint32_t indicator = 0;
+  };
+  std::multimap<std::uint64_t, Delivery> deliveries_;
   ProtectionTracker protection_;
+  std::array<KindDetection, agents::kCampaignKindCount> by_kind_{};
   PhaseTimes phase_times_;
   std::uint64_t next_step_ = 0;
   std::uint32_t next_campaign_id_ = 0;

@@ -8,7 +8,8 @@ void ProtectionTracker::add_campaigns(const std::vector<agents::Campaign>& campa
   for (std::size_t c = known_campaigns_; c < campaigns.size(); ++c) {
     const auto& campaign = campaigns[c];
     for (std::size_t i = 0; i < campaign.targets.size(); ++i) {
-      pairs_.push_back(Pair{static_cast<std::uint32_t>(c), campaign.targets[i], campaign.arrival_step(i), {}});
+      pairs_.push_back(
+          Pair{static_cast<std::uint32_t>(c), campaign.kind, campaign.targets[i], campaign.arrival_step(i), {}});
     }
   }
   known_campaigns_ = campaigns.size();
@@ -42,15 +43,37 @@ std::size_t ProtectionTracker::protected_after_hit() const {
   }));
 }
 
-double ProtectionTracker::mean_time_to_protect() const {
-  double sum = 0;
-  std::size_t n = 0;
+namespace {
+double share(std::size_t part, std::size_t whole) {
+  return whole == 0 ? 0.0 : static_cast<double>(part) / static_cast<double>(whole);
+}
+}  // namespace
+
+double ProtectionTracker::Figures::share_before_hit() const { return share(protected_before_hit, arrived); }
+
+double ProtectionTracker::Figures::share_never_protected() const { return share(never_protected, arrived); }
+
+ProtectionTracker::Figures ProtectionTracker::figures(std::uint64_t last_step,
+                                                      std::optional<agents::CampaignKind> kind) const {
+  Figures f;
+  double protected_sum = 0, censored_sum = 0;
   for (const auto& p : pairs_) {
-    if (!p.protected_step) continue;
-    sum += static_cast<double>(*p.protected_step > p.arrival_step ? *p.protected_step - p.arrival_step : 0);
-    ++n;
+    if (p.arrival_step > last_step || (kind && p.kind != *kind)) continue;
+    ++f.arrived;
+    if (!p.protected_step) {
+      ++f.never_protected;
+      censored_sum += static_cast<double>(last_step + 1 - p.arrival_step);
+      continue;
+    }
+    const auto steps = *p.protected_step - p.arrival_step;  // observe() never protects before arrival
+    (steps == 0 ? f.protected_before_hit : f.protected_after_hit) += 1;
+    protected_sum += static_cast<double>(steps);
+    censored_sum += static_cast<double>(steps);
   }
-  return n ? sum / static_cast<double>(n) : 0.0;
+  const auto protected_pairs = f.protected_before_hit + f.protected_after_hit;
+  if (protected_pairs > 0) f.time_to_protect_mean = protected_sum / static_cast<double>(protected_pairs);
+  if (f.arrived > 0) f.time_to_protect_censored_mean = censored_sum / static_cast<double>(f.arrived);
+  return f;
 }
 
 }  // namespace dais::server

@@ -44,8 +44,6 @@ std::vector<std::string> differing_fields(const nlohmann::json& logged, const nl
   return out;
 }
 
-double ratio(std::uint64_t a, std::uint64_t b) { return b == 0 ? 0.0 : static_cast<double>(a) / static_cast<double>(b); }
-
 }  // namespace
 
 Run::Run(EngineSettings settings, Options options) : options_(std::move(options)) {
@@ -267,7 +265,6 @@ RunSummary Run::summary() const {
   const auto& flows = stats.totals();
   const auto& decisions = stats.consensus();
   const auto rates = stats.rates();
-  const auto& protection = engine_->protection();
   const auto& truth = engine_->ground_truth();
   RunSummary s;
   s.steps = stats.steps_completed();
@@ -287,11 +284,8 @@ RunSummary Run::summary() const {
   s.recall = rates.recall;
   s.f1 = rates.f1;
   s.decision_latency_mean = stats.mean_decision_latency();
-  s.campaign_arrivals = protection.pairs_arrived(engine_->next_step() == 0 ? 0 : engine_->next_step() - 1);
-  s.time_to_protect_mean = protection.mean_time_to_protect();
-  s.protected_before_hit = ratio(protection.protected_before_hit(), s.campaign_arrivals);
-  s.protected_before_hit_count = protection.protected_before_hit();
-  s.protected_after_hit_count = protection.protected_after_hit();
+  fill_protection(s, engine_->protection(), engine_->detection_by_kind(),
+                  engine_->next_step() == 0 ? 0 : engine_->next_step() - 1);
   s.poisoned_proposed = truth.poisoned_proposed;
   s.poisoned_accepted = truth.poisoned_accepted;
   s.benign_signatures_proposed = truth.benign_signatures_proposed;
@@ -299,6 +293,10 @@ RunSummary Run::summary() const {
   s.protected_rejections = truth.protected_rejections;
   s.benign_blocked = flows.blocked_benign;
   s.attack_blocked = flows.blocked_attack;
+  const double agent_steps = static_cast<double>(s.agents) * static_cast<double>(s.steps);
+  s.benign_blocked_per_agent_step = agent_steps > 0 ? static_cast<double>(s.benign_blocked) / agent_steps : 0.0;
+  s.benign_signatures_accepted_per_agent_step =
+      agent_steps > 0 ? static_cast<double>(s.benign_signatures_accepted) / agent_steps : 0.0;
   s.live_steps = live_steps_;
   s.agent_steps_per_s = live_seconds_ > 0 ? static_cast<double>(live_steps_) * s.agents / live_seconds_ : 0.0;
   s.head_seq = next_seq_ == 0 ? 0 : next_seq_ - 1;

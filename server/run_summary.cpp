@@ -1,8 +1,35 @@
 #include "server/run_summary.h"
 
 #include <cstdio>
+#include <utility>
 
 namespace dais::server {
+
+namespace {
+
+nlohmann::json or_null(const std::optional<double>& value) { return value ? nlohmann::json(*value) : nlohmann::json(); }
+
+std::string steps_or_na(const std::optional<double>& value) {
+  if (!value) return "n/a";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.2f steps", *value);
+  return buf;
+}
+
+nlohmann::json kind_json(const RunSummary::Kind& k) {
+  return {{"attack_flows", k.attack_flows},
+          {"detected", k.detected},
+          {"recall", or_null(k.recall)},
+          {"campaign_arrivals", k.campaign_arrivals},
+          {"protected_before_hit", k.protected_before_hit},
+          {"protected_before_hit_count", k.protected_before_hit_count},
+          {"never_protected", k.never_protected},
+          {"never_protected_count", k.never_protected_count},
+          {"time_to_protect_mean", or_null(k.time_to_protect_mean)},
+          {"time_to_protect_censored_mean", or_null(k.time_to_protect_censored_mean)}};
+}
+
+}  // namespace
 
 void to_json(nlohmann::json& j, const RunSummary& s) {
   j = nlohmann::json{{"steps", s.steps},
@@ -23,10 +50,13 @@ void to_json(nlohmann::json& j, const RunSummary& s) {
                      {"f1", s.f1},
                      {"decision_latency_mean", s.decision_latency_mean},
                      {"campaign_arrivals", s.campaign_arrivals},
-                     {"time_to_protect_mean", s.time_to_protect_mean},
+                     {"time_to_protect_mean", or_null(s.time_to_protect_mean)},
+                     {"time_to_protect_censored_mean", or_null(s.time_to_protect_censored_mean)},
                      {"protected_before_hit", s.protected_before_hit},
                      {"protected_before_hit_count", s.protected_before_hit_count},
                      {"protected_after_hit_count", s.protected_after_hit_count},
+                     {"never_protected", s.never_protected},
+                     {"never_protected_count", s.never_protected_count},
                      {"poisoned_proposed", s.poisoned_proposed},
                      {"poisoned_accepted", s.poisoned_accepted},
                      {"benign_signatures_proposed", s.benign_signatures_proposed},
@@ -34,10 +64,48 @@ void to_json(nlohmann::json& j, const RunSummary& s) {
                      {"protected_rejections", s.protected_rejections},
                      {"benign_blocked", s.benign_blocked},
                      {"attack_blocked", s.attack_blocked},
+                     {"benign_blocked_per_agent_step", s.benign_blocked_per_agent_step},
+                     {"benign_signatures_accepted_per_agent_step", s.benign_signatures_accepted_per_agent_step},
                      {"live_steps", s.live_steps},
                      {"agent_steps_per_s", s.agent_steps_per_s},
                      {"head_seq", s.head_seq},
                      {"head_hash", s.head_hash}};
+  nlohmann::json by_kind = nlohmann::json::object();
+  for (const auto& k : s.by_kind) by_kind[k.kind] = kind_json(k);
+  j["by_kind"] = std::move(by_kind);
+}
+
+void fill_protection(RunSummary& s, const ProtectionTracker& protection,
+                     const std::array<KindDetection, agents::kCampaignKindCount>& detection, std::uint64_t last_step) {
+  const auto all = protection.figures(last_step);
+  s.campaign_arrivals = all.arrived;
+  s.time_to_protect_mean = all.time_to_protect_mean;
+  s.time_to_protect_censored_mean = all.time_to_protect_censored_mean;
+  s.protected_before_hit = all.share_before_hit();
+  s.never_protected = all.share_never_protected();
+  s.protected_before_hit_count = all.protected_before_hit;
+  s.protected_after_hit_count = all.protected_after_hit;
+  s.never_protected_count = all.never_protected;
+  s.by_kind.clear();
+  for (std::size_t i = 0; i < agents::kCampaignKindCount; ++i) {
+    const auto kind = static_cast<agents::CampaignKind>(i);
+    const auto f = protection.figures(last_step, kind);
+    const auto& d = detection[i];
+    if (f.arrived == 0 && d.attack_flows == 0) continue;
+    RunSummary::Kind k;
+    k.kind = std::string(agents::name(kind));
+    k.attack_flows = d.attack_flows;
+    k.detected = d.detected;
+    if (d.attack_flows > 0) k.recall = static_cast<double>(d.detected) / static_cast<double>(d.attack_flows);
+    k.campaign_arrivals = f.arrived;
+    k.protected_before_hit_count = f.protected_before_hit;
+    k.never_protected_count = f.never_protected;
+    k.protected_before_hit = f.share_before_hit();
+    k.never_protected = f.share_never_protected();
+    k.time_to_protect_mean = f.time_to_protect_mean;
+    k.time_to_protect_censored_mean = f.time_to_protect_censored_mean;
+    s.by_kind.push_back(std::move(k));
+  }
 }
 
 std::string RunSummary::text() const {
@@ -48,19 +116,35 @@ std::string RunSummary::text() const {
                 "detection: precision %.4f  recall %.4f  F1 %.4f  (benign flows blocked %llu)\n"
                 "signatures: proposed %llu  endorsed %llu  accepted %llu  rejected %llu  votes %llu  "
                 "decision latency %.2f steps\n"
-                "protection: %llu campaign arrivals, %.1f%% protected before the hit, time-to-protect mean %.2f "
-                "steps\n"
+                "protection: %llu campaign arrivals, %.1f%% protected before the hit, %.1f%% never protected; "
+                "time-to-protect mean %s over protected arrivals, %s counting unprotected ones to the end\n"
                 "faults: poisoned proposed %llu, poisoned accepted %llu, crashes %llu; signatures against benign "
                 "addresses accepted %llu\n"
-                "speed: %.0f agent-steps/s over %llu live steps\n",
+                "benign cost per agent-step: %.6f flows blocked, %.6f benign signatures accepted\n",
                 static_cast<ull>(steps), agents, static_cast<ull>(events), static_cast<ull>(head_seq),
                 head_hash.c_str(), precision, recall, f1, static_cast<ull>(benign_blocked), static_cast<ull>(proposed),
                 static_cast<ull>(endorsed), static_cast<ull>(accepted), static_cast<ull>(rejected),
                 static_cast<ull>(votes), decision_latency_mean, static_cast<ull>(campaign_arrivals),
-                100.0 * protected_before_hit, time_to_protect_mean, static_cast<ull>(poisoned_proposed),
+                100.0 * protected_before_hit, 100.0 * never_protected, steps_or_na(time_to_protect_mean).c_str(),
+                steps_or_na(time_to_protect_censored_mean).c_str(), static_cast<ull>(poisoned_proposed),
                 static_cast<ull>(poisoned_accepted), static_cast<ull>(crashes),
-                static_cast<ull>(benign_signatures_accepted), agent_steps_per_s, static_cast<ull>(live_steps));
-  return buf;
+                static_cast<ull>(benign_signatures_accepted), benign_blocked_per_agent_step,
+                benign_signatures_accepted_per_agent_step);
+  std::string out = buf;
+  for (const auto& k : by_kind) {
+    char recall_text[32] = "n/a";
+    if (k.recall) std::snprintf(recall_text, sizeof recall_text, "%.4f", *k.recall);
+    std::snprintf(buf, sizeof buf,
+                  "  %-13s recall %s, %llu arrivals, %.1f%% protected before the hit, %.1f%% never protected, "
+                  "time-to-protect %s (censored %s)\n",
+                  k.kind.c_str(), recall_text, static_cast<ull>(k.campaign_arrivals), 100.0 * k.protected_before_hit,
+                  100.0 * k.never_protected, steps_or_na(k.time_to_protect_mean).c_str(),
+                  steps_or_na(k.time_to_protect_censored_mean).c_str());
+    out += buf;
+  }
+  std::snprintf(buf, sizeof buf, "speed: %.0f agent-steps/s over %llu live steps\n", agent_steps_per_s,
+                static_cast<ull>(live_steps));
+  return out + buf;
 }
 
 }  // namespace dais::server

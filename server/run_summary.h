@@ -2,13 +2,21 @@
 // its JSON shape beside it (daisd --summary-json, dais-experiment), and the
 // text lines daisd prints. Run::summary() fills it from the RunStats
 // projection, the engine's ground truth and the protection tracker.
+// Figures that are undefined (a mean over nothing) are absent: JSON null and
+// "n/a" in the text, never a 0 that reads as a result (docs/SIMULATION.md
+// "What the figures mean").
 // Plain value type; thread-compatible.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "server/protection_tracker.h"
 
 namespace dais::server {
 
@@ -23,16 +31,32 @@ struct RunSummary {
   std::uint64_t flows = 0, attack_flows = 0;
   double precision = 0, recall = 0, f1 = 0;
   double decision_latency_mean = 0;  // steps from proposal to decision
-  // Protection: a campaign arrival is one attack reaching one agent.
+  // Protection: a campaign arrival is one attack reaching one agent, a (campaign, agent) pair.
   std::uint64_t campaign_arrivals = 0;
-  double time_to_protect_mean = 0;
+  std::optional<double> time_to_protect_mean;           // over protected arrivals; none protected: absent
+  std::optional<double> time_to_protect_censored_mean;  // over all arrivals, unprotected ones to the run's end
   double protected_before_hit = 0;  // share of arrivals already blocked when they arrived
-  std::uint64_t protected_before_hit_count = 0, protected_after_hit_count = 0;
+  double never_protected = 0;       // share of arrivals not protected by the run's end
+  std::uint64_t protected_before_hit_count = 0, protected_after_hit_count = 0, never_protected_count = 0;
+  // The same per attack kind, with the kind's recall over its attack flows, so a hard kind
+  // cannot hide behind easy ones. Only kinds with arrivals or attack flows, in enum order.
+  struct Kind {
+    std::string kind;
+    std::uint64_t attack_flows = 0, detected = 0;
+    std::optional<double> recall;  // detected / attack_flows; absent without attack flows
+    std::uint64_t campaign_arrivals = 0, protected_before_hit_count = 0, never_protected_count = 0;
+    double protected_before_hit = 0, never_protected = 0;
+    std::optional<double> time_to_protect_mean, time_to_protect_censored_mean;
+  };
+  std::vector<Kind> by_kind;
   // Ground truth only the simulator knows.
   std::uint64_t poisoned_proposed = 0, poisoned_accepted = 0;
   std::uint64_t benign_signatures_proposed = 0, benign_signatures_accepted = 0;
   std::uint64_t protected_rejections = 0;
   std::uint64_t benign_blocked = 0, attack_blocked = 0;  // flows
+  // The benign cost of sharing per agent-step (agents x steps): benign flows blocked and
+  // signatures against benign addresses accepted.
+  double benign_blocked_per_agent_step = 0, benign_signatures_accepted_per_agent_step = 0;
   // Speed of the steps run live (not re-executed on resume).
   std::uint64_t live_steps = 0;
   double agent_steps_per_s = 0;
@@ -44,5 +68,10 @@ struct RunSummary {
 };
 
 void to_json(nlohmann::json& j, const RunSummary& s);
+
+// Fills the protection figures and by_kind from the tracker (pairs arrived by `last_step`, the
+// run's last step) and the per-kind detection tallies (indexed by CampaignKind).
+void fill_protection(RunSummary& s, const ProtectionTracker& protection,
+                     const std::array<KindDetection, agents::kCampaignKindCount>& detection, std::uint64_t last_step);
 
 }  // namespace dais::server

@@ -55,6 +55,13 @@ EngineSettings settings_from_config(const config::Config& c) {
   s.faults.recovery_steps = u32(c, "faults.recovery_steps");
   s.faults.byzantine_fraction = c.get_double("faults.byzantine_fraction");
   s.faults.poison_rate = c.get_double("faults.poison_rate");
+
+  s.network.delay_steps = u32(c, "network.delay_steps");
+  s.network.jitter_steps = u32(c, "network.jitter_steps");
+  s.network.loss = c.get_double("network.loss");
+  s.network.partition_fraction = c.get_double("network.partition_fraction");
+  s.network.partition_start_step = static_cast<std::uint64_t>(c.get_int("network.partition_start_step"));
+  s.network.partition_steps = static_cast<std::uint64_t>(c.get_int("network.partition_steps"));
   return s;
 }
 

@@ -12,6 +12,7 @@
 #include "agents/traffic.h"
 #include "agents/validation.h"
 #include "projections/consensus.h"
+#include "server/network.h"
 
 namespace dais::config {
 class Config;
@@ -52,6 +53,7 @@ struct EngineSettings {
   std::uint64_t blacklist_expiry = 200;
   std::uint32_t blacklist_capacity = 4096;
   FaultSettings faults;
+  NetworkSettings network;
 };
 
 EngineSettings settings_from_config(const config::Config& config);

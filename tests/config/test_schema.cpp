@@ -77,6 +77,28 @@ TEST_CASE("real ranges honour exclusive ends") {
   CHECK(allowed_values(byzantine) == "a number from 0 to 0.9");
 }
 
+TEST_CASE("the network keys default to an instant network and are simulated, not runtime keys") {
+  const std::pair<const char*, Value> defaults[] = {
+      {"network.delay_steps", Value{std::int64_t{0}}},  {"network.jitter_steps", Value{std::int64_t{0}}},
+      {"network.loss", Value{0.0}},                     {"network.partition_fraction", Value{0.0}},
+      {"network.partition_start_step", Value{std::int64_t{0}}}, {"network.partition_steps", Value{std::int64_t{0}}},
+  };
+  for (const auto& [key, value] : defaults) {
+    CAPTURE(key);
+    const KeySpec* spec = find_key(key);
+    REQUIRE(spec != nullptr);
+    CHECK(spec->default_value == value);
+    CHECK_FALSE(is_runtime_key(key));  // they decide the simulation, so RunStarted records them
+  }
+  const KeySpec& loss = *find_key("network.loss");
+  CHECK(check_value(loss, Value{1.0}) == "");
+  CHECK(check_value(loss, Value{1.0000001}) == "is out of range");
+  const KeySpec& fraction = *find_key("network.partition_fraction");
+  CHECK(check_value(fraction, Value{1.0}) == "is out of range");  // cutting off everyone separates no one
+  CHECK(allowed_values(fraction) == "a number in [0, 1)");
+  CHECK(check_value(*find_key("network.delay_steps"), Value{std::int64_t{-1}}) == "is out of range");
+}
+
 TEST_CASE("a value of the wrong type is rejected, not converted") {
   CHECK(check_value(*find_key("simulation.agents"), Value{10.0}) == "is not of type int");
   CHECK(check_value(*find_key("consensus.enabled"), Value{std::string("true")}) == "is not of type bool");

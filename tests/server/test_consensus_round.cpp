@@ -40,8 +40,9 @@ std::vector<std::string> types(const std::vector<Produced>& out) {
 
 // Every ballot owed, filled in with the same choice.
 std::vector<std::vector<server::Ballot>> all_voting(ConsensusRound& round, std::size_t agents,
-                                                    const std::vector<std::uint32_t>& active, bool approve) {
-  auto ballots = round.ballots_owed(agents, active);
+                                                    const std::vector<std::uint32_t>& active, bool approve,
+                                                    std::uint64_t step) {
+  auto ballots = round.ballots_owed(agents, active, step);
   for (auto& group : ballots) {
     for (auto& b : group) b.vote.approve = approve;
   }
@@ -74,7 +75,7 @@ TEST_CASE("a proposal collects endorsements and ballots, is accepted, and blocks
   CHECK(stats.endorsed == 1);
 
   // The endorser holds a ballot already; the other two members owe one each.
-  auto ballots = all_voting(round, 4, kAllUp, true);
+  auto ballots = all_voting(round, 4, kAllUp, true, 4);
   CHECK(ballots[0].empty());
   CHECK(ballots[1].empty());
   REQUIRE(ballots[2].size() == 1);
@@ -88,7 +89,7 @@ TEST_CASE("a proposal collects endorsements and ballots, is accepted, and blocks
   CHECK(out[0].data["voter"] == 2);
   CHECK(out[1].data["voter"] == 3);
   CHECK(stats.votes == 2);
-  for (const auto& group : round.ballots_owed(4, kAllUp)) CHECK(group.empty());
+  for (const auto& group : round.ballots_owed(4, kAllUp, 4)) CHECK(group.empty());
 
   out.clear();
   const auto accepted = round.decide(4, out, stats);  // every ballot is in: no need to wait for the deadline
@@ -125,7 +126,7 @@ TEST_CASE("a rejected signature is not proposed again within a consensus window;
   const auto poison = signature("bbbb000000000001");
 
   round.offer(4, Finding{poison, 0, true, true}, kAllUp, out, stats);
-  round.record(4, all_voting(round, 4, kAllUp, false), out, stats);
+  round.record(4, all_voting(round, 4, kAllUp, false, 4), out, stats);
   out.clear();
   CHECK(round.decide(4, out, stats).empty());
   REQUIRE(types(out) == std::vector<std::string>{"ConsensusReached"});
@@ -176,7 +177,7 @@ TEST_CASE("crashed members owe no ballot and weigh on the quorum until the deadl
 
   // Agents 2 and 3 crash after the proposal: the electorate stays at four.
   const std::vector<std::uint32_t> up{0, 1};
-  auto ballots = round.ballots_owed(4, up);
+  auto ballots = round.ballots_owed(4, up, 4);
   REQUIRE(ballots[1].size() == 2);
   CHECK(ballots[2].empty());
   CHECK(ballots[3].empty());
@@ -208,7 +209,7 @@ TEST_CASE("ballots are recorded by signature in proposal order, then by voter") 
   round.offer(1, Finding{signature("eeee000000000002", kIndicator + 2), 0, false, false}, kAllUp, out, stats);
   round.offer(1, Finding{signature("eeee000000000001", kIndicator + 1), 1, false, false}, kAllUp, out, stats);
   out.clear();
-  round.record(1, all_voting(round, 4, kAllUp, true), out, stats);
+  round.record(1, all_voting(round, 4, kAllUp, true, 1), out, stats);
   std::vector<std::pair<std::string, int>> order;
   for (const auto& p : out) order.emplace_back(p.data["signature_id"].get<std::string>(), p.data["voter"].get<int>());
   CHECK(order == std::vector<std::pair<std::string, int>>{{"eeee000000000002", 1},

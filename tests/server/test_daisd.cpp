@@ -59,8 +59,17 @@ TEST_CASE("daisd --steps runs, prints a summary, writes --summary-json, and the 
   const auto s = read_json(summary);
   for (const char* key : {"steps", "agents", "proposed", "accepted", "rejected", "votes", "precision", "recall", "f1",
                           "time_to_protect_mean", "protected_before_hit", "poisoned_accepted", "benign_blocked",
-                          "agent_steps_per_s", "head_seq", "head_hash"}) {
+                          "agent_steps_per_s", "head_seq", "head_hash", "never_protected",
+                          "time_to_protect_censored_mean", "benign_blocked_per_agent_step",
+                          "benign_signatures_accepted_per_agent_step", "by_kind"}) {
     CHECK_MESSAGE(s.contains(key), key);
+  }
+  for (const auto& [kind, figures] : s["by_kind"].items()) {
+    CAPTURE(kind);
+    for (const char* key : {"recall", "campaign_arrivals", "protected_before_hit", "never_protected",
+                            "time_to_protect_mean", "time_to_protect_censored_mean"}) {
+      CHECK_MESSAGE(figures.contains(key), key);
+    }
   }
   CHECK(s["steps"] == 25);
   CHECK(s["agents"] == 6);

@@ -31,6 +31,8 @@ const std::vector<std::string>& run_figures() {
   static const std::vector<std::string> figures = {
       "precision",         "recall",          "f1",
       "time_to_protect_mean", "protected_before_hit", "decision_latency_mean",
+      "never_protected",   "time_to_protect_censored_mean",
+      "benign_blocked_per_agent_step", "benign_signatures_accepted_per_agent_step",
       "poisoned_proposed", "poisoned_accepted", "benign_signatures_accepted",
       "benign_blocked",    "proposed",        "endorsed",
       "accepted",          "rejected",        "votes",
