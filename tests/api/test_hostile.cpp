@@ -99,6 +99,22 @@ TEST_CASE("connections past max_connections are refused with 503, then served ag
   CHECK(served);
 }
 
+TEST_CASE("a JSON body nested deeper than 64 levels gets 400 naming the limit; 64 levels are accepted") {
+  ApiFixture f;
+  HttpClient c(f.port);
+  const Headers auth{{"Authorization", "Bearer secret-token"}};
+  const auto body_with = [](std::size_t levels) {  // the body object itself is the first level
+    return R"({"kind":"port_scan","x":)" + std::string(levels - 1, '[') + std::string(levels - 1, ']') + "}";
+  };
+  const auto deep = c.request("POST", "/v1/attacks", body_with(150000), auth);
+  CHECK(deep.status == 400);
+  CHECK(deep.body.find("deeper than 64 levels") != std::string::npos);
+  CHECK(c.request("POST", "/v1/attacks", body_with(65), auth).status == 400);
+  CHECK(c.request("POST", "/v1/attacks", body_with(64), auth).status == 202);
+  CHECK(f.backend.store().head().count == 1);  // only the accepted attack was written
+  still_serves(f.port);
+}
+
 TEST_CASE("keep-alive serves many requests on one connection") {
   ApiFixture f;
   HttpClient c(f.port);
