@@ -95,8 +95,8 @@ std::optional<std::string> data_file_problem(const std::filesystem::path& data_f
     if (why1.empty()) why1 = why;
   }
   if (!meta0 && !meta1) {
-    return name + " is damaged: neither meta page is valid (page 0: " + why0 + "; page 1: " + why1 +
-           "), so it is not a readable LMDB environment";
+    return name + " is not a DAIS log, or a damaged one: neither meta page is valid (page 0: " + why0 +
+           "; page 1: " + why1 + "), so it is not a readable LMDB environment";
   }
   const bool newest_is_1 = meta1 && (!meta0 || meta1->txnid > meta0->txnid);
   const Meta& meta = newest_is_1 ? *meta1 : *meta0;
