@@ -1,5 +1,5 @@
 // Server: binds the listen address, accepts connections (refusing those past
-// max_connections with a 503), runs the io threads, and shuts down cleanly.
+// max_connections, or past max_connections_per_address from one address, with a 503), runs the io threads, and shuts down cleanly.
 #include <chrono>
 #include <stdexcept>
 #include <thread>
@@ -56,19 +56,28 @@ struct Server::Impl {
       if (ec == asio::error::operation_aborted || !acceptor->is_open()) return;
       if (ec) {
         config::logger("api")->warn("accept failed: {}", ec.message());
-      } else if (state.sessions.connections() >= state.options.max_connections || state.stopping.load()) {
-        refuse(std::move(socket));
       } else {
-        // Responses and stream bursts are written whole: waiting for more (Nagle) only adds latency.
-        error_code ignored;
-        socket.set_option(tcp::no_delay(true), ignored);
-        run_http_session(state, std::move(socket), ConnectionSlot(state.sessions));
+        error_code peer_error;
+        const auto peer = socket.remote_endpoint(peer_error);
+        const std::string address = peer_error ? std::string() : peer.address().to_string();
+        // Counts only grow here (this handler runs one at a time), so checking then taking a slot is safe.
+        if (state.sessions.connections() >= state.options.max_connections || state.stopping.load()) {
+          refuse(std::move(socket));
+        } else if (state.sessions.connections_from(address) >= state.options.max_connections_per_address) {
+          // One address (a slowloris, a runaway script) cannot take every slot from the others.
+          refuse(std::move(socket));
+        } else {
+          // Responses and stream bursts are written whole: waiting for more (Nagle) only adds latency.
+          error_code ignored;
+          socket.set_option(tcp::no_delay(true), ignored);
+          run_http_session(state, std::move(socket), ConnectionSlot(state.sessions, address));
+        }
       }
       accept();
     });
   }
 
-  // Past max_connections: a short 503 and close, without reading the request.
+  // Past max_connections (or the per-address limit): a short 503 and close, without reading the request.
   void refuse(tcp::socket socket) {
     state.metrics.add("dais_http_connections_refused_total");
     static const std::string response =

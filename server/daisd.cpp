@@ -318,6 +318,7 @@ int main(int argc, char** argv) {
     o.listen = cfg.get_string("api.listen");
     o.token = cfg.get_string("api.token");
     o.max_connections = static_cast<std::size_t>(cfg.get_int("api.max_connections"));
+    o.max_connections_per_address = static_cast<std::size_t>(cfg.get_int("api.max_connections_per_address"));
     o.body_limit = static_cast<std::size_t>(cfg.get_int("api.body_limit"));
     o.rate_limit = cfg.get_double("api.rate_limit");
     o.cors_origin = cfg.get_string("api.cors_origin");
@@ -325,6 +326,7 @@ int main(int argc, char** argv) {
     o.ws_behind_limit_s = static_cast<unsigned>(cfg.get_int("api.ws_behind_limit_s"));
     o.header_limit = static_cast<std::size_t>(cfg.get_int("api.header_limit"));
     o.rate_burst = cfg.get_double("api.rate_burst");
+    o.header_timeout_s = static_cast<unsigned>(cfg.get_int("api.header_timeout_s"));
     o.read_timeout_s = static_cast<unsigned>(cfg.get_int("api.read_timeout_s"));
     o.keepalive_timeout_s = static_cast<unsigned>(cfg.get_int("api.keepalive_timeout_s"));
     o.ws_max_message = static_cast<std::size_t>(cfg.get_int("api.ws_max_message"));
