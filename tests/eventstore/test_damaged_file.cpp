@@ -66,10 +66,10 @@ bool check_damaged_copy(const fs::path& dir, const std::string& damaged, std::si
     CHECK(daisd.output.find(dir.string()) != std::string::npos);
     CHECK(read_bytes(dir / "data.mdb") == damaged);  // nothing repaired, reset or appended
   } else {
-    // The overwrite hit a page the log does not use: the run is the same run, with every event.
-    const RunResult after = run({program("dais-verify"), dir.string()}, kMerged);
-    CHECK(after.exit_code == 0);
-    CHECK(after.output.find("ok: " + std::to_string(intact_events) + " events") != std::string::npos);
+    // The overwrite hit a page the log does not use: daisd checked the log, re-executed every
+    // event identically and found the run finished, so it is the same run with every event.
+    CHECK(verify.exit_code == 0);
+    CHECK(daisd.output.find(", " + std::to_string(intact_events) + " events, head seq ") != std::string::npos);
   }
   return verify.exit_code != 0;
 }
