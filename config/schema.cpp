@@ -276,10 +276,13 @@ ConfigError bad_value_error(const KeySpec& spec, std::string_view shown_value, s
 }
 
 ConfigError unknown_key_error(std::string_view key, std::string_view shown_value, std::string_view source) {
-  const std::string message = "unknown configuration key " + quote(key) + " (value " + std::string(shown_value) +
-                              ", from " + std::string(source) + "); did you mean " +
-                              quote(closest_key(key).key) + "?";
-  return ConfigError(message, std::string(key), std::string(shown_value), std::string(source));
+  const KeySpec& near = closest_key(key);
+  // A misspelt secret key (--set api.tokn=...) must not print the secret it carries.
+  const std::string value = near.secret ? std::string("hidden, as the key it resembles is secret") : std::string(shown_value);
+  const std::string message = "unknown configuration key " + quote(key) + " (value " + value + ", from " +
+                              std::string(source) + "); did you mean " + quote(near.key) + "?";
+  return ConfigError(message, std::string(key), near.secret ? std::string("(hidden)") : std::string(shown_value),
+                     std::string(source));
 }
 
 std::string schema_help() {
