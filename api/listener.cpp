@@ -34,6 +34,22 @@ ListenAddress parse_listen(const std::string& listen) {
   return a;
 }
 
+std::optional<std::string> exposure_warning(const ServerOptions& options) {
+  if (!options.token.empty()) return std::nullopt;
+  ListenAddress where;
+  try {
+    where = parse_listen(options.listen);
+  } catch (const std::invalid_argument&) {
+    return std::nullopt;  // start() reports a bad value
+  }
+  error_code ec;
+  const auto address = asio::ip::make_address(where.host, ec);
+  if (!ec && address.is_loopback()) return std::nullopt;
+  return "api.listen " + options.listen +
+         " accepts connections from other hosts and no api.token is set: anyone who can reach it reads the whole "
+         "log (the control endpoints stay disabled); listen on 127.0.0.1 or set api.token";
+}
+
 struct Server::Impl {
   Impl(Backend& b, EventHub& h, Metrics& m, ServerOptions o) : state(b, h, m, std::move(o)) {}
 

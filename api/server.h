@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "api/backend.h"
@@ -47,6 +48,11 @@ struct ListenAddress {
   std::uint16_t port = 0;
 };
 ListenAddress parse_listen(const std::string& listen);
+
+// A warning for a server reachable from other hosts (api.listen not a loopback
+// address) without an api.token: anyone who reaches it reads the whole log.
+// nullopt for loopback addresses or when a token is set.
+std::optional<std::string> exposure_warning(const ServerOptions& options);
 
 class Server {
  public:

@@ -332,6 +332,7 @@ int main(int argc, char** argv) {
     o.ws_max_message = static_cast<std::size_t>(cfg.get_int("api.ws_max_message"));
     o.ws_idle_timeout_s = static_cast<unsigned>(cfg.get_int("api.ws_idle_timeout_s"));
     o.threads = static_cast<unsigned>(cfg.get_int("api.threads"));
+    if (const auto warning = api::exposure_warning(o)) config::logger("api")->warn("{}", *warning);
     try {
       api_server = std::make_unique<api::Server>(backend, hub, metrics, o);
       api_server->start();
