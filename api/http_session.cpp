@@ -71,6 +71,18 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void on_header(error_code ec) {
     if (ec || closed_ || parser_->is_done()) return on_read(ec);
     if (served_ == 0) expire_in(state_.options.read_timeout_s);
+    // A client that sent "Expect: 100-continue" waits for this before it sends the body (RFC 9110 10.1.1).
+    if (beast::iequals(parser_->get()[http::field::expect], "100-continue")) {
+      static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      return asio::async_write(socket_, asio::buffer(kContinue), [self = shared_from_this()](error_code ec, std::size_t) {
+        if (ec) return self->close();
+        self->read_body();
+      });
+    }
+    read_body();
+  }
+
+  void read_body() {
     http::async_read(socket_, buffer_, *parser_,
                      [self = shared_from_this()](error_code ec, std::size_t) { self->on_read(ec); });
   }

@@ -153,6 +153,20 @@ TEST_CASE("a slowloris from one address cannot lock out another address, and is 
   still_serves(f.port);
 }
 
+TEST_CASE("Expect: 100-continue gets a 100 before the body is sent, then the answer") {
+  ApiFixture f;
+  RawSocket raw(f.port);
+  const std::string body = R"({"kind":"port_scan","sources":["10.0.0.1"]})";
+  raw.send("POST /v1/attacks HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer secret-token\r\n"
+           "Content-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n");
+  const auto interim = raw.read_until("\r\n\r\n", 3s);
+  CHECK(interim.received.rfind("HTTP/1.1 100 Continue\r\n\r\n", 0) == 0);
+  raw.send(body);
+  const auto final_answer = raw.read_until("}", 3s);
+  CHECK(final_answer.received.find("HTTP/1.1 202") != std::string::npos);
+}
+
 TEST_CASE("keep-alive serves many requests on one connection") {
   ApiFixture f;
   HttpClient c(f.port);
