@@ -7,6 +7,7 @@
 // thread's own io_context (no strand), one deadline timer per connection that
 // wakes once a second (not a timer operation per read and write), the response
 // head written directly (response_head.h), and metrics through resolved series.
+#include <algorithm>
 #include <chrono>
 
 #include <spdlog/spdlog.h>
@@ -59,7 +60,29 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(state_.options.header_limit));
     parser_->body_limit(state_.options.body_limit);
-    expire_in(served_ == 0 ? state_.options.read_timeout_s : state_.options.keepalive_timeout_s);
+    // A new connection must send its whole header quickly (a slowloris trickling it holds a slot);
+    // the body then gets the read timeout, and a keep-alive connection its idle timeout.
+    expire_in(served_ == 0 ? std::min(state_.options.header_timeout_s, state_.options.read_timeout_s)
+                           : state_.options.keepalive_timeout_s);
+    http::async_read_header(socket_, buffer_, *parser_,
+                            [self = shared_from_this()](error_code ec, std::size_t) { self->on_header(ec); });
+  }
+
+  void on_header(error_code ec) {
+    if (ec || closed_ || parser_->is_done()) return on_read(ec);
+    if (served_ == 0) expire_in(state_.options.read_timeout_s);
+    // A client that sent "Expect: 100-continue" waits for this before it sends the body (RFC 9110 10.1.1).
+    if (beast::iequals(parser_->get()[http::field::expect], "100-continue")) {
+      static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      return asio::async_write(socket_, asio::buffer(kContinue), [self = shared_from_this()](error_code ec, std::size_t) {
+        if (ec) return self->close();
+        self->read_body();
+      });
+    }
+    read_body();
+  }
+
+  void read_body() {
     http::async_read(socket_, buffer_, *parser_,
                      [self = shared_from_this()](error_code ec, std::size_t) { self->on_read(ec); });
   }

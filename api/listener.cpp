@@ -1,5 +1,5 @@
 // Server: binds the listen address, accepts connections (refusing those past
-// max_connections with a 503), runs the io threads, and shuts down cleanly.
+// max_connections, or past max_connections_per_address from one address, with a 503), runs the io threads, and shuts down cleanly.
 #include <chrono>
 #include <stdexcept>
 #include <thread>
@@ -34,6 +34,22 @@ ListenAddress parse_listen(const std::string& listen) {
   return a;
 }
 
+std::optional<std::string> exposure_warning(const ServerOptions& options) {
+  if (!options.token.empty()) return std::nullopt;
+  ListenAddress where;
+  try {
+    where = parse_listen(options.listen);
+  } catch (const std::invalid_argument&) {
+    return std::nullopt;  // start() reports a bad value
+  }
+  error_code ec;
+  const auto address = asio::ip::make_address(where.host, ec);
+  if (!ec && address.is_loopback()) return std::nullopt;
+  return "api.listen " + options.listen +
+         " accepts connections from other hosts and no api.token is set: anyone who can reach it reads the whole "
+         "log (the control endpoints stay disabled); listen on 127.0.0.1 or set api.token";
+}
+
 struct Server::Impl {
   Impl(Backend& b, EventHub& h, Metrics& m, ServerOptions o) : state(b, h, m, std::move(o)) {}
 
@@ -56,19 +72,28 @@ struct Server::Impl {
       if (ec == asio::error::operation_aborted || !acceptor->is_open()) return;
       if (ec) {
         config::logger("api")->warn("accept failed: {}", ec.message());
-      } else if (state.sessions.connections() >= state.options.max_connections || state.stopping.load()) {
-        refuse(std::move(socket));
       } else {
-        // Responses and stream bursts are written whole: waiting for more (Nagle) only adds latency.
-        error_code ignored;
-        socket.set_option(tcp::no_delay(true), ignored);
-        run_http_session(state, std::move(socket), ConnectionSlot(state.sessions));
+        error_code peer_error;
+        const auto peer = socket.remote_endpoint(peer_error);
+        const std::string address = peer_error ? std::string() : peer.address().to_string();
+        // Counts only grow here (this handler runs one at a time), so checking then taking a slot is safe.
+        if (state.sessions.connections() >= state.options.max_connections || state.stopping.load()) {
+          refuse(std::move(socket));
+        } else if (state.sessions.connections_from(address) >= state.options.max_connections_per_address) {
+          // One address (a slowloris, a runaway script) cannot take every slot from the others.
+          refuse(std::move(socket));
+        } else {
+          // Responses and stream bursts are written whole: waiting for more (Nagle) only adds latency.
+          error_code ignored;
+          socket.set_option(tcp::no_delay(true), ignored);
+          run_http_session(state, std::move(socket), ConnectionSlot(state.sessions, address));
+        }
       }
       accept();
     });
   }
 
-  // Past max_connections: a short 503 and close, without reading the request.
+  // Past max_connections (or the per-address limit): a short 503 and close, without reading the request.
   void refuse(tcp::socket socket) {
     state.metrics.add("dais_http_connections_refused_total");
     static const std::string response =

@@ -8,6 +8,7 @@
 #include "api/query.h"
 #include "api/stream_message.h"
 #include "api/views.h"
+#include "common/json_depth.h"
 #include "config/logging.h"
 #include "eventstore/store.h"
 
@@ -126,6 +127,11 @@ HttpResponse Router::dispatch(const HttpRequest& request) const {
     }
     ControlResult result;
     if (path == "/v1/attacks") {
+      // Refused before parsing: a deeply nested tree would be copied and dumped recursively later.
+      if (!json_depth_within(request.body)) {
+        return error_response(400, "the JSON body nests arrays/objects deeper than " + std::to_string(kMaxJsonDepth) +
+                                       " levels");
+      }
       auto body = nlohmann::json::parse(request.body, nullptr, false);
       if (body.is_discarded()) return error_response(400, "malformed JSON body");
       if (!body.is_object()) return error_response(400, "the body must be a JSON object");

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "api/backend.h"
@@ -25,6 +26,7 @@ struct ServerOptions {
   std::string listen = "127.0.0.1:8080";  // api.listen; port 0 picks a free port
   std::string token;                      // api.token; empty disables POST endpoints (403)
   std::size_t max_connections = 256;      // api.max_connections; extras get 503 and are closed
+  std::size_t max_connections_per_address = 64;  // api.max_connections_per_address; extras get 503
   std::size_t body_limit = 1 << 20;       // api.body_limit (bytes); larger bodies -> 413
   std::size_t header_limit = 8 * 1024;    // api.header_limit (bytes); larger headers -> 431
   double rate_limit = 200;                // api.rate_limit: requests/s per client address; 0 = off
@@ -35,6 +37,7 @@ struct ServerOptions {
   std::size_t ws_max_message = 4096;      // api.ws_max_message: largest frame accepted from a client
   unsigned ws_idle_timeout_s = 60;        // api.ws_idle_timeout_s: no pong for this long -> close
   unsigned threads = 2;                   // api.threads: io threads
+  unsigned header_timeout_s = 5;          // api.header_timeout_s: time to receive a new connection's header
   unsigned read_timeout_s = 15;           // api.read_timeout_s: time to receive one request
   unsigned keepalive_timeout_s = 60;      // api.keepalive_timeout_s: idle keep-alive connection
 };
@@ -45,6 +48,11 @@ struct ListenAddress {
   std::uint16_t port = 0;
 };
 ListenAddress parse_listen(const std::string& listen);
+
+// A warning for a server reachable from other hosts (api.listen not a loopback
+// address) without an api.token: anyone who reaches it reads the whole log.
+// nullopt for loopback addresses or when a token is set.
+std::optional<std::string> exposure_warning(const ServerOptions& options);
 
 class Server {
  public:

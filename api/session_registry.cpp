@@ -4,11 +4,26 @@
 
 namespace dais::api {
 
-void SessionRegistry::connection_opened() {
+std::size_t SessionRegistry::connections_from(const std::string& address) const {
+  std::lock_guard lock(addresses_mutex_);
+  const auto it = per_address_.find(address);
+  return it == per_address_.end() ? 0 : it->second;
+}
+
+void SessionRegistry::connection_opened(const std::string& address) {
+  {
+    std::lock_guard lock(addresses_mutex_);
+    ++per_address_[address];
+  }
   metrics_.set("dais_http_connections", static_cast<double>(++connections_));
 }
 
-void SessionRegistry::connection_closed() {
+void SessionRegistry::connection_closed(const std::string& address) {
+  {
+    std::lock_guard lock(addresses_mutex_);
+    const auto it = per_address_.find(address);
+    if (it != per_address_.end() && --it->second == 0) per_address_.erase(it);  // the map holds only live addresses
+  }
   metrics_.set("dais_http_connections", static_cast<double>(--connections_));
 }
 
@@ -35,13 +50,16 @@ std::vector<std::shared_ptr<WsSession>> SessionRegistry::live_streams() {
   return out;
 }
 
-ConnectionSlot::ConnectionSlot(SessionRegistry& registry) : registry_(&registry) { registry_->connection_opened(); }
+ConnectionSlot::ConnectionSlot(SessionRegistry& registry, std::string address)
+    : registry_(&registry), address_(std::move(address)) {
+  registry_->connection_opened(address_);
+}
 
 ConnectionSlot::ConnectionSlot(ConnectionSlot&& other) noexcept
-    : registry_(std::exchange(other.registry_, nullptr)) {}
+    : registry_(std::exchange(other.registry_, nullptr)), address_(std::move(other.address_)) {}
 
 ConnectionSlot::~ConnectionSlot() {
-  if (registry_ != nullptr) registry_->connection_closed();
+  if (registry_ != nullptr) registry_->connection_closed(address_);
 }
 
 }  // namespace dais::api

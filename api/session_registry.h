@@ -1,6 +1,7 @@
 // Private to api/: who is connected to a running Server. It counts open
-// connections (each held by a ConnectionSlot; the listener refuses new ones at
-// api.max_connections) and stream clients, exports both as gauges, and
+// connections, in all and per client address (each held by a ConnectionSlot;
+// the listener refuses new ones at api.max_connections, or at
+// api.max_connections_per_address for that address) and stream clients, exports both as gauges, and
 // remembers the stream sessions that Server::stop() must close.
 // Owned by ServerState; it holds only weak references to sessions.
 // Thread safety: every member may be called from any io thread and from the
@@ -11,6 +12,8 @@
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "api/metrics.h"
@@ -26,6 +29,8 @@ class SessionRegistry {
   SessionRegistry& operator=(const SessionRegistry&) = delete;
 
   std::size_t connections() const { return connections_.load(); }
+  // Open connections from one client address (its text form, e.g. "127.0.0.1").
+  std::size_t connections_from(const std::string& address) const;
   std::size_t stream_clients() const { return stream_clients_.load(); }
 
   // A stream client counts from its session's construction (so a handshake in
@@ -40,12 +45,14 @@ class SessionRegistry {
 
  private:
   friend class ConnectionSlot;
-  void connection_opened();
-  void connection_closed();
+  void connection_opened(const std::string& address);
+  void connection_closed(const std::string& address);
 
   Metrics& metrics_;
   std::atomic<std::size_t> connections_{0};
   std::atomic<std::size_t> stream_clients_{0};
+  mutable std::mutex addresses_mutex_;
+  std::unordered_map<std::string, std::size_t> per_address_;  // only addresses with open connections
   std::mutex streams_mutex_;
   std::vector<std::weak_ptr<WsSession>> streams_;
 };
@@ -54,13 +61,14 @@ class SessionRegistry {
 // session to the WebSocket session on upgrade.
 class ConnectionSlot {
  public:
-  explicit ConnectionSlot(SessionRegistry& registry);
+  ConnectionSlot(SessionRegistry& registry, std::string address);
   ConnectionSlot(ConnectionSlot&& other) noexcept;
   ConnectionSlot& operator=(ConnectionSlot&&) = delete;
   ~ConnectionSlot();
 
  private:
   SessionRegistry* registry_;
+  std::string address_;
 };
 
 }  // namespace dais::api

@@ -142,6 +142,7 @@ std::vector<KeySpec> build_schema() {
       address("api.listen", "127.0.0.1:8080", "Address the HTTP/WebSocket API listens on (with --serve)."),
       secret_text("api.token", "Bearer token for POST endpoints (empty = changing endpoints refused)."),
       integer("api.max_connections", 256, 1, 100000, "Most simultaneous client connections."),
+      integer("api.max_connections_per_address", 64, 1, 100000, "Most simultaneous connections from one client address; extras get 503."),
       integer("api.body_limit", 1048576, 1, kBillion, "Largest request body in bytes."),
       real("api.rate_limit", 200, incl(0), incl(1e9), "Requests per second per client (0 = no limit)."),
       text("api.cors_origin", "", "Value of Access-Control-Allow-Origin (empty = no CORS header)."),
@@ -149,6 +150,7 @@ std::vector<KeySpec> build_schema() {
       integer("api.ws_behind_limit_s", 30, 1, kMillion, "Seconds a WebSocket client may stay behind before it is closed."),
       integer("api.header_limit", 8192, 512, kMillion, "Largest request header in bytes; larger gets 431."),
       real("api.rate_burst", 400, incl(1), incl(1e9), "Token bucket size of the per-client rate limit (requests)."),
+      integer("api.header_timeout_s", 5, 1, 3600, "Seconds a new connection has to send its whole request header; slower clients are closed."),
       integer("api.read_timeout_s", 15, 1, 3600, "Seconds to receive a whole request; slower clients are closed."),
       integer("api.keepalive_timeout_s", 60, 1, 86400, "Seconds an idle keep-alive connection stays open."),
       integer("api.ws_max_message", 4096, 64, 64 * kMillion, "Largest WebSocket frame accepted from a client, in bytes."),
@@ -280,10 +282,13 @@ ConfigError bad_value_error(const KeySpec& spec, std::string_view shown_value, s
 }
 
 ConfigError unknown_key_error(std::string_view key, std::string_view shown_value, std::string_view source) {
-  const std::string message = "unknown configuration key " + quote(key) + " (value " + std::string(shown_value) +
-                              ", from " + std::string(source) + "); did you mean " +
-                              quote(closest_key(key).key) + "?";
-  return ConfigError(message, std::string(key), std::string(shown_value), std::string(source));
+  const KeySpec& near = closest_key(key);
+  // A misspelt secret key (--set api.tokn=...) must not print the secret it carries.
+  const std::string value = near.secret ? std::string("hidden, as the key it resembles is secret") : std::string(shown_value);
+  const std::string message = "unknown configuration key " + quote(key) + " (value " + value + ", from " +
+                              std::string(source) + "); did you mean " + quote(near.key) + "?";
+  return ConfigError(message, std::string(key), near.secret ? std::string("(hidden)") : std::string(shown_value),
+                     std::string(source));
 }
 
 std::string schema_help() {

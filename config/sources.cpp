@@ -166,10 +166,12 @@ void apply_environment(Config& config, const std::vector<std::string>& environme
     const std::string source = "environment " + std::string(name);
     if (find_key(key) == nullptr) {
       const KeySpec& near = closest_key(key);
-      throw ConfigError("unknown configuration variable " + std::string(name) + " (value " + quote(text) +
+      // A misspelt secret variable must not print the secret it carries.
+      const std::string value = near.secret ? std::string("hidden, as the key it resembles is secret") : quote(text);
+      throw ConfigError("unknown configuration variable " + std::string(name) + " (value " + value +
                             ", from the environment): there is no key " + quote(key) + "; did you mean " +
                             environment_name(near.key) + " (" + near.key + ")?",
-                        key, quote(text), source);
+                        key, near.secret ? std::string("(hidden)") : quote(text), source);
     }
     config.set_text(key, text, source);
   }

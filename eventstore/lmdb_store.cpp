@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 
+#include "eventstore/data_file_check.h"
 #include "eventstore/entry_check.h"
 #include "eventstore/event_codec.h"
 #include "eventstore/lmdb_env.h"
@@ -97,6 +98,12 @@ LmdbStore::LmdbStore(const std::filesystem::path& dir, const StoreOptions& optio
       fresh = true;
       break;
     case DirectoryContent::lmdb_env: {
+      // Before LMDB maps it: a file shorter than its meta page says would be a SIGBUS on first read,
+      // and an empty one would become a new environment over the lost log.
+      if (auto problem = data_file_problem(dir / "data.mdb")) {
+        throw StoreError(*problem + "; nothing was changed (restore data.mdb from a copy, or move " + dir.string() +
+                         " away to start a new run)");
+      }
       // Look before touching: a read-only probe changes nothing in the directory
       // (except LMDB's lock file, removed again if it was not there).
       std::unique_ptr<LmdbEnv> probe;

@@ -48,11 +48,9 @@ DirectoryInspection inspect_directory(const fs::path& dir) {
   const auto has = [&](const char* name) { return std::binary_search(names.begin(), names.end(), name); };
   result.lock_file_existed = has(kLockFile);
   if (has(kDataFile)) {
-    // LMDB creates data.mdb empty and writes its first pages right after; a
-    // process killed in between leaves an empty file, which holds nothing.
-    const bool only_lmdb_files = names.size() == 1 || (names.size() == 2 && result.lock_file_existed);
-    result.content = only_lmdb_files && fs::file_size(dir / kDataFile, ec) == 0 && !ec ? DirectoryContent::empty
-                                                                                     : DirectoryContent::lmdb_env;
+    // Even an empty data.mdb counts as a log: it may be one truncated to nothing, and a new run
+    // must not start over it (the store refuses it by name).
+    result.content = DirectoryContent::lmdb_env;
     return result;
   }
   const bool only_lock_file = names.size() == 1 && result.lock_file_existed;

@@ -12,8 +12,8 @@ namespace dais::eventstore {
 
 enum class DirectoryContent {
   absent,    // nothing at that path
-  empty,     // an empty directory, or one holding only LMDB's lock.mdb and an empty data.mdb
-  lmdb_env,  // a directory with data.mdb: an LMDB environment, DAIS or not
+  empty,     // an empty directory, or one holding only LMDB's lock.mdb
+  lmdb_env,  // a directory with data.mdb (even an empty one): an LMDB environment, DAIS or not
 };
 
 struct DirectoryInspection {

@@ -13,6 +13,7 @@
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <thread>
@@ -24,6 +25,7 @@
 #include "config/config.h"
 #include "config/logging.h"
 #include "config/schema.h"
+#include "eventstore/guarded_scan.h"
 #include "eventstore/store.h"
 #include "projections/projections.h"
 #include "server/progress.h"
@@ -37,6 +39,7 @@ namespace {
 using namespace dais;
 
 constexpr int kUsageError = 2;
+constexpr int kRunFailed = 1;
 
 // The API's view of the running simulation.
 class SimulationBackend final : public api::Backend {
@@ -114,6 +117,47 @@ void declare_metrics(api::Metrics& m) {
   m.declare("dais_steps_total", api::Metrics::Kind::counter, "Simulation steps completed.");
 }
 
+// Opens the log in `dir` read-only in a child process and verifies it whole (guarded_scan.h).
+// 0 when it is intact; otherwise prints why and returns the exit code: 1 for a damaged log
+// (a crash inside LMDB or a failed check), 2 for a directory that is no DAIS log.
+int check_existing_log(const std::string& dir) {
+  const auto fate = eventstore::run_in_child([&](std::atomic<std::uint64_t>& checked) -> int {
+    std::unique_ptr<eventstore::Store> store;
+    try {
+      eventstore::StoreOptions options;
+      options.read_only = true;
+      options.create = false;
+      store = eventstore::Store::open(dir, options);
+    } catch (const eventstore::StoreError& e) {
+      std::fprintf(stderr, "daisd: %s\n", e.what());
+      return kUsageError;
+    }
+    eventstore::VerifyOptions verify;
+    verify.threads = 1;
+    verify.progress = [&](std::uint64_t done, std::uint64_t) { checked.store(done); };
+    try {
+      const auto report = store->verify(0, std::nullopt, verify);
+      if (report.ok) return 0;
+      std::fprintf(stderr, "daisd: the log in %s is damaged at seq %llu: %s: %s; nothing was run (see dais-verify %s)\n",
+                   dir.c_str(), static_cast<unsigned long long>(*report.bad_seq),
+                   eventstore::problem_name(report.problem), report.reason.c_str(), dir.c_str());
+    } catch (const eventstore::StoreError& e) {
+      std::fprintf(stderr, "daisd: cannot read the log: %s; nothing was run (see dais-verify %s)\n", e.what(),
+                   dir.c_str());
+    }
+    return kRunFailed;
+  });
+  if (fate.signal != 0) {
+    std::fprintf(stderr,
+                 "daisd: %s/data.mdb is damaged: reading it crashed LMDB (%s) after %llu entries had checked out; "
+                 "nothing was run (see dais-verify %s)\n",
+                 dir.c_str(), eventstore::describe_crash_signal(fate.signal).c_str(),
+                 static_cast<unsigned long long>(fate.progress), dir.c_str());
+    return kRunFailed;
+  }
+  return fate.exit_code;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -183,6 +227,12 @@ int main(int argc, char** argv) {
   config::setup_logging(cfg);
   auto log = config::logger("daisd");
 
+  // An existing log is read once in a child process first: LMDB asserts or faults on some damaged
+  // pages, and that must end in a message, not a crash; a log that fails the check is not run on.
+  if (std::filesystem::exists(std::filesystem::path(data_dir) / "data.mdb")) {
+    if (const int code = check_existing_log(data_dir); code != 0) return code;
+  }
+
   SignalWaiter signals;  // before any thread starts, so every thread inherits the mask
   std::unique_ptr<eventstore::Store> store;
   try {
@@ -247,6 +297,10 @@ int main(int argc, char** argv) {
     progress.finish();
     std::fprintf(stderr, "daisd: the log's configuration is invalid: %s\n", e.what());
     return kUsageError;
+  } catch (const eventstore::StoreError& e) {
+    progress.finish();
+    std::fprintf(stderr, "daisd: cannot read the log: %s; run dais-verify %s\n", e.what(), data_dir.c_str());
+    return kRunFailed;
   }
   run_ptr = run.get();
   if (run->resumed()) {
@@ -264,6 +318,7 @@ int main(int argc, char** argv) {
     o.listen = cfg.get_string("api.listen");
     o.token = cfg.get_string("api.token");
     o.max_connections = static_cast<std::size_t>(cfg.get_int("api.max_connections"));
+    o.max_connections_per_address = static_cast<std::size_t>(cfg.get_int("api.max_connections_per_address"));
     o.body_limit = static_cast<std::size_t>(cfg.get_int("api.body_limit"));
     o.rate_limit = cfg.get_double("api.rate_limit");
     o.cors_origin = cfg.get_string("api.cors_origin");
@@ -271,11 +326,13 @@ int main(int argc, char** argv) {
     o.ws_behind_limit_s = static_cast<unsigned>(cfg.get_int("api.ws_behind_limit_s"));
     o.header_limit = static_cast<std::size_t>(cfg.get_int("api.header_limit"));
     o.rate_burst = cfg.get_double("api.rate_burst");
+    o.header_timeout_s = static_cast<unsigned>(cfg.get_int("api.header_timeout_s"));
     o.read_timeout_s = static_cast<unsigned>(cfg.get_int("api.read_timeout_s"));
     o.keepalive_timeout_s = static_cast<unsigned>(cfg.get_int("api.keepalive_timeout_s"));
     o.ws_max_message = static_cast<std::size_t>(cfg.get_int("api.ws_max_message"));
     o.ws_idle_timeout_s = static_cast<unsigned>(cfg.get_int("api.ws_idle_timeout_s"));
     o.threads = static_cast<unsigned>(cfg.get_int("api.threads"));
+    if (const auto warning = api::exposure_warning(o)) config::logger("api")->warn("{}", *warning);
     try {
       api_server = std::make_unique<api::Server>(backend, hub, metrics, o);
       api_server->start();

@@ -185,8 +185,10 @@ int main(int argc, char** argv) {
     if (results[i].status != RunStatus::completed && results[i].status != RunStatus::skipped) continue;
     const fs::path summary_file = summary_path(run_jobs_list[i].directory);
     try {
-      std::ifstream in(summary_file);
-      records.push_back({plans[i].point, plans[i].seed, plans[i].name, nlohmann::json::parse(in)});
+      std::ifstream in(summary_file, std::ios::binary);
+      std::stringstream text;
+      text << in.rdbuf();
+      records.push_back({plans[i].point, plans[i].seed, plans[i].name, parse_summary(text.str())});
     } catch (const std::exception& e) {
       ++failed;
       std::fprintf(stderr, "dais-experiment: run %s FAILED: its summary %s is unreadable: %s\n", plans[i].name.c_str(),

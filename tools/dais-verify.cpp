@@ -7,13 +7,16 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "common/sha256.h"
+#include "eventstore/guarded_scan.h"
 #include "eventstore/store.h"
 
 namespace {
@@ -133,76 +136,92 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  std::unique_ptr<Store> store;
-  try {
-    StoreOptions options;
-    options.read_only = true;
-    options.create = false;
-    store = Store::open(dir, options);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "dais-verify: %s\n", e.what());
-    return 2;
-  }
+  // LMDB asserts or faults on some damaged pages: the reading runs in a child process, so such a
+  // crash is reported by the parent instead of ending dais-verify without a word.
+  const auto fate = dais::eventstore::run_in_child([&](std::atomic<std::uint64_t>& checked_so_far) -> int {
+    std::unique_ptr<Store> store;
+    try {
+      StoreOptions options;
+      options.read_only = true;
+      options.create = false;
+      store = Store::open(dir, options);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "dais-verify: %s\n", e.what());
+      return 2;
+    }
 
-  Progress progress(isatty(STDERR_FILENO) == 1 && !json);
-  VerifyOptions verify_options;
-  verify_options.threads = threads;
-  verify_options.progress = [&](std::uint64_t done, std::uint64_t total) { progress.update(done, total); };
-  VerifyReport report;
-  const auto started = Clock::now();
-  try {
-    report = store->verify(from, to_opt, verify_options);
-  } catch (const std::exception& e) {
+    Progress progress(isatty(STDERR_FILENO) == 1 && !json);
+    VerifyOptions verify_options;
+    verify_options.threads = threads;
+    verify_options.progress = [&](std::uint64_t done, std::uint64_t total) {
+      checked_so_far.store(done);
+      progress.update(done, total);
+    };
+    VerifyReport report;
+    const auto started = Clock::now();
+    try {
+      report = store->verify(from, to_opt, verify_options);
+    } catch (const std::exception& e) {
+      progress.finish();
+      std::fprintf(stderr, "dais-verify: cannot read the log: %s\n", e.what());
+      return 1;
+    }
     progress.finish();
-    std::fprintf(stderr, "dais-verify: cannot read the log: %s\n", e.what());
-    return 1;
-  }
-  progress.finish();
-  const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
-  const double rate = seconds > 0 ? static_cast<double>(report.checked) / seconds : 0.0;
+    const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    const double rate = seconds > 0 ? static_cast<double>(report.checked) / seconds : 0.0;
 
-  std::vector<std::string> expect_failures;
-  if (report.ok) {
-    for (const auto& e : expectations) {
-      if (auto why = check_expectation(*store, e); !why.empty()) expect_failures.push_back(why);
+    std::vector<std::string> expect_failures;
+    if (report.ok) {
+      for (const auto& e : expectations) {
+        if (auto why = check_expectation(*store, e); !why.empty()) expect_failures.push_back(why);
+      }
     }
-  }
-  const bool ok = report.ok && expect_failures.empty();
-  const bool whole_log = !from_opt && !to_opt;
+    const bool ok = report.ok && expect_failures.empty();
+    const bool whole_log = !from_opt && !to_opt;
 
-  if (json) {
-    nlohmann::json out{{"ok", ok}, {"dir", dir}, {"checked", report.checked}, {"from", from},
-                       {"events_per_s", rate}, {"head_intact", store->head_intact()}};
-    out["to"] = to_opt ? nlohmann::json(*to_opt) : nlohmann::json(nullptr);
-    if (report.ok && report.checked > 0) {
-      out["last_seq"] = from + report.checked - 1;
-      out["last_hash"] = dais::to_hex(report.last_hash);
+    if (json) {
+      nlohmann::json out{{"ok", ok}, {"dir", dir}, {"checked", report.checked}, {"from", from},
+                         {"events_per_s", rate}, {"head_intact", store->head_intact()}};
+      out["to"] = to_opt ? nlohmann::json(*to_opt) : nlohmann::json(nullptr);
+      if (report.ok && report.checked > 0) {
+        out["last_seq"] = from + report.checked - 1;
+        out["last_hash"] = dais::to_hex(report.last_hash);
+      }
+      if (!report.ok) {
+        out["bad_seq"] = *report.bad_seq;
+        out["problem"] = dais::eventstore::problem_name(report.problem);
+        out["reason"] = report.reason;
+      }
+      if (!expectations.empty()) out["expect_failures"] = expect_failures;
+      std::printf("%s\n", out.dump().c_str());
+      return ok ? 0 : 1;
     }
+
     if (!report.ok) {
-      out["bad_seq"] = *report.bad_seq;
-      out["problem"] = dais::eventstore::problem_name(report.problem);
-      out["reason"] = report.reason;
+      std::printf("FAILED at seq %llu: %s: %s\n", static_cast<unsigned long long>(*report.bad_seq),
+                  dais::eventstore::problem_name(report.problem), report.reason.c_str());
+      std::printf("%llu events before it checked out\n", static_cast<unsigned long long>(report.checked));
+      return 1;
     }
-    if (!expectations.empty()) out["expect_failures"] = expect_failures;
-    std::printf("%s\n", out.dump().c_str());
-    return ok ? 0 : 1;
-  }
-
-  if (!report.ok) {
-    std::printf("FAILED at seq %llu: %s: %s\n", static_cast<unsigned long long>(*report.bad_seq),
-                dais::eventstore::problem_name(report.problem), report.reason.c_str());
-    std::printf("%llu events before it checked out\n", static_cast<unsigned long long>(report.checked));
+    for (const auto& why : expect_failures) std::printf("FAILED expectation: %s\n", why.c_str());
+    if (!expect_failures.empty()) return 1;
+    if (report.checked == 0) {
+      std::printf("ok: 0 events%s\n", whole_log ? " (the log is empty)" : " in that range");
+      return 0;
+    }
+    const std::uint64_t last = from + report.checked - 1;
+    std::printf("ok: %llu events, %s %llu %s, %.0f events/s\n", static_cast<unsigned long long>(report.checked),
+                to_opt ? "last" : "head", static_cast<unsigned long long>(last), dais::to_hex(report.last_hash).c_str(),
+                rate);
+    return 0;
+  });
+  if (fate.signal != 0) {
+    std::fprintf(stderr,
+                 "dais-verify: %s is damaged: reading it crashed LMDB (%s) after %llu entries had checked out; "
+                 "the log cannot be read past that point\n",
+                 (std::filesystem::path(dir) / "data.mdb").c_str(), dais::eventstore::describe_crash_signal(fate.signal).c_str(),
+                 static_cast<unsigned long long>(fate.progress));
     return 1;
   }
-  for (const auto& why : expect_failures) std::printf("FAILED expectation: %s\n", why.c_str());
-  if (!expect_failures.empty()) return 1;
-  if (report.checked == 0) {
-    std::printf("ok: 0 events%s\n", whole_log ? " (the log is empty)" : " in that range");
-    return 0;
-  }
-  const std::uint64_t last = from + report.checked - 1;
-  std::printf("ok: %llu events, %s %llu %s, %.0f events/s\n", static_cast<unsigned long long>(report.checked),
-              to_opt ? "last" : "head", static_cast<unsigned long long>(last), dais::to_hex(report.last_hash).c_str(),
-              rate);
-  return 0;
+  return fate.exit_code;
 }

@@ -5,7 +5,9 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <memory>
 #include <thread>
+#include <vector>
 
 #include "tests/api/support/fixture.h"
 
@@ -97,6 +99,72 @@ TEST_CASE("connections past max_connections are refused with 503, then served ag
     if (!served) std::this_thread::sleep_for(10ms);
   }
   CHECK(served);
+}
+
+TEST_CASE("a JSON body nested deeper than 64 levels gets 400 naming the limit; 64 levels are accepted") {
+  ApiFixture f;
+  HttpClient c(f.port);
+  const Headers auth{{"Authorization", "Bearer secret-token"}};
+  const auto body_with = [](std::size_t levels) {  // the body object itself is the first level
+    return R"({"kind":"port_scan","x":)" + std::string(levels - 1, '[') + std::string(levels - 1, ']') + "}";
+  };
+  const auto deep = c.request("POST", "/v1/attacks", body_with(150000), auth);
+  CHECK(deep.status == 400);
+  CHECK(deep.body.find("deeper than 64 levels") != std::string::npos);
+  CHECK(c.request("POST", "/v1/attacks", body_with(65), auth).status == 400);
+  CHECK(c.request("POST", "/v1/attacks", body_with(64), auth).status == 202);
+  CHECK(f.backend.store().head().count == 1);  // only the accepted attack was written
+  still_serves(f.port);
+}
+
+TEST_CASE("a slowloris from one address cannot lock out another address, and is closed at the header timeout") {
+  auto options = test_options();
+  options.max_connections = 40;
+  options.max_connections_per_address = 10;
+  options.header_timeout_s = 1;
+  options.read_timeout_s = 15;
+  ApiFixture f(options);
+  const auto t0 = std::chrono::steady_clock::now();
+  // A bounded attack from 127.0.0.1: 40 connections, each sending half a header and then nothing.
+  std::vector<std::unique_ptr<RawSocket>> attackers;
+  for (int i = 0; i < 40; ++i) {
+    attackers.push_back(std::make_unique<RawSocket>(f.port, "127.0.0.1"));
+    attackers.back()->send("GET /v1/chain HTTP/1.1\r\nHost: x\r\nX-Slow: ");
+  }
+  // Another address still gets its answers while the attack holds its connections.
+  for (int i = 0; i < 5; ++i) {
+    RawSocket victim(f.port, "127.0.0.2");
+    victim.send("GET /v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    const auto answer = victim.read_all(3s);
+    CHECK(answer.received.rfind("HTTP/1.1 200", 0) == 0);
+  }
+  // The attacker's connections past its 10 were refused with 503; the 10 it holds are closed at the
+  // header timeout (checked once a second), long before the 15 s read timeout.
+  std::size_t refused = 0, closed = 0;
+  for (auto& a : attackers) {
+    const auto r = a->read_all(4s);
+    if (r.received.rfind("HTTP/1.1 503", 0) == 0) ++refused;
+    if (r.server_closed) ++closed;
+  }
+  const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  CHECK(refused == 30);
+  CHECK(closed == 40);
+  CHECK(waited < 6.0);
+  still_serves(f.port);
+}
+
+TEST_CASE("Expect: 100-continue gets a 100 before the body is sent, then the answer") {
+  ApiFixture f;
+  RawSocket raw(f.port);
+  const std::string body = R"({"kind":"port_scan","sources":["10.0.0.1"]})";
+  raw.send("POST /v1/attacks HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer secret-token\r\n"
+           "Content-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n");
+  const auto interim = raw.read_until("\r\n\r\n", 3s);
+  CHECK(interim.received.rfind("HTTP/1.1 100 Continue\r\n\r\n", 0) == 0);
+  raw.send(body);
+  const auto final_answer = raw.read_until("}", 3s);
+  CHECK(final_answer.received.find("HTTP/1.1 202") != std::string::npos);
 }
 
 TEST_CASE("keep-alive serves many requests on one connection") {

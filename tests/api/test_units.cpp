@@ -171,6 +171,20 @@ TEST_CASE("stream messages embed the stored bytes verbatim; type filters") {
 
 TEST_CASE("listen addresses") {
   CHECK(parse_listen("127.0.0.1:8080").port == 8080);
+  // Reachable from other hosts without a token: warned; loopback or a token: not.
+  ServerOptions open;
+  open.listen = "0.0.0.0:8080";
+  REQUIRE(exposure_warning(open).has_value());
+  CHECK(exposure_warning(open)->find("no api.token") != std::string::npos);
+  open.listen = "[::]:8080";
+  CHECK(exposure_warning(open).has_value());
+  open.listen = "127.0.0.1:8080";
+  CHECK_FALSE(exposure_warning(open).has_value());
+  open.listen = "[::1]:8080";
+  CHECK_FALSE(exposure_warning(open).has_value());
+  open.listen = "0.0.0.0:8080";
+  open.token = "t";
+  CHECK_FALSE(exposure_warning(open).has_value());
   CHECK(parse_listen("[::1]:0").host == "::1");
   CHECK_THROWS_AS(parse_listen("127.0.0.1"), std::invalid_argument);
   CHECK_THROWS_AS(parse_listen("127.0.0.1:70000"), std::invalid_argument);

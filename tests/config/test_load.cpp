@@ -307,6 +307,20 @@ TEST_CASE("unknown key from --set suggests the closest") {
         "\"consensus.quorum\"?");
 }
 
+TEST_CASE("an unknown key that resembles a secret key does not echo its value") {
+  LoadRequest request;
+  request.sets = {"api.tokn=MySecret"};
+  const std::string message = error_of(request).what();
+  CHECK(contains(message, "unknown configuration key \"api.tokn\""));
+  CHECK(contains(message, "did you mean \"api.token\"?"));
+  CHECK_FALSE(contains(message, "MySecret"));
+  LoadRequest from_environment;
+  from_environment.environment = {"DAIS_API__TOKN=MySecret"};
+  const std::string env_message = error_of(from_environment).what();
+  CHECK(contains(env_message, "unknown configuration variable DAIS_API__TOKN"));
+  CHECK_FALSE(contains(env_message, "MySecret"));
+}
+
 TEST_CASE("the first bad source stops loading: the file is checked before the environment") {
   TempDir dir;
   LoadRequest request;

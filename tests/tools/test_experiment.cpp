@@ -147,6 +147,19 @@ TEST_CASE("experiment files are validated with messages naming the problem") {
   CHECK(*spec.config_file == fs::path("/d/c.yaml"));
 }
 
+TEST_CASE("deeply nested experiment files and run summaries are refused, not parsed") {
+  const std::string deep(150000, '[');
+  try {
+    parse_spec("grid: " + deep + "\nseeds: [1]\n", "x.yaml", ".");
+    FAIL("a 150,000-deep grid was accepted");
+  } catch (const SpecError& e) {
+    CHECK(std::string(e.what()).find("x.yaml") != std::string::npos);
+  }
+  const std::string deep_summary = "{\"x\":" + deep + std::string(150000, ']') + "}";
+  CHECK_THROWS_WITH_AS(parse_summary(deep_summary), doctest::Contains("deeper than 64 levels"), std::invalid_argument);
+  CHECK(parse_summary(R"({"events":{"total":3}})")["events"]["total"] == 3);
+}
+
 TEST_CASE("charts are standalone SVG with escaped text, one line per other-key combination") {
   const std::vector<SweptKey> grid = {{"faults.crash_rate", {"0", "0.2"}, true}, {"consensus.enabled", {"true", "false"}, false}};
   const auto points = expand_grid(grid);

@@ -62,3 +62,15 @@ TEST_CASE("parse_server_message: malformed messages are refused with a reason") 
   CHECK_THROWS_WITH(parse_server_message(R"({"seq":1,"hash":"x","event":"{}"})"), doctest::Contains("not a JSON object"));
   CHECK_THROWS_AS(parse_server_message(R"({"seq":1,"hash":"x","event":{},"event":{}})"), std::invalid_argument);
 }
+
+TEST_CASE("a stream message nested deeper than the limit is refused before it is parsed") {
+  // Hash-valid and shaped like an entry: before the limit, the chain checker parsed it and dumped the
+  // 150,000-deep "seq" recursively to describe it, which overflowed the stack.
+  const std::string deep = std::string(150000, '[') + std::string(150000, ']');
+  const std::string message = R"({"seq":1,"hash":")" + std::string(64, '0') + R"(","event":{"seq":)" + deep + "}}";
+  CHECK_THROWS_WITH_AS(parse_server_message(message), doctest::Contains("deeper than 64 levels"),
+                       std::invalid_argument);
+  const std::string at_limit = std::string(62, '[') + std::string(62, ']');  // the event object and "x" make 64
+  const std::string shallow = R"({"seq":1,"hash":")" + std::string(64, '0') + R"(","event":{"x":)" + at_limit + "}}";
+  CHECK(std::holds_alternative<EventEntry>(parse_server_message(shallow)));
+}

@@ -241,6 +241,7 @@ int run(std::vector<std::string> args) {
   options.rate_limit = 0;
   options.threads = threads;
   options.max_connections = connections + 16;
+  options.max_connections_per_address = connections + 16;  // every client comes from 127.0.0.1
   api::Server server(backend, hub, metrics, options);
   server.start();
 

@@ -239,6 +239,7 @@ int run(std::vector<std::string> args) {
     options.rate_limit = 0;
     options.threads = threads;
     options.max_connections = count + 16;
+    options.max_connections_per_address = count + 16;  // every client comes from 127.0.0.1
     api::Server server(backend, hub, metrics, options);
     server.start();
     std::vector<Subscriber> subs(count);

@@ -1,6 +1,9 @@
 #include "tools/experiment/results.h"
 
 #include <cstdio>
+#include <stdexcept>
+
+#include "common/json_depth.h"
 
 namespace dais::experiment {
 namespace {
@@ -45,6 +48,13 @@ const std::vector<std::string>& main_figures() {
   static const std::vector<std::string> figures = {"f1", "precision", "recall", "protected_before_hit",
                                                    "time_to_protect_mean", "poisoned_accepted", "agent_steps_per_s"};
   return figures;
+}
+
+nlohmann::json parse_summary(std::string_view text) {
+  if (!json_depth_within(text)) {
+    throw std::invalid_argument("it nests arrays/objects deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+  }
+  return nlohmann::json::parse(text);
 }
 
 std::optional<double> figure_value(const nlohmann::json& summary, const std::string& figure) {

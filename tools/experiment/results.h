@@ -2,7 +2,7 @@
 // 95 % confidence half-width with n (summary.csv, and summary.md for documents). Rows follow grid
 // order, then seed order. A figure missing from a summary (or null) is an empty cell and is left
 // out of that point's statistics. Numbers use the "C" format with up to 10 significant digits.
-// Pure; thread-safe.
+// Pure; thread-safe. Errors: parse_summary throws on unreadable or too deeply nested summaries.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tools/experiment/grid.h"
@@ -35,6 +36,11 @@ struct PointSummary {
   std::size_t runs = 0;
   std::map<std::string, Estimate> figures;
 };
+
+// Parses the text of a run's summary file. Throws std::invalid_argument when it nests deeper
+// than dais::kMaxJsonDepth (refused before parsing: records are copied, and a deep tree would
+// recurse per level) and nlohmann::json::parse_error when it is not JSON.
+nlohmann::json parse_summary(std::string_view text);
 
 std::optional<double> figure_value(const nlohmann::json& summary, const std::string& figure);
 std::string format_number(double value);

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/json_depth.h"
 #include "tools/tail/raw_json.h"
 
 namespace dais::tail {
@@ -21,6 +22,11 @@ std::uint64_t unsigned_member(const nlohmann::json& message, const char* key) {
 }  // namespace
 
 ServerMessage parse_server_message(std::string_view text) {
+  // Refused before parsing: the chain checker would reparse and dump parts of a deep tree recursively.
+  if (!json_depth_within(text)) {
+    throw std::invalid_argument("stream message nests arrays/objects deeper than " + std::to_string(kMaxJsonDepth) +
+                                " levels");
+  }
   const auto message = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (!message.is_object()) throw std::invalid_argument("stream message is not a JSON object");
   if (message.contains("caught_up")) return CaughtUp{unsigned_member(message, "caught_up")};

@@ -3,7 +3,8 @@
 // {"caught_up":N} or {"checkpoint":N}.
 // Pure functions; thread-safe. An EventEntry's `bytes` view points into the
 // message text, which must outlive it.
-// Errors: std::invalid_argument naming what is wrong with a malformed message.
+// Errors: std::invalid_argument naming what is wrong with a malformed message, or
+// one nested deeper than dais::kMaxJsonDepth (refused before it is parsed).
 #pragma once
 
 #include <cstdint>

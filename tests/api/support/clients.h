@@ -85,7 +85,8 @@ RawResult raw_exchange(std::uint16_t port, const std::string& bytes, std::chrono
 // A connected raw socket that the test drives by hand.
 class RawSocket {
  public:
-  explicit RawSocket(std::uint16_t port);
+  // Connects to 127.0.0.1:port, from `source` (a loopback address such as 127.0.0.2) when given.
+  explicit RawSocket(std::uint16_t port, const std::string& source = {});
   ~RawSocket();
   void send(const std::string& bytes);
   // Reads until close or timeout.
