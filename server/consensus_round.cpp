@@ -27,6 +27,9 @@ void ConsensusRound::offer(std::uint64_t step, const Finding& finding, std::span
     if (std::find(pending.supporters.begin(), pending.supporters.end(), finding.agent) != pending.supporters.end()) {
       return;
     }
+    // A voter's logged VoteCast is its one ballot: finding the signature later does not turn
+    // a no into a yes (an endorsement inside the electorate would count as one).
+    if (pending.votes.count(finding.agent)) return;
     pending.supporters.push_back(finding.agent);
     ++stats.endorsed;
     out.push_back(produce(step, events::SignatureEndorsed{sig.id, finding.agent, sig.confidence, sig.observations}));

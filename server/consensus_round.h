@@ -78,7 +78,7 @@ class ConsensusRound {
   explicit ConsensusRound(const EngineSettings& settings);
 
   // Propose. Ignored when the indicator is blocked network-wide, the agent already supports the
-  // signature, or the signature was rejected less than a consensus window ago. Otherwise the
+  // signature or has voted on it (its VoteCast stands), or the signature was rejected less than a consensus window ago. Otherwise the
   // finding endorses the pending signature (SignatureEndorsed) or opens it (SignatureProposed,
   // with a committee drawn from `active`, the sorted ids of the agents up); a protected indicator
   // is rejected at once (ConsensusReached, reason protected_address).
