@@ -12,9 +12,10 @@
 //     still live at that step (the network entry and each agent's local one:
 //     the event does not say which agent blocked) and moves its expiry to
 //     max(expires_step, step + ttl). Each agent renews its own copy of a
-//     network entry on its own hits, so the network entry shown here carries
-//     the latest expiry among the agents' copies: blocks() says whether some
-//     agent still lists it.
+//     network entry on its own hits, and the engine renews its network entry
+//     on every agent's hits (ConsensusRound::renew), so the network entry shown
+//     here equals the engine's and carries the latest expiry among the agents'
+//     copies: blocks() says whether some agent still lists it.
 //   - Adding an indicator already listed keeps its added_step and hits, takes
 //     the newer signature_id and ttl, and the later expiry.
 //   Per-agent capacity eviction is not modelled (the log has no eviction event).

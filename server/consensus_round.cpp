@@ -21,7 +21,10 @@ double ConsensusRound::ballot_weight(std::uint32_t agent) const {
 void ConsensusRound::offer(std::uint64_t step, const Finding& finding, std::span<const std::uint32_t> active,
                            std::vector<Produced>& out, events::StepCompleted& stats) {
   const auto& sig = finding.signature;
-  if (network_blacklist_.count(sig.indicator)) return;  // already decided and in force
+  if (const auto it = network_blacklist_.find(sig.indicator);
+      it != network_blacklist_.end() && step < it->second.expires_step) {
+    return;  // already decided and in force
+  }
   if (auto it = pending_.find(sig.id); it != pending_.end()) {
     auto& pending = it->second;
     if (std::find(pending.supporters.begin(), pending.supporters.end(), finding.agent) != pending.supporters.end()) {
@@ -164,6 +167,12 @@ std::vector<AcceptedSignature> ConsensusRound::decide(std::uint64_t step, std::v
   }
   order_ = std::move(still_pending);
   return accepted;
+}
+
+void ConsensusRound::renew(std::uint32_t indicator, std::uint64_t step) {
+  const auto it = network_blacklist_.find(indicator);
+  if (it == network_blacklist_.end() || step >= it->second.expires_step) return;
+  it->second.expires_step = std::max(it->second.expires_step, step + blacklist_expiry_);
 }
 
 void ConsensusRound::expire(std::uint64_t step) {

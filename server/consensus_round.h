@@ -65,7 +65,7 @@ struct Ballot {
 // An indicator the network blocks, by the signature that was accepted for it.
 struct NetworkBlock {
   std::string signature_id;
-  std::uint64_t expires_step = 0;  // decided step + blacklist expiry; expire(expires_step) drops it
+  std::uint64_t expires_step = 0;  // blocks while step < expires_step; renewed by hits
 };
 
 struct AcceptedSignature {
@@ -103,6 +103,10 @@ class ConsensusRound {
 
   // The network blacklist by indicator: what a recovering agent catches up on.
   const std::map<std::uint32_t, NetworkBlock>& network_blacklist() const { return network_blacklist_; }
+  // A flow from `indicator` was blocked at `step` (by any agent): the network entry, when it is
+  // still in force at `step`, lasts until at least step + blacklist expiry — the same rule each
+  // agent applies to its own copy, so the network entry lasts as long as the latest copy.
+  void renew(std::uint32_t indicator, std::uint64_t step);
   // Drops the network blacklist entries that expire at or before `step`.
   void expire(std::uint64_t step);
 

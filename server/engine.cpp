@@ -96,6 +96,10 @@ Engine::~Engine() = default;
 
 bool Engine::is_byzantine(std::uint32_t agent) const { return agent < agents_.size() && agents_[agent]->byzantine; }
 
+const agents::Blacklist& Engine::agent_blacklist(std::uint32_t agent) const { return agents_.at(agent)->blacklist; }
+
+bool Engine::is_crashed(std::uint32_t agent) const { return agents_.at(agent)->crashed; }
+
 bool Engine::is_campaign_source(std::uint32_t address) const { return campaign_sources_.count(address) != 0; }
 
 std::vector<std::uint32_t> Engine::active_agents() const {
@@ -232,7 +236,10 @@ std::vector<Engine::Observation> Engine::phase_observe(std::uint64_t step, event
   });
   for (const auto& obs : observations) {
     add_counts(stats, obs.counts);
-    for (const auto& [source, count] : obs.hits) stats.blacklist_hits[agents::format_ipv4(source)] += count;
+    for (const auto& [source, count] : obs.hits) {
+      stats.blacklist_hits[agents::format_ipv4(source)] += count;
+      consensus_.renew(source, step);
+    }
   }
   return observations;
 }

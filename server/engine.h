@@ -15,12 +15,14 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "agents/adversary.h"
+#include "agents/blacklist.h"
 #include "agents/campaigns.h"
 #include "agents/isolation_forest.h"
 #include "events/events.h"
@@ -62,6 +64,11 @@ class Engine {
   std::vector<Produced> run_step();
 
   const GroundTruth& ground_truth() const { return consensus_.ground_truth(); }
+  // The network blacklist as the engine holds it (accepted indicators, renewed by hits).
+  const std::map<std::uint32_t, NetworkBlock>& network_blacklist() const { return consensus_.network_blacklist(); }
+  // One agent's own blacklist and whether it is down (agent < settings().agents).
+  const agents::Blacklist& agent_blacklist(std::uint32_t agent) const;
+  bool is_crashed(std::uint32_t agent) const;
   const ProtectionTracker& protection() const { return protection_; }
   bool is_byzantine(std::uint32_t agent) const;
 
