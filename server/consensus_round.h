@@ -107,6 +107,9 @@ class ConsensusRound {
   // still in force at `step`, lasts until at least step + blacklist expiry — the same rule each
   // agent applies to its own copy, so the network entry lasts as long as the latest copy.
   void renew(std::uint32_t indicator, std::uint64_t step);
+  // An operator lifted the block on `indicator` (BlacklistRemoved): its network entry is gone,
+  // so a later finding may propose it again. False when it had none.
+  bool remove(std::uint32_t indicator) { return network_blacklist_.erase(indicator) > 0; }
   // Drops the network blacklist entries that expire at or before `step`.
   void expire(std::uint64_t step);
 

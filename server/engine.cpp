@@ -110,7 +110,24 @@ std::vector<std::uint32_t> Engine::active_agents() const {
   return out;
 }
 
+void Engine::remove_block(const events::BlacklistRemoved& removed) {
+  const auto address = agents::parse_ipv4(removed.indicator);
+  if (!address) throw std::invalid_argument("BlacklistRemoved with bad indicator '" + removed.indicator + "'");
+  // Listed means able to block at the next step: an entry that has run out is already gone.
+  const auto& network = consensus_.network_blacklist();
+  const auto it = network.find(*address);
+  bool listed = it != network.end() && next_step_ < it->second.expires_step;
+  for (const auto& agent : agents_) listed = listed || agent->blacklist.contains(*address, next_step_);
+  if (!listed) throw std::invalid_argument("no blacklist blocks " + removed.indicator);
+  consensus_.remove(*address);
+  for (auto& agent : agents_) agent->blacklist.remove(*address);
+}
+
 void Engine::apply_operator_input(const events::Event& input) {
+  if (input.type == events::type::blacklist_removed) {
+    remove_block(input.data.get<events::BlacklistRemoved>());
+    return;
+  }
   if (input.type != events::type::attack_injected) return;
   const auto attack = input.data.get<events::AttackInjected>();
   const auto kind = agents::parse_campaign_kind(attack.kind);

@@ -56,8 +56,11 @@ class Engine {
   std::uint32_t next_campaign_id() const { return next_campaign_id_; }
 
   // Operator inputs are applied before the step they precede (AttackInjected
-  // adds its campaign; pause/resume change nothing in the simulation).
-  // Throws std::invalid_argument for an input it cannot apply.
+  // adds its campaign; BlacklistRemoved drops the indicator from the network
+  // blacklist and every agent's list, crashed or not; pause/resume change
+  // nothing in the simulation). Throws std::invalid_argument for an input it
+  // cannot apply (an unknown kind, a bad address, an indicator no list blocks
+  // at the next step); the engine is then unchanged.
   void apply_operator_input(const events::Event& input);
 
   // Runs step next_step() and returns its events in canonical order.
@@ -91,6 +94,7 @@ class Engine {
   void phase_apply(std::uint64_t step, std::vector<Produced>& out, events::StepCompleted& stats);
   void retrain_due(std::uint64_t step, std::vector<Produced>& out, events::StepCompleted& stats);
 
+  void remove_block(const events::BlacklistRemoved& removed);
   void block_locally(AgentRuntime& agent, const std::string& signature_id, std::uint32_t indicator,
                      std::uint64_t step);
   std::vector<std::uint32_t> active_agents() const;
