@@ -134,6 +134,10 @@ struct StepCompleted {
   std::uint32_t accepted = 0;
   std::uint32_t rejected = 0;
   std::uint32_t retrained = 0;
+  // A crashed agent's segment is unmonitored: its flows still happen and are counted above
+  // (flows, attack_flows; every attack among them a false negative), and again here.
+  std::uint64_t flows_while_down = 0;
+  std::uint64_t missed_while_down = 0;  // attack flows that reached a crashed agent
   std::map<std::string, std::uint64_t> blacklist_hits;  // indicator -> flows blocked this step (network + local lists)
 };
 
@@ -178,7 +182,7 @@ DAIS_EVENT_JSON(AgentCrashed, agent, recover_step)
 DAIS_EVENT_JSON(AgentRecovered, agent, missed_steps)
 DAIS_EVENT_JSON(StepCompleted, flows, attack_flows, flagged, true_positives, false_positives, false_negatives, blocked,
                 blocked_attack, blocked_benign, active_agents, proposed, endorsed, votes, accepted, rejected, retrained,
-                blacklist_hits)
+                flows_while_down, missed_while_down, blacklist_hits)
 DAIS_EVENT_JSON(SimulationPaused, by)
 DAIS_EVENT_JSON(SimulationResumed, by)
 DAIS_EVENT_JSON(AttackInjected, campaign_id, kind, sources, targets, start_step, delay_steps, duration_steps)

@@ -38,6 +38,8 @@ void add_counts(events::StepCompleted& stats, const events::StepCompleted& c) {
   stats.blocked += c.blocked;
   stats.blocked_attack += c.blocked_attack;
   stats.blocked_benign += c.blocked_benign;
+  stats.flows_while_down += c.flows_while_down;
+  stats.missed_while_down += c.missed_while_down;
 }
 
 agents::AdversaryParams adversary_params(const EngineSettings& settings) {
@@ -239,9 +241,12 @@ std::vector<Engine::Observation> Engine::phase_observe(std::uint64_t step, event
   std::vector<Observation> observations(agents_.size());
   pool_.parallel_for(agents_.size(), [&](std::size_t i) {
     auto& agent = *agents_[i];
-    if (agent.crashed || !agent.model) return;
     auto& obs = observations[i];
     const auto flows = agents::generate_flows(settings_.seed, agent.id, step, settings_.traffic, campaigns_);
+    if (agent.crashed || !agent.model) {  // no model: it never had two flows to learn from; nobody watches
+      count_unmonitored(flows, obs.counts);
+      return;
+    }
     const auto passed = detect(agent, step, flows, obs.counts, obs.hits);
     if (!agent.byzantine) {
       obs.findings = honest_findings(agent, passed, settings_);

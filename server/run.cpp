@@ -299,6 +299,8 @@ RunSummary Run::summary() const {
   s.protected_rejections = truth.protected_rejections;
   s.benign_blocked = flows.blocked_benign;
   s.attack_blocked = flows.blocked_attack;
+  s.flows_while_down = flows.flows_while_down;
+  s.missed_while_down = flows.missed_while_down;
   s.live_steps = live_steps_;
   s.agent_steps_per_s = live_seconds_ > 0 ? static_cast<double>(live_steps_) * s.agents / live_seconds_ : 0.0;
   s.head_seq = next_seq_ == 0 ? 0 : next_seq_ - 1;

@@ -34,6 +34,8 @@ void to_json(nlohmann::json& j, const RunSummary& s) {
                      {"protected_rejections", s.protected_rejections},
                      {"benign_blocked", s.benign_blocked},
                      {"attack_blocked", s.attack_blocked},
+                     {"flows_while_down", s.flows_while_down},
+                     {"missed_while_down", s.missed_while_down},
                      {"live_steps", s.live_steps},
                      {"agent_steps_per_s", s.agent_steps_per_s},
                      {"head_seq", s.head_seq},
@@ -50,16 +52,16 @@ std::string RunSummary::text() const {
                 "decision latency %.2f steps\n"
                 "protection: %llu campaign arrivals, %.1f%% protected before the hit, time-to-protect mean %.2f "
                 "steps\n"
-                "faults: poisoned proposed %llu, poisoned accepted %llu, crashes %llu; signatures against benign "
-                "addresses accepted %llu\n"
+                "faults: poisoned proposed %llu, poisoned accepted %llu, crashes %llu (attack flows missed while "
+                "down %llu of %llu flows); signatures against benign addresses accepted %llu\n"
                 "speed: %.0f agent-steps/s over %llu live steps\n",
                 static_cast<ull>(steps), agents, static_cast<ull>(events), static_cast<ull>(head_seq),
                 head_hash.c_str(), precision, recall, f1, static_cast<ull>(benign_blocked), static_cast<ull>(proposed),
                 static_cast<ull>(endorsed), static_cast<ull>(accepted), static_cast<ull>(rejected),
                 static_cast<ull>(votes), decision_latency_mean, static_cast<ull>(campaign_arrivals),
                 100.0 * protected_before_hit, time_to_protect_mean, static_cast<ull>(poisoned_proposed),
-                static_cast<ull>(poisoned_accepted), static_cast<ull>(crashes),
-                static_cast<ull>(benign_signatures_accepted), agent_steps_per_s, static_cast<ull>(live_steps));
+                static_cast<ull>(poisoned_accepted), static_cast<ull>(crashes), static_cast<ull>(missed_while_down),
+                static_cast<ull>(flows_while_down), static_cast<ull>(benign_signatures_accepted), agent_steps_per_s, static_cast<ull>(live_steps));
   return buf;
 }
 

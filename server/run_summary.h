@@ -33,6 +33,8 @@ struct RunSummary {
   std::uint64_t benign_signatures_proposed = 0, benign_signatures_accepted = 0;
   std::uint64_t protected_rejections = 0;
   std::uint64_t benign_blocked = 0, attack_blocked = 0;  // flows
+  // Flows that reached crashed agents (in flows) and the attack flows among them (misses).
+  std::uint64_t flows_while_down = 0, missed_while_down = 0;
   // Speed of the steps run live (not re-executed on resume).
   std::uint64_t live_steps = 0;
   double agent_steps_per_s = 0;
