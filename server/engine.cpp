@@ -12,6 +12,7 @@
 #include "common/random.h"
 #include "server/agent_runtime.h"
 #include "server/detection.h"
+#include "server/recovery.h"
 
 namespace dais::server {
 
@@ -128,6 +129,7 @@ void Engine::remove_block(const events::BlacklistRemoved& removed) {
 void Engine::apply_operator_input(const events::Event& input) {
   if (input.type == events::type::blacklist_removed) {
     remove_block(input.data.get<events::BlacklistRemoved>());
+    fold_into_log_view(input.type, input.step, input.data);
     return;
   }
   if (input.type != events::type::attack_injected) return;
@@ -153,6 +155,14 @@ void Engine::apply_operator_input(const events::Event& input) {
   protection_.add_campaigns(campaigns_);
 }
 
+void Engine::fold_into_log_view(const std::string& type, std::uint64_t step, const nlohmann::json& data) {
+  // Only the events the blacklists projection reads, so nothing else is copied.
+  if (type == events::type::consensus_reached || type == events::type::local_blacklist_added ||
+      type == events::type::step_completed || type == events::type::blacklist_removed) {
+    log_blacklists_.apply(events::Event{0, type, step, data});
+  }
+}
+
 std::vector<Produced> Engine::run_step() {
   const std::uint64_t step = next_step_;
   std::vector<Produced> out;
@@ -161,7 +171,7 @@ std::vector<Produced> Engine::run_step() {
 
   timed(phase_times_.faults, [&] {
     if (step == 0) phase_initial_models(step, out);
-    phase_faults(step, out);
+    phase_faults(step, out, stats);
   });
   timed(phase_times_.observe, [&] { observations = phase_observe(step, stats); });
   timed(phase_times_.propose, [&] { phase_propose(step, observations, out, stats); });
@@ -175,6 +185,7 @@ std::vector<Produced> Engine::run_step() {
 
   stats.active_agents = static_cast<std::uint32_t>(active_agents().size());
   out.push_back(produce(step, stats));
+  for (const auto& p : out) fold_into_log_view(p.type, p.step, p.data);
   ++next_step_;
   return out;
 }
@@ -188,10 +199,13 @@ void Engine::phase_initial_models(std::uint64_t step, std::vector<Produced>& out
   });
   events::StepCompleted unused;
   retrain_due(step, out, unused);
-  // Validators judge peers' signatures against what they have seen: they start with the same
-  // history their first model learnt from, so a cold start is not mistaken for an anomaly.
-  pool_.parallel_for(agents_.size(), [&](std::size_t i) {
-    auto& agent = *agents_[i];
+  pool_.parallel_for(agents_.size(), [&](std::size_t i) { seed_view(*agents_[i]); });
+}
+
+// Validators judge peers' signatures against what they have seen: they start with the same
+// history their first model learnt from, so a cold start is not mistaken for an anomaly.
+void Engine::seed_view(AgentRuntime& agent) const {
+  {
     const auto history = warmup_flows(settings_, agent.id);
     const std::size_t round = std::max<std::size_t>(1, settings_.traffic.flows_per_step);
     std::vector<float> rows;
@@ -205,30 +219,54 @@ void Engine::phase_initial_models(std::uint64_t step, std::vector<Produced>& out
       agent.model->score(rows, agents::kFeatureCount, scores);
       agent.view.observe(flows, scores, agent.threshold);
     }
-  });
+  }
+}
+
+// A crash loses everything the agent held in memory; only its identity, its fault schedule and
+// the number of its last model (which the log's ModelRetrained events also hold) remain.
+void Engine::crash(AgentRuntime& agent, std::uint64_t step) {
+  agent.crashed = true;
+  agent.crashed_at = step;
+  agent.recover_step = step + settings_.faults.recovery_steps;
+  agent.model.reset();
+  agent.threshold = settings_.detector.threshold;
+  agent.needs_retrain = false;
+  agent.training = TrainingWindow(settings_.detector.window);
+  agent.blacklist = agents::Blacklist(settings_.blacklist_capacity);
+  agent.view = agents::ValidatorView{};
+  agent.recent_flagged.clear();
+}
+
+// Recovery rebuilds the agent from the log (server/recovery.h): its blacklist from the log's
+// blacklists, a model refitted on its pre-run history without the sources they block (logged as
+// ModelRetrained right after AgentRecovered), and a validator view seeded as at the start.
+void Engine::recover(AgentRuntime& agent, std::uint64_t step, std::vector<Produced>& out,
+                     events::StepCompleted& stats) {
+  agent.crashed = false;
+  out.push_back(produce(step, events::AgentRecovered{agent.id, step - agent.crashed_at}));
+  agent.blacklist = recovered_blacklist(log_blacklists_, agent.id, step, settings_.blacklist_capacity);
+  agent.training = recovery_training(settings_, agent.id, agent.blacklist, step);
+  const auto rows = agent.training.rows();
+  const std::size_t samples = rows.size() / agents::kFeatureCount;
+  if (samples < 2) return;  // nothing to learn from: it watches nothing until it has (detection.h)
+  agent.model = agents::IsolationForest::fit(rows, agents::kFeatureCount,
+                                             forest_params(settings_, agent.id, agent.model_version + 1));
+  agent.threshold = settings_.detector.contamination > 0 ? agent.model->threshold() : settings_.detector.threshold;
+  ++agent.model_version;
+  out.push_back(produce(step, events::ModelRetrained{agent.id, agent.model_version, samples,
+                                                     to_hex(agent.model->digest())}));
+  ++stats.retrained;
+  seed_view(agent);
 }
 
 // Crashes and recoveries, then what the campaigns reach this step (for time-to-protect).
-void Engine::phase_faults(std::uint64_t step, std::vector<Produced>& out) {
+void Engine::phase_faults(std::uint64_t step, std::vector<Produced>& out, events::StepCompleted& stats) {
   for (auto& agent : agents_) {
     if (agent->crashed) {
-      if (step < agent->recover_step) continue;
-      // Recovery: the agent rebuilds what it missed from the log's decisions.
-      agent->crashed = false;
-      agent->blacklist = agents::Blacklist(settings_.blacklist_capacity);
-      for (const auto& [indicator, block] : consensus_.network_blacklist()) {
-        if (block.expires_step > step) {
-          agent->blacklist.add(indicator, step, block.expires_step - step, block.signature_id);
-        }
-        agent->training.purge(indicator);
-      }
-      agent->needs_retrain = true;
-      out.push_back(produce(step, events::AgentRecovered{agent->id, step - agent->crashed_at}));
+      if (step >= agent->recover_step) recover(*agent, step, out, stats);
     } else if (settings_.faults.crash_rate > 0 &&
                Stream(settings_.seed, Purpose::crash, agent->id, step).chance(settings_.faults.crash_rate)) {
-      agent->crashed = true;
-      agent->crashed_at = step;
-      agent->recover_step = step + settings_.faults.recovery_steps;
+      crash(*agent, step);
       out.push_back(produce(step, events::AgentCrashed{agent->id, agent->recover_step}));
     }
   }

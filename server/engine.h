@@ -26,6 +26,7 @@
 #include "agents/campaigns.h"
 #include "agents/isolation_forest.h"
 #include "events/events.h"
+#include "projections/blacklists.h"
 #include "server/consensus_round.h"
 #include "server/protection_tracker.h"
 #include "server/settings.h"
@@ -85,7 +86,11 @@ class Engine {
   struct Observation;
 
   void phase_initial_models(std::uint64_t step, std::vector<Produced>& out);
-  void phase_faults(std::uint64_t step, std::vector<Produced>& out);
+  void phase_faults(std::uint64_t step, std::vector<Produced>& out, events::StepCompleted& stats);
+  void crash(AgentRuntime& agent, std::uint64_t step);
+  void recover(AgentRuntime& agent, std::uint64_t step, std::vector<Produced>& out, events::StepCompleted& stats);
+  void seed_view(AgentRuntime& agent) const;
+  void fold_into_log_view(const std::string& type, std::uint64_t step, const nlohmann::json& data);
   std::vector<Observation> phase_observe(std::uint64_t step, events::StepCompleted& stats);
   void phase_propose(std::uint64_t step, std::vector<Observation>& observations, std::vector<Produced>& out,
                      events::StepCompleted& stats);
@@ -107,6 +112,9 @@ class Engine {
   std::vector<agents::Campaign> campaigns_;
   std::set<std::uint32_t> campaign_sources_;
   ConsensusRound consensus_;
+  // The blacklists as the log has them, folded from every event this engine produced or applied
+  // (the same events the log holds): what a recovering agent rebuilds from.
+  projections::Blacklists log_blacklists_;
   ProtectionTracker protection_;
   PhaseTimes phase_times_;
   std::uint64_t next_step_ = 0;

@@ -6,12 +6,17 @@
 #include <doctest/doctest.h>
 
 #include <cstdint>
+#include <set>
 #include <vector>
 
 #include "agents/campaigns.h"
+#include "agents/features.h"
+#include "agents/isolation_forest.h"
 #include "agents/traffic.h"
 #include "common/temp_dir.h"
 #include "eventstore/store.h"
+#include "projections/blacklists.h"
+#include "server/recovery.h"
 #include "server/run.h"
 #include "tests/server/test_support.h"
 
@@ -82,4 +87,98 @@ TEST_CASE("a crashed agent's flows are counted, and the attacks among them are m
   CHECK(summary.flows_while_down == totals.flows_while_down);
   CHECK(summary.missed_while_down == totals.missed_while_down);
   CHECK(summary.text().find("attack flows missed while down " + std::to_string(missed_total)) != std::string::npos);
+}
+
+namespace {
+
+struct Recovery {
+  std::uint32_t agent = 0;
+  std::uint64_t step = 0;
+  projections::Blacklists log;  // the log folded up to the AgentRecovered event
+  bool model_checked = false;
+};
+
+// Drives a run step by step, folding the log itself (not the engine) into a blacklists
+// projection, and checks every recovery against that fold.
+void check_recoveries(const config::Config& cfg, bool expect_entries) {
+  TempDir tmp;
+  auto store = open_store(tmp.path());
+  auto run = server::Run::open(*store, cfg, run_options());
+  const auto& settings = run->settings();
+  projections::Blacklists fold;
+  std::uint64_t next_seq = 0;
+  std::uint64_t recoveries = 0, restored_entries = 0, models = 0;
+  while (!run->finished()) {
+    run->step();
+    std::vector<Recovery> recovered;
+    store->scan(next_seq, [&](const eventstore::StoredEvent& stored) {
+      const auto event = events::parse_event(stored.bytes);
+      next_seq = event.seq + 1;
+      if (event.type == events::type::agent_recovered) {
+        recovered.push_back(Recovery{event.data.at("agent").get<std::uint32_t>(), event.step, fold, false});
+      } else if (event.type == events::type::model_retrained && !recovered.empty() &&
+                 !recovered.back().model_checked && recovered.back().step == event.step &&
+                 event.data.at("agent") == recovered.back().agent) {
+        // The model logged right after recovery is a fit on the pre-run history minus what the
+        // log's blacklist blocks, with the logged version's parameters.
+        auto& r = recovered.back();
+        const auto m = event.data.get<events::ModelRetrained>();
+        const auto blacklist = server::recovered_blacklist(r.log, r.agent, r.step, settings.blacklist_capacity);
+        const auto window = server::recovery_training(settings, r.agent, blacklist, r.step);
+        const auto rows = window.rows();
+        const auto forest = agents::IsolationForest::fit(rows, agents::kFeatureCount,
+                                                         server::forest_params(settings, r.agent, m.version));
+        CHECK(m.samples == rows.size() / agents::kFeatureCount);
+        CHECK_MESSAGE(to_hex(forest.digest()) == m.model_digest, "agent " << r.agent << " step " << r.step);
+        r.model_checked = true;
+        ++models;
+      }
+      fold.apply(event);
+      return true;
+    });
+    for (const auto& r : recovered) {
+      CAPTURE(r.agent);
+      CAPTURE(r.step);
+      CHECK(r.model_checked);
+      ++recoveries;
+      // Every entry the log had for it at recovery is on its list, as the log has it; anything
+      // else on its list was added during the recovery step itself.
+      const auto& actual = run->engine().agent_blacklist(r.agent);
+      std::set<std::uint32_t> expected;
+      auto expect = [&](const projections::Blacklists::List& list) {
+        for (const auto& [indicator, e] : list) {
+          if (e.expires_step <= r.step) continue;
+          const auto address = *agents::parse_ipv4(indicator);
+          expected.insert(address);
+          const auto entry = actual.find(address);
+          REQUIRE_MESSAGE(entry.has_value(), indicator);
+          CHECK(entry->signature_id == e.signature_id);
+          CHECK(entry->added_step == e.added_step);
+          CHECK(entry->expiry_steps == e.ttl);
+          CHECK(entry->expires_step >= e.expires_step);
+          CHECK(entry->hits >= e.hits);
+        }
+      };
+      expect(r.log.network());
+      expect(r.log.local(r.agent));
+      restored_entries += expected.size();
+      for (const auto& entry : actual.entries()) {
+        if (!expected.count(entry.indicator)) CHECK(entry.added_step == r.step);
+      }
+    }
+  }
+  CHECK(recoveries > 0);
+  CHECK(models == recoveries);
+  if (expect_entries) CHECK(restored_entries > 0);  // recoveries did rebuild entries from the log
+}
+
+}  // namespace
+
+TEST_CASE("a recovered agent's blacklist and model are those of a fold of the log up to its recovery") {
+  SUBCASE("sharing: the network's accepted signatures") { check_recoveries(crashing_config(), true); }
+  SUBCASE("isolation: the agent's own local entries, which are in the log too") {
+    auto cfg = crashing_config();
+    cfg.set_text("consensus.enabled", "false", "test");
+    check_recoveries(cfg, true);
+  }
 }
