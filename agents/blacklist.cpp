@@ -43,6 +43,19 @@ bool Blacklist::add(std::uint32_t indicator, std::uint64_t step, std::uint64_t e
   return true;
 }
 
+void Blacklist::restore(Entry entry) {
+  if (entry.expiry_steps == 0) throw std::invalid_argument("Blacklist::restore: expiry_steps must be >= 1");
+  remove(entry.indicator);
+  if (entries_.size() >= capacity_) {
+    const RecencyKey victim = *recency_.begin();
+    recency_.erase(recency_.begin());
+    entries_.erase(std::get<2>(victim));
+    ++evictions_;
+  }
+  recency_.insert(key_of(entry));
+  entries_.emplace(entry.indicator, std::move(entry));
+}
+
 bool Blacklist::check_and_hit(std::uint32_t indicator, std::uint64_t step) {
   const auto it = entries_.find(indicator);
   if (it == entries_.end() || step >= it->second.expires_step) return false;

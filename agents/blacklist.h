@@ -38,6 +38,10 @@ class Blacklist {
   // its hits and returns false; a new indicator returns true (evicting one
   // entry first when full).
   bool add(std::uint32_t indicator, std::uint64_t step, std::uint64_t expiry_steps, std::string signature_id);
+  // Lists `entry` as it is (a recovering agent's entry rebuilt from the log), replacing any
+  // entry for its indicator; evicts one entry first when full. std::invalid_argument when
+  // entry.expiry_steps is 0.
+  void restore(Entry entry);
   // True (blocked) when listed and not expired at `step`; then counts a hit and
   // extends its expiry to step + expiry_steps. Expired entries never block.
   bool check_and_hit(std::uint32_t indicator, std::uint64_t step);

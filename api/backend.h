@@ -51,6 +51,9 @@ class Backend {
   // Body of POST /v1/attacks ({"kind", "sources", "targets", ...}); the engine
   // validates it and appends an AttackInjected event.
   virtual ControlResult inject_attack(const nlohmann::json& request) = 0;
+  // Body of POST /v1/blacklist/remove ({"indicator": "<IPv4>"}); the engine checks
+  // that a blacklist blocks it and appends a BlacklistRemoved event.
+  virtual ControlResult remove_blacklist(const nlohmann::json& request) = 0;
 
   virtual HealthReport health() const = 0;
 };

@@ -74,10 +74,10 @@ Router::Router(Backend& backend, Metrics& metrics, const ServerOptions& options)
 bool Router::is_stream_path(std::string_view path) { return path == "/v1/stream"; }
 
 std::string_view Router::route_label(std::string_view path) {
-  static constexpr std::array<std::string_view, 15> exact = {
+  static constexpr std::array<std::string_view, 16> exact = {
       "/", "/openapi.json", "/metrics", "/v1/health", "/v1/chain", "/v1/events", "/v1/signatures", "/v1/agents",
       "/v1/blacklist", "/v1/stats", "/v1/stream", "/v1/simulation/pause", "/v1/simulation/resume",
-      "/v1/simulation/step", "/v1/attacks"};
+      "/v1/simulation/step", "/v1/attacks", "/v1/blacklist/remove"};
   const std::string_view p = path.substr(0, path.find('?'));
   for (auto e : exact) {
     if (p == e) return e;
@@ -114,7 +114,7 @@ HttpResponse Router::dispatch(const HttpRequest& request) const {
 
   // Control endpoints: POST with a bearer token.
   const bool control = path == "/v1/simulation/pause" || path == "/v1/simulation/resume" ||
-                       path == "/v1/simulation/step" || path == "/v1/attacks";
+                       path == "/v1/simulation/step" || path == "/v1/attacks" || path == "/v1/blacklist/remove";
   if (control) {
     if (method != "POST") return method_not_allowed("POST");
     if (options_.token.empty()) return error_response(403, "control endpoints are disabled: no api.token configured");
@@ -126,7 +126,7 @@ HttpResponse Router::dispatch(const HttpRequest& request) const {
       return r;
     }
     ControlResult result;
-    if (path == "/v1/attacks") {
+    if (path == "/v1/attacks" || path == "/v1/blacklist/remove") {
       // Refused before parsing: a deeply nested tree would be copied and dumped recursively later.
       if (!json_depth_within(request.body)) {
         return error_response(400, "the JSON body nests arrays/objects deeper than " + std::to_string(kMaxJsonDepth) +
@@ -135,7 +135,7 @@ HttpResponse Router::dispatch(const HttpRequest& request) const {
       auto body = nlohmann::json::parse(request.body, nullptr, false);
       if (body.is_discarded()) return error_response(400, "malformed JSON body");
       if (!body.is_object()) return error_response(400, "the body must be a JSON object");
-      result = backend_.inject_attack(body);
+      result = path == "/v1/attacks" ? backend_.inject_attack(body) : backend_.remove_blacklist(body);
     } else if (path == "/v1/simulation/pause") {
       result = backend_.pause();
     } else if (path == "/v1/simulation/resume") {

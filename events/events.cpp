@@ -5,7 +5,8 @@
 namespace dais::events {
 
 bool is_operator_input(std::string_view t) {
-  return t == type::simulation_paused || t == type::simulation_resumed || t == type::attack_injected;
+  return t == type::simulation_paused || t == type::simulation_resumed || t == type::attack_injected ||
+         t == type::blacklist_removed;
 }
 
 Event parse_event(std::string_view bytes) {

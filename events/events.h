@@ -30,6 +30,7 @@ inline constexpr const char* step_completed = "StepCompleted";
 inline constexpr const char* simulation_paused = "SimulationPaused";
 inline constexpr const char* simulation_resumed = "SimulationResumed";
 inline constexpr const char* attack_injected = "AttackInjected";
+inline constexpr const char* blacklist_removed = "BlacklistRemoved";
 }  // namespace type
 
 // True for events that come from outside the simulation (replay feeds them back).
@@ -133,6 +134,10 @@ struct StepCompleted {
   std::uint32_t accepted = 0;
   std::uint32_t rejected = 0;
   std::uint32_t retrained = 0;
+  // A crashed agent's segment is unmonitored: its flows still happen and are counted above
+  // (flows, attack_flows; every attack among them a false negative), and again here.
+  std::uint64_t flows_while_down = 0;
+  std::uint64_t missed_while_down = 0;  // attack flows that reached a crashed agent
   std::map<std::string, std::uint64_t> blacklist_hits;  // indicator -> flows blocked this step (network + local lists)
 };
 
@@ -155,6 +160,14 @@ struct AttackInjected {
   std::uint32_t duration_steps = 0;  // how long each target is hit; 0 = the kind's default
 };
 
+// An operator lifts a block (a false positive, a forged signature found out): the indicator
+// leaves the network blacklist and every agent's list from the next step on. It may be
+// proposed, voted on and blocked again later.
+struct BlacklistRemoved {
+  std::string indicator;
+  std::string by;  // "api" or a client-supplied note
+};
+
 #define DAIS_EVENT_JSON(T, ...) NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(T, __VA_ARGS__)
 DAIS_EVENT_JSON(RunStarted, config, seed, version, format, agents, steps, byzantine)
 DAIS_EVENT_JSON(SignatureProposed, signature_id, agent, indicator, centroid, lower, upper, confidence, observations,
@@ -169,10 +182,11 @@ DAIS_EVENT_JSON(AgentCrashed, agent, recover_step)
 DAIS_EVENT_JSON(AgentRecovered, agent, missed_steps)
 DAIS_EVENT_JSON(StepCompleted, flows, attack_flows, flagged, true_positives, false_positives, false_negatives, blocked,
                 blocked_attack, blocked_benign, active_agents, proposed, endorsed, votes, accepted, rejected, retrained,
-                blacklist_hits)
+                flows_while_down, missed_while_down, blacklist_hits)
 DAIS_EVENT_JSON(SimulationPaused, by)
 DAIS_EVENT_JSON(SimulationResumed, by)
 DAIS_EVENT_JSON(AttackInjected, campaign_id, kind, sources, targets, start_step, delay_steps, duration_steps)
+DAIS_EVENT_JSON(BlacklistRemoved, indicator, by)
 #undef DAIS_EVENT_JSON
 
 // Type name of each struct, for generic encoding.
@@ -190,6 +204,7 @@ template <> constexpr const char* type_name<StepCompleted>() { return type::step
 template <> constexpr const char* type_name<SimulationPaused>() { return type::simulation_paused; }
 template <> constexpr const char* type_name<SimulationResumed>() { return type::simulation_resumed; }
 template <> constexpr const char* type_name<AttackInjected>() { return type::attack_injected; }
+template <> constexpr const char* type_name<BlacklistRemoved>() { return type::blacklist_removed; }
 
 // A parsed log entry as projections see it.
 struct Event {

@@ -31,7 +31,25 @@ void Blacklists::apply(const events::Event& event) {
     local_owners_[l.indicator].insert(l.agent);
   } else if (event.type == events::type::step_completed) {
     on_step_completed(event);
+  } else if (event.type == events::type::blacklist_removed) {
+    remove(decode<events::BlacklistRemoved>(event).indicator);
   }
+}
+
+void Blacklists::remove(const std::string& indicator) {
+  if (const auto it = network_.find(indicator); it != network_.end()) {
+    by_expiry_.erase({it->second.expires_step, kNetwork, indicator});
+    network_.erase(it);
+  }
+  const auto owners = local_owners_.find(indicator);
+  if (owners == local_owners_.end()) return;
+  for (const auto agent : owners->second) {
+    auto& list = locals_.at(agent);
+    by_expiry_.erase({list.at(indicator).expires_step, agent, indicator});
+    list.erase(indicator);
+    if (list.empty()) locals_.erase(agent);
+  }
+  local_owners_.erase(owners);
 }
 
 void Blacklists::add(std::uint32_t owner, List& list, const std::string& indicator, const std::string& signature_id,

@@ -1,6 +1,7 @@
 // Projection: the network blacklist (indicators of accepted signatures, from
 // ConsensusReached) and each agent's local blacklist (LocalBlacklistAdded,
-// written when consensus.enabled is false), with expiry and hit counts.
+// written when consensus.enabled is false), with expiry and hit counts;
+// BlacklistRemoved lifts an indicator from all of them.
 // Serves GET /v1/blacklist; blocks(agent, indicator, step) answers "would this
 // flow be dropped".
 // Rules, all in simulation steps, matching agents::Blacklist and the engine:
@@ -12,11 +13,14 @@
 //     still live at that step (the network entry and each agent's local one:
 //     the event does not say which agent blocked) and moves its expiry to
 //     max(expires_step, step + ttl). Each agent renews its own copy of a
-//     network entry on its own hits, so the network entry shown here carries
-//     the latest expiry among the agents' copies: blocks() says whether some
-//     agent still lists it.
+//     network entry on its own hits, and the engine renews its network entry
+//     on every agent's hits (ConsensusRound::renew), so the network entry shown
+//     here equals the engine's and carries the latest expiry among the agents'
+//     copies: blocks() says whether some agent still lists it.
 //   - Adding an indicator already listed keeps its added_step and hits, takes
 //     the newer signature_id and ttl, and the later expiry.
+//   - BlacklistRemoved (an operator input) drops the indicator from the network
+//     list and every local list at once.
 //   Per-agent capacity eviction is not modelled (the log has no eviction event).
 // Lists are std::maps by indicator (and agent), so views are sorted.
 // Errors: ProjectionError for malformed data. Not internally synchronised.
@@ -73,6 +77,7 @@ class Blacklists {
 
   void add(std::uint32_t owner, List& list, const std::string& indicator, const std::string& signature_id,
            std::uint64_t step, std::uint64_t expires_step);
+  void remove(const std::string& indicator);
   void credit_hit(std::uint32_t owner, BlacklistEntry& entry, std::uint64_t count, std::uint64_t step);
   void on_step_completed(const events::Event& event);
   void rebuild_indices();

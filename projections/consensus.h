@@ -19,7 +19,8 @@
 //   every other electorate member may cast one VoteCast ballot. Endorsers
 //   outside the electorate are recorded but hold no ballot. A crashed member
 //   stays eligible and simply does not vote, so crashes weigh on the quorum.
-//   The Tally keeps one ballot per agent (the first one).
+//   An agent that has cast a VoteCast may not endorse the signature later: its
+//   vote is its ballot. The Tally keeps one ballot per agent (the first one).
 //
 // The deadline rule, applied at current_step >= deadline_step (the last step
 // in which ballots are taken):

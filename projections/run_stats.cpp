@@ -24,7 +24,9 @@ json totals_json(const StepTotals& t) {
           {"blocked", t.blocked},
           {"blocked_attack", t.blocked_attack},
           {"blocked_benign", t.blocked_benign},
-          {"blacklist_hits", t.blacklist_hits}};
+          {"blacklist_hits", t.blacklist_hits},
+          {"flows_while_down", t.flows_while_down},
+          {"missed_while_down", t.missed_while_down}};
 }
 
 StepTotals totals_from(const json& j) {
@@ -39,6 +41,8 @@ StepTotals totals_from(const json& j) {
   t.blocked_attack = j.at("blocked_attack").get<std::uint64_t>();
   t.blocked_benign = j.at("blocked_benign").get<std::uint64_t>();
   t.blacklist_hits = j.at("blacklist_hits").get<std::uint64_t>();
+  t.flows_while_down = j.at("flows_while_down").get<std::uint64_t>();
+  t.missed_while_down = j.at("missed_while_down").get<std::uint64_t>();
   return t;
 }
 
@@ -115,6 +119,8 @@ void RunStats::apply(const events::Event& event) {
     totals_.blocked_attack += s.blocked_attack;
     totals_.blocked_benign += s.blocked_benign;
     totals_.blacklist_hits += row.blacklist_hits;
+    totals_.flows_while_down += s.flows_while_down;
+    totals_.missed_while_down += s.missed_while_down;
     rows_.push_back(std::move(row));
   }
   head_step_ = std::max(head_step_.value_or(0), event.step);

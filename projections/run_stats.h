@@ -31,6 +31,7 @@ struct StepTotals {
   std::uint64_t flows = 0, attack_flows = 0, flagged = 0;
   std::uint64_t true_positives = 0, false_positives = 0, false_negatives = 0;
   std::uint64_t blocked = 0, blocked_attack = 0, blocked_benign = 0, blacklist_hits = 0;
+  std::uint64_t flows_while_down = 0, missed_while_down = 0;  // included in flows / false_negatives
 };
 
 struct ConsensusTotals {

@@ -22,12 +22,18 @@ double ConsensusRound::ballot_weight(std::uint32_t agent) const {
 void ConsensusRound::offer(std::uint64_t step, const Finding& finding, std::span<const std::uint32_t> active,
                            std::vector<Produced>& out, events::StepCompleted& stats) {
   const auto& sig = finding.signature;
-  if (network_blacklist_.count(sig.indicator)) return;  // already decided and in force
+  if (const auto it = network_blacklist_.find(sig.indicator);
+      it != network_blacklist_.end() && step < it->second.expires_step) {
+    return;  // already decided and in force
+  }
   if (auto it = pending_.find(sig.id); it != pending_.end()) {
     auto& pending = it->second;
     if (std::find(pending.supporters.begin(), pending.supporters.end(), finding.agent) != pending.supporters.end()) {
       return;
     }
+    // A voter's logged VoteCast is its one ballot: finding the signature later does not turn
+    // a no into a yes (an endorsement inside the electorate would count as one).
+    if (pending.votes.count(finding.agent)) return;
     pending.supporters.push_back(finding.agent);
     pending.support_arrives[finding.agent] =
         network_.arrival(Message::endorsement, pending.key, finding.agent, pending.proposer, step).value_or(kNever);
@@ -180,6 +186,12 @@ std::vector<AcceptedSignature> ConsensusRound::decide(std::uint64_t step, std::v
   }
   order_ = std::move(still_pending);
   return accepted;
+}
+
+void ConsensusRound::renew(std::uint32_t indicator, std::uint64_t step) {
+  const auto it = network_blacklist_.find(indicator);
+  if (it == network_blacklist_.end() || step >= it->second.expires_step) return;
+  it->second.expires_step = std::max(it->second.expires_step, step + blacklist_expiry_);
 }
 
 void ConsensusRound::expire(std::uint64_t step) {

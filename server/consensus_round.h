@@ -79,7 +79,7 @@ struct Ballot {
 // An indicator the network blocks, by the signature that was accepted for it.
 struct NetworkBlock {
   std::string signature_id;
-  std::uint64_t expires_step = 0;  // decided step + blacklist expiry; expire(expires_step) drops it
+  std::uint64_t expires_step = 0;  // blocks while step < expires_step; renewed by hits
 };
 
 struct AcceptedSignature {
@@ -93,7 +93,7 @@ class ConsensusRound {
   explicit ConsensusRound(const EngineSettings& settings);
 
   // Propose. Ignored when the indicator is blocked network-wide, the agent already supports the
-  // signature, or the signature was rejected less than a consensus window ago. Otherwise the
+  // signature or has voted on it (its VoteCast stands), or the signature was rejected less than a consensus window ago. Otherwise the
   // finding endorses the pending signature (SignatureEndorsed) or opens it (SignatureProposed,
   // with a committee drawn from `active`, the sorted ids of the agents up); a protected indicator
   // is rejected at once (ConsensusReached, reason protected_address).
@@ -122,6 +122,13 @@ class ConsensusRound {
 
   // The network blacklist by indicator: what a recovering agent catches up on.
   const std::map<std::uint32_t, NetworkBlock>& network_blacklist() const { return network_blacklist_; }
+  // A flow from `indicator` was blocked at `step` (by any agent): the network entry, when it is
+  // still in force at `step`, lasts until at least step + blacklist expiry — the same rule each
+  // agent applies to its own copy, so the network entry lasts as long as the latest copy.
+  void renew(std::uint32_t indicator, std::uint64_t step);
+  // An operator lifted the block on `indicator` (BlacklistRemoved): its network entry is gone,
+  // so a later finding may propose it again. False when it had none.
+  bool remove(std::uint32_t indicator) { return network_blacklist_.erase(indicator) > 0; }
   // Drops the network blacklist entries that expire at or before `step`.
   void expire(std::uint64_t step);
 

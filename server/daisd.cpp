@@ -55,6 +55,9 @@ class SimulationBackend final : public api::Backend {
   api::ControlResult inject_attack(const nlohmann::json& request) override {
     return convert(simulation_.inject_attack(request));
   }
+  api::ControlResult remove_blacklist(const nlohmann::json& request) override {
+    return convert(simulation_.remove_blacklist(request));
+  }
 
   api::HealthReport health() const override {
     api::HealthReport report;

@@ -47,6 +47,17 @@ ScoredFlows detect(AgentRuntime& agent, std::uint64_t step, std::span<const agen
   return passed;
 }
 
+void count_unmonitored(std::span<const agents::Flow> flows, events::StepCompleted& counts) {
+  for (const auto& f : flows) {
+    ++counts.flows;
+    ++counts.flows_while_down;
+    if (f.label == 0) continue;
+    ++counts.attack_flows;
+    ++counts.false_negatives;
+    ++counts.missed_while_down;
+  }
+}
+
 std::vector<agents::Signature> honest_findings(AgentRuntime& agent, const ScoredFlows& passed,
                                                const EngineSettings& settings) {
   std::vector<std::pair<agents::Flow, double>> flagged;

@@ -30,6 +30,10 @@ struct ScoredFlows {
 ScoredFlows detect(AgentRuntime& agent, std::uint64_t step, std::span<const agents::Flow> flows,
                    events::StepCompleted& counts, std::map<std::uint32_t, std::uint64_t>& hits);
 
+// A crashed agent's flows: nobody looks at them, so they are counted (flows, attack_flows,
+// flows_while_down) and every attack among them is a miss (false_negatives, missed_while_down).
+void count_unmonitored(std::span<const agents::Flow> flows, events::StepCompleted& counts);
+
 // What an honest agent reports: signatures of the sources it flagged over the last few steps
 // and does not block yet.
 std::vector<agents::Signature> honest_findings(AgentRuntime& agent, const ScoredFlows& passed,

@@ -12,6 +12,7 @@
 #include "common/random.h"
 #include "server/agent_runtime.h"
 #include "server/detection.h"
+#include "server/recovery.h"
 
 namespace dais::server {
 
@@ -38,6 +39,8 @@ void add_counts(events::StepCompleted& stats, const events::StepCompleted& c) {
   stats.blocked += c.blocked;
   stats.blocked_attack += c.blocked_attack;
   stats.blocked_benign += c.blocked_benign;
+  stats.flows_while_down += c.flows_while_down;
+  stats.missed_while_down += c.missed_while_down;
 }
 
 agents::AdversaryParams adversary_params(const EngineSettings& settings) {
@@ -97,6 +100,10 @@ Engine::~Engine() = default;
 
 bool Engine::is_byzantine(std::uint32_t agent) const { return agent < agents_.size() && agents_[agent]->byzantine; }
 
+const agents::Blacklist& Engine::agent_blacklist(std::uint32_t agent) const { return agents_.at(agent)->blacklist; }
+
+bool Engine::is_crashed(std::uint32_t agent) const { return agents_.at(agent)->crashed; }
+
 bool Engine::is_campaign_source(std::uint32_t address) const { return campaign_sources_.count(address) != 0; }
 
 std::vector<std::uint32_t> Engine::active_agents() const {
@@ -107,7 +114,25 @@ std::vector<std::uint32_t> Engine::active_agents() const {
   return out;
 }
 
+void Engine::remove_block(const events::BlacklistRemoved& removed) {
+  const auto address = agents::parse_ipv4(removed.indicator);
+  if (!address) throw std::invalid_argument("BlacklistRemoved with bad indicator '" + removed.indicator + "'");
+  // Listed means able to block at the next step: an entry that has run out is already gone.
+  const auto& network = consensus_.network_blacklist();
+  const auto it = network.find(*address);
+  bool listed = it != network.end() && next_step_ < it->second.expires_step;
+  for (const auto& agent : agents_) listed = listed || agent->blacklist.contains(*address, next_step_);
+  if (!listed) throw std::invalid_argument("no blacklist blocks " + removed.indicator);
+  consensus_.remove(*address);
+  for (auto& agent : agents_) agent->blacklist.remove(*address);
+}
+
 void Engine::apply_operator_input(const events::Event& input) {
+  if (input.type == events::type::blacklist_removed) {
+    remove_block(input.data.get<events::BlacklistRemoved>());
+    fold_into_log_view(input.type, input.step, input.data);
+    return;
+  }
   if (input.type != events::type::attack_injected) return;
   const auto attack = input.data.get<events::AttackInjected>();
   const auto kind = agents::parse_campaign_kind(attack.kind);
@@ -131,6 +156,14 @@ void Engine::apply_operator_input(const events::Event& input) {
   protection_.add_campaigns(campaigns_);
 }
 
+void Engine::fold_into_log_view(const std::string& type, std::uint64_t step, const nlohmann::json& data) {
+  // Only the events the blacklists projection reads, so nothing else is copied.
+  if (type == events::type::consensus_reached || type == events::type::local_blacklist_added ||
+      type == events::type::step_completed || type == events::type::blacklist_removed) {
+    log_blacklists_.apply(events::Event{0, type, step, data});
+  }
+}
+
 std::vector<Produced> Engine::run_step() {
   const std::uint64_t step = next_step_;
   std::vector<Produced> out;
@@ -139,7 +172,7 @@ std::vector<Produced> Engine::run_step() {
 
   timed(phase_times_.faults, [&] {
     if (step == 0) phase_initial_models(step, out);
-    phase_faults(step, out);
+    phase_faults(step, out, stats);
   });
   timed(phase_times_.observe, [&] { observations = phase_observe(step, stats); });
   timed(phase_times_.propose, [&] { phase_propose(step, observations, out, stats); });
@@ -153,6 +186,7 @@ std::vector<Produced> Engine::run_step() {
 
   stats.active_agents = static_cast<std::uint32_t>(active_agents().size());
   out.push_back(produce(step, stats));
+  for (const auto& p : out) fold_into_log_view(p.type, p.step, p.data);
   ++next_step_;
   return out;
 }
@@ -166,10 +200,13 @@ void Engine::phase_initial_models(std::uint64_t step, std::vector<Produced>& out
   });
   events::StepCompleted unused;
   retrain_due(step, out, unused);
-  // Validators judge peers' signatures against what they have seen: they start with the same
-  // history their first model learnt from, so a cold start is not mistaken for an anomaly.
-  pool_.parallel_for(agents_.size(), [&](std::size_t i) {
-    auto& agent = *agents_[i];
+  pool_.parallel_for(agents_.size(), [&](std::size_t i) { seed_view(*agents_[i]); });
+}
+
+// Validators judge peers' signatures against what they have seen: they start with the same
+// history their first model learnt from, so a cold start is not mistaken for an anomaly.
+void Engine::seed_view(AgentRuntime& agent) const {
+  {
     const auto history = warmup_flows(settings_, agent.id);
     const std::size_t round = std::max<std::size_t>(1, settings_.traffic.flows_per_step);
     std::vector<float> rows;
@@ -183,30 +220,54 @@ void Engine::phase_initial_models(std::uint64_t step, std::vector<Produced>& out
       agent.model->score(rows, agents::kFeatureCount, scores);
       agent.view.observe(flows, scores, agent.threshold);
     }
-  });
+  }
+}
+
+// A crash loses everything the agent held in memory; only its identity, its fault schedule and
+// the number of its last model (which the log's ModelRetrained events also hold) remain.
+void Engine::crash(AgentRuntime& agent, std::uint64_t step) {
+  agent.crashed = true;
+  agent.crashed_at = step;
+  agent.recover_step = step + settings_.faults.recovery_steps;
+  agent.model.reset();
+  agent.threshold = settings_.detector.threshold;
+  agent.needs_retrain = false;
+  agent.training = TrainingWindow(settings_.detector.window);
+  agent.blacklist = agents::Blacklist(settings_.blacklist_capacity);
+  agent.view = agents::ValidatorView{};
+  agent.recent_flagged.clear();
+}
+
+// Recovery rebuilds the agent from the log (server/recovery.h): its blacklist from the log's
+// blacklists, a model refitted on its pre-run history without the sources they block (logged as
+// ModelRetrained right after AgentRecovered), and a validator view seeded as at the start.
+void Engine::recover(AgentRuntime& agent, std::uint64_t step, std::vector<Produced>& out,
+                     events::StepCompleted& stats) {
+  agent.crashed = false;
+  out.push_back(produce(step, events::AgentRecovered{agent.id, step - agent.crashed_at}));
+  agent.blacklist = recovered_blacklist(log_blacklists_, agent.id, step, settings_.blacklist_capacity);
+  agent.training = recovery_training(settings_, agent.id, agent.blacklist, step);
+  const auto rows = agent.training.rows();
+  const std::size_t samples = rows.size() / agents::kFeatureCount;
+  if (samples < 2) return;  // nothing to learn from: it watches nothing until it has (detection.h)
+  agent.model = agents::IsolationForest::fit(rows, agents::kFeatureCount,
+                                             forest_params(settings_, agent.id, agent.model_version + 1));
+  agent.threshold = settings_.detector.contamination > 0 ? agent.model->threshold() : settings_.detector.threshold;
+  ++agent.model_version;
+  out.push_back(produce(step, events::ModelRetrained{agent.id, agent.model_version, samples,
+                                                     to_hex(agent.model->digest())}));
+  ++stats.retrained;
+  seed_view(agent);
 }
 
 // Crashes and recoveries, then what the campaigns reach this step (for time-to-protect).
-void Engine::phase_faults(std::uint64_t step, std::vector<Produced>& out) {
+void Engine::phase_faults(std::uint64_t step, std::vector<Produced>& out, events::StepCompleted& stats) {
   for (auto& agent : agents_) {
     if (agent->crashed) {
-      if (step < agent->recover_step) continue;
-      // Recovery: the agent rebuilds what it missed from the log's decisions.
-      agent->crashed = false;
-      agent->blacklist = agents::Blacklist(settings_.blacklist_capacity);
-      for (const auto& [indicator, block] : consensus_.network_blacklist()) {
-        if (block.expires_step > step) {
-          agent->blacklist.add(indicator, step, block.expires_step - step, block.signature_id);
-        }
-        agent->training.purge(indicator);
-      }
-      agent->needs_retrain = true;
-      out.push_back(produce(step, events::AgentRecovered{agent->id, step - agent->crashed_at}));
+      if (step >= agent->recover_step) recover(*agent, step, out, stats);
     } else if (settings_.faults.crash_rate > 0 &&
                Stream(settings_.seed, Purpose::crash, agent->id, step).chance(settings_.faults.crash_rate)) {
-      agent->crashed = true;
-      agent->crashed_at = step;
-      agent->recover_step = step + settings_.faults.recovery_steps;
+      crash(*agent, step);
       out.push_back(produce(step, events::AgentCrashed{agent->id, agent->recover_step}));
     }
   }
@@ -219,9 +280,16 @@ std::vector<Engine::Observation> Engine::phase_observe(std::uint64_t step, event
   std::vector<Observation> observations(agents_.size());
   pool_.parallel_for(agents_.size(), [&](std::size_t i) {
     auto& agent = *agents_[i];
-    if (agent.crashed || !agent.model) return;
     auto& obs = observations[i];
     const auto flows = agents::generate_flows(settings_.seed, agent.id, step, settings_.traffic, campaigns_);
+    if (agent.crashed || !agent.model) {  // no model: it never had two flows to learn from; nobody watches
+      count_unmonitored(flows, obs.counts);
+      // Its attacks are misses of their kind too, so per-kind recall agrees with the overall one.
+      for (const auto& f : flows) {
+        if (f.label != 0) ++obs.by_label[f.label].attack_flows;
+      }
+      return;
+    }
     const auto passed = detect(agent, step, flows, obs.counts, obs.hits);
     // Per-campaign ground truth: an attack flow is detected unless it passed unflagged.
     for (const auto& f : flows) {
@@ -244,7 +312,10 @@ std::vector<Engine::Observation> Engine::phase_observe(std::uint64_t step, event
   });
   for (const auto& obs : observations) {
     add_counts(stats, obs.counts);
-    for (const auto& [source, count] : obs.hits) stats.blacklist_hits[agents::format_ipv4(source)] += count;
+    for (const auto& [source, count] : obs.hits) {
+      stats.blacklist_hits[agents::format_ipv4(source)] += count;
+      consensus_.renew(source, step);
+    }
     for (const auto& [label, tally] : obs.by_label) {
       if (label == 0 || label > campaigns_.size()) continue;  // campaign ids are 1 + their index
       auto& kind = by_kind_[static_cast<std::size_t>(campaigns_[label - 1].kind)];

@@ -25,9 +25,11 @@
 #include <vector>
 
 #include "agents/adversary.h"
+#include "agents/blacklist.h"
 #include "agents/campaigns.h"
 #include "agents/isolation_forest.h"
 #include "events/events.h"
+#include "projections/blacklists.h"
 #include "server/consensus_round.h"
 #include "server/protection_tracker.h"
 #include "server/settings.h"
@@ -58,14 +60,22 @@ class Engine {
   std::uint32_t next_campaign_id() const { return next_campaign_id_; }
 
   // Operator inputs are applied before the step they precede (AttackInjected
-  // adds its campaign; pause/resume change nothing in the simulation).
-  // Throws std::invalid_argument for an input it cannot apply.
+  // adds its campaign; BlacklistRemoved drops the indicator from the network
+  // blacklist and every agent's list, crashed or not; pause/resume change
+  // nothing in the simulation). Throws std::invalid_argument for an input it
+  // cannot apply (an unknown kind, a bad address, an indicator no list blocks
+  // at the next step); the engine is then unchanged.
   void apply_operator_input(const events::Event& input);
 
   // Runs step next_step() and returns its events in canonical order.
   std::vector<Produced> run_step();
 
   const GroundTruth& ground_truth() const { return consensus_.ground_truth(); }
+  // The network blacklist as the engine holds it (accepted indicators, renewed by hits).
+  const std::map<std::uint32_t, NetworkBlock>& network_blacklist() const { return consensus_.network_blacklist(); }
+  // One agent's own blacklist and whether it is down (agent < settings().agents).
+  const agents::Blacklist& agent_blacklist(std::uint32_t agent) const;
+  bool is_crashed(std::uint32_t agent) const;
   const ProtectionTracker& protection() const { return protection_; }
   // Attack flows of each campaign kind (indexed by CampaignKind) and how many of them were
   // detected (flagged or blocked): ground truth for per-kind recall.
@@ -85,7 +95,11 @@ class Engine {
   struct Observation;
 
   void phase_initial_models(std::uint64_t step, std::vector<Produced>& out);
-  void phase_faults(std::uint64_t step, std::vector<Produced>& out);
+  void phase_faults(std::uint64_t step, std::vector<Produced>& out, events::StepCompleted& stats);
+  void crash(AgentRuntime& agent, std::uint64_t step);
+  void recover(AgentRuntime& agent, std::uint64_t step, std::vector<Produced>& out, events::StepCompleted& stats);
+  void seed_view(AgentRuntime& agent) const;
+  void fold_into_log_view(const std::string& type, std::uint64_t step, const nlohmann::json& data);
   std::vector<Observation> phase_observe(std::uint64_t step, events::StepCompleted& stats);
   void phase_propose(std::uint64_t step, std::vector<Observation>& observations, std::vector<Produced>& out,
                      events::StepCompleted& stats);
@@ -94,6 +108,7 @@ class Engine {
   void phase_apply(std::uint64_t step, std::vector<Produced>& out, events::StepCompleted& stats);
   void retrain_due(std::uint64_t step, std::vector<Produced>& out, events::StepCompleted& stats);
 
+  void remove_block(const events::BlacklistRemoved& removed);
   void block_locally(AgentRuntime& agent, const std::string& signature_id, std::uint32_t indicator,
                      std::uint64_t step);
   std::vector<std::uint32_t> active_agents() const;
@@ -113,6 +128,9 @@ class Engine {
     std::uint32_t indicator = 0;
   };
   std::multimap<std::uint64_t, Delivery> deliveries_;
+  // The blacklists as the log has them, folded from every event this engine produced or applied
+  // (the same events the log holds): what a recovering agent rebuilds from.
+  projections::Blacklists log_blacklists_;
   ProtectionTracker protection_;
   std::array<KindDetection, agents::kCampaignKindCount> by_kind_{};
   PhaseTimes phase_times_;

@@ -297,6 +297,8 @@ RunSummary Run::summary() const {
   s.benign_blocked_per_agent_step = agent_steps > 0 ? static_cast<double>(s.benign_blocked) / agent_steps : 0.0;
   s.benign_signatures_accepted_per_agent_step =
       agent_steps > 0 ? static_cast<double>(s.benign_signatures_accepted) / agent_steps : 0.0;
+  s.flows_while_down = flows.flows_while_down;
+  s.missed_while_down = flows.missed_while_down;
   s.live_steps = live_steps_;
   s.agent_steps_per_s = live_seconds_ > 0 ? static_cast<double>(live_steps_) * s.agents / live_seconds_ : 0.0;
   s.head_seq = next_seq_ == 0 ? 0 : next_seq_ - 1;

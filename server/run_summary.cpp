@@ -66,6 +66,8 @@ void to_json(nlohmann::json& j, const RunSummary& s) {
                      {"attack_blocked", s.attack_blocked},
                      {"benign_blocked_per_agent_step", s.benign_blocked_per_agent_step},
                      {"benign_signatures_accepted_per_agent_step", s.benign_signatures_accepted_per_agent_step},
+                     {"flows_while_down", s.flows_while_down},
+                     {"missed_while_down", s.missed_while_down},
                      {"live_steps", s.live_steps},
                      {"agent_steps_per_s", s.agent_steps_per_s},
                      {"head_seq", s.head_seq},
@@ -118,8 +120,8 @@ std::string RunSummary::text() const {
                 "decision latency %.2f steps\n"
                 "protection: %llu campaign arrivals, %.1f%% protected before the hit, %.1f%% never protected; "
                 "time-to-protect mean %s over protected arrivals, %s counting unprotected ones to the end\n"
-                "faults: poisoned proposed %llu, poisoned accepted %llu, crashes %llu; signatures against benign "
-                "addresses accepted %llu\n"
+                "faults: poisoned proposed %llu, poisoned accepted %llu, crashes %llu (attack flows missed while "
+                "down %llu of %llu flows); signatures against benign addresses accepted %llu\n"
                 "benign cost per agent-step: %.6f flows blocked, %.6f benign signatures accepted\n",
                 static_cast<ull>(steps), agents, static_cast<ull>(events), static_cast<ull>(head_seq),
                 head_hash.c_str(), precision, recall, f1, static_cast<ull>(benign_blocked), static_cast<ull>(proposed),
@@ -127,8 +129,9 @@ std::string RunSummary::text() const {
                 static_cast<ull>(votes), decision_latency_mean, static_cast<ull>(campaign_arrivals),
                 100.0 * protected_before_hit, 100.0 * never_protected, steps_or_na(time_to_protect_mean).c_str(),
                 steps_or_na(time_to_protect_censored_mean).c_str(), static_cast<ull>(poisoned_proposed),
-                static_cast<ull>(poisoned_accepted), static_cast<ull>(crashes),
-                static_cast<ull>(benign_signatures_accepted), benign_blocked_per_agent_step,
+                static_cast<ull>(poisoned_accepted), static_cast<ull>(crashes), static_cast<ull>(missed_while_down),
+                static_cast<ull>(flows_while_down), static_cast<ull>(benign_signatures_accepted),
+                benign_blocked_per_agent_step,
                 benign_signatures_accepted_per_agent_step);
   std::string out = buf;
   for (const auto& k : by_kind) {

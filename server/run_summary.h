@@ -57,6 +57,8 @@ struct RunSummary {
   // The benign cost of sharing per agent-step (agents x steps): benign flows blocked and
   // signatures against benign addresses accepted.
   double benign_blocked_per_agent_step = 0, benign_signatures_accepted_per_agent_step = 0;
+  // Flows that reached crashed agents (in flows) and the attack flows among them (misses).
+  std::uint64_t flows_while_down = 0, missed_while_down = 0;
   // Speed of the steps run live (not re-executed on resume).
   std::uint64_t live_steps = 0;
   double agent_steps_per_s = 0;

@@ -1,5 +1,7 @@
 #include "server/simulation.h"
 
+#include "agents/features.h"
+
 namespace dais::server {
 
 namespace {
@@ -89,6 +91,30 @@ ControlReply Simulation::inject_attack(const nlohmann::json& request) {
     }
     run_.append_operator_input(events::type::attack_injected, attack);
     return ControlReply{202, nlohmann::json(attack)};
+  });
+}
+
+ControlReply Simulation::remove_blacklist(const nlohmann::json& request) {
+  return submit([this, request] {
+    if (run_.finished()) return error_reply(409, "the run is finished; no further steps will run");
+    const auto indicator = request.find("indicator");
+    if (indicator == request.end() || !indicator->is_string()) {
+      return error_reply(400, "'indicator' (an IPv4 address string) is required");
+    }
+    events::BlacklistRemoved removed{indicator->get<std::string>(), "api"};
+    if (const auto by = request.find("by"); by != request.end()) {
+      if (!by->is_string()) return error_reply(400, "'by' must be a string");
+      removed.by = by->get<std::string>().substr(0, 200);
+    }
+    if (!agents::parse_ipv4(removed.indicator)) {
+      return error_reply(400, "'indicator' is not an IPv4 address: '" + removed.indicator.substr(0, 64) + "'");
+    }
+    try {
+      run_.append_operator_input(events::type::blacklist_removed, removed);
+    } catch (const std::invalid_argument& e) {
+      return error_reply(404, e.what());  // well-formed, so what is missing is a block to lift
+    }
+    return ControlReply{202, nlohmann::json(removed)};
   });
 }
 

@@ -1,5 +1,5 @@
 // Drives a Run over time: the step loop, pacing, pause/resume/single step,
-// operator attacks, and a clean stop. run_loop() runs on the caller's thread;
+// operator attacks and blacklist removals, and a clean stop. run_loop() runs on the caller's thread;
 // control methods may be called from any thread (the API's): each is queued
 // and executed by the loop between steps, so the Run is only ever touched by
 // one thread, and the reply says what happened.
@@ -40,6 +40,10 @@ class Simulation {
   ControlReply resume();
   ControlReply step_once();
   ControlReply inject_attack(const nlohmann::json& request);
+  // {"indicator": "<IPv4>"[, "by": note]}: 202 and the BlacklistRemoved event appended
+  // (the block is lifted from the next step on); 400 for a bad body, 404 when no
+  // blacklist blocks the indicator, 409 when the run is finished.
+  ControlReply remove_blacklist(const nlohmann::json& request);
 
   std::shared_ptr<const projections::Projections> projections() const { return run_.projections_snapshot(); }
   // Seconds since the last completed step (or since start), and whether the loop is running.

@@ -183,7 +183,7 @@ TEST_CASE("health, metrics, openapi, the dashboard page, unknown routes and meth
   for (const char* path : {"/v1/health", "/v1/chain", "/v1/events", "/v1/events/{seq}", "/v1/signatures",
                            "/v1/signatures/{id}", "/v1/agents", "/v1/agents/{id}", "/v1/blacklist", "/v1/stats",
                            "/v1/stream", "/metrics", "/v1/simulation/pause", "/v1/simulation/resume",
-                           "/v1/simulation/step", "/v1/attacks"}) {
+                           "/v1/simulation/step", "/v1/attacks", "/v1/blacklist/remove"}) {
     CHECK_MESSAGE(doc["paths"].contains(path), path);
   }
 
@@ -257,6 +257,18 @@ TEST_CASE("control endpoints need the bearer token") {
   auto invalid = c.request("POST", "/v1/attacks", "{}", bearer("secret-token"));
   CHECK(invalid.status == 400);  // the backend's own validation passes through
   CHECK(f.backend.store().head().count == before + 1);
+
+  CHECK(c.request("POST", "/v1/blacklist/remove", R"({"indicator":"198.51.100.7"})").status == 401);
+  CHECK(c.request("GET", "/v1/blacklist/remove", "", bearer("secret-token")).status == 405);
+  CHECK(c.request("POST", "/v1/blacklist/remove", "{\"indicator\": ", bearer("secret-token")).status == 400);
+  CHECK(c.request("POST", "/v1/blacklist/remove", "{}", bearer("secret-token")).status == 400);
+  CHECK(f.backend.store().head().count == before + 1);
+  auto removed = c.request("POST", "/v1/blacklist/remove", R"({"indicator":"198.51.100.7"})", bearer("secret-token"));
+  CHECK(removed.status == 202);
+  CHECK(f.backend.store().head().count == before + 2);
+  auto logged = c.get("/v1/events?type=BlacklistRemoved").json();
+  REQUIRE(logged["events"].size() == 1);
+  CHECK(logged["events"][0]["event"]["data"]["indicator"] == "198.51.100.7");
 }
 
 TEST_CASE("without a configured token control endpoints are refused with 403") {

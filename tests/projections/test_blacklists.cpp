@@ -135,3 +135,40 @@ TEST_CASE("malformed blacklist events are refused") {
   CHECK_THROWS_WITH_AS(b.apply(log.add_raw(3, events::type::local_blacklist_added, local)),
                        doctest::Contains("agent"), ProjectionError);
 }
+
+TEST_CASE("BlacklistRemoved lifts an indicator from the network list and every local list, and nothing else") {
+  EventLog log;
+  Blacklists b;
+  auto add = [&](std::uint64_t step, const auto& value) { b.apply(log.add(step, value)); };
+  add(2, proposal("s1", 0, "203.0.113.7", 2));
+  add(2, decision("s1", true, "majority", "203.0.113.7", 30));
+  add(2, proposal("s2", 0, "203.0.113.8", 2));
+  add(2, decision("s2", true, "majority", "203.0.113.8", 30));
+  add(2, events::LocalBlacklistAdded{1, "s3", "203.0.113.7", 30});
+  add(2, events::LocalBlacklistAdded{2, "s3", "203.0.113.7", 30});
+  add(2, events::LocalBlacklistAdded{2, "s4", "203.0.113.9", 30});
+  add(2, step_with_hits({}));
+
+  add(3, events::BlacklistRemoved{"203.0.113.7", "api"});
+  CHECK(b.network().count("203.0.113.7") == 0);
+  CHECK(b.network().count("203.0.113.8") == 1);
+  CHECK(b.local(1).empty());
+  CHECK(b.local(2).size() == 1);
+  CHECK(b.local(2).count("203.0.113.9") == 1);
+  CHECK_FALSE(b.blocks(1, "203.0.113.7", 3));
+  CHECK_FALSE(b.blocks(2, "203.0.113.7", 3));
+
+  // Hits and expiry go on for the rest, and a later acceptance lists the indicator again.
+  add(3, step_with_hits({{"203.0.113.7", 5}}));
+  CHECK(b.network().count("203.0.113.7") == 0);
+  add(4, proposal("s1", 3, "203.0.113.7", 4));
+  add(4, decision("s1", true, "majority", "203.0.113.7", 10));
+  CHECK(b.network().at("203.0.113.7").added_step == 4);
+  CHECK(b.network().at("203.0.113.7").hits == 0);
+  add(9, step_with_hits({}));
+  CHECK(b.network().count("203.0.113.7") == 0);  // expired at 10 as its own entry says
+  CHECK(b.network().count("203.0.113.8") == 1);
+
+  // The round trip keeps the result.
+  CHECK(Blacklists::from_json(b.to_json()).view() == b.view());
+}

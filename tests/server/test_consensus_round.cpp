@@ -219,3 +219,26 @@ TEST_CASE("ballots are recorded by signature in proposal order, then by voter") 
                                                           {"eeee000000000001", 2},
                                                           {"eeee000000000001", 3}});
 }
+
+TEST_CASE("an agent that voted on a signature cannot endorse it afterwards: its logged vote stands") {
+  ConsensusRound round(round_settings());
+  std::vector<Produced> out;
+  events::StepCompleted stats;
+  const auto sig = signature("ffff000000000001");
+  round.offer(4, Finding{sig, 0, false, false}, kAllUp, out, stats);
+
+  // Agents 1, 2 and 3 vote no while the window is open (deadline step 6).
+  round.record(4, all_voting(round, 4, kAllUp, false), out, stats);
+  // Agent 2 then finds the same signature itself: no endorsement, no second ballot.
+  out.clear();
+  round.offer(5, Finding{sig, 2, false, false}, kAllUp, out, stats);
+  CHECK(out.empty());
+  CHECK(stats.endorsed == 0);
+
+  out.clear();
+  CHECK(round.decide(5, out, stats).empty());
+  REQUIRE(types(out) == std::vector<std::string>{"ConsensusReached"});
+  CHECK(out[0].data["yes"] == 1);  // the proposer alone
+  CHECK(out[0].data["no"] == 3);   // agent 2's no is the ballot that counts
+  CHECK(out[0].data["accepted"] == false);
+}

@@ -52,6 +52,7 @@ class StreamBackend : public api::Backend {
   api::ControlResult resume() override { return pause(); }
   api::ControlResult step_once() override { return pause(); }
   api::ControlResult inject_attack(const nlohmann::json&) override { return pause(); }
+  api::ControlResult remove_blacklist(const nlohmann::json&) override { return pause(); }
   api::HealthReport health() const override { return {true, nlohmann::json::object()}; }
 
  private:

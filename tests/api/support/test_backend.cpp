@@ -146,6 +146,14 @@ ControlResult TestBackend::inject_attack(const nlohmann::json& request) {
   return {202, {{"campaign_id", a.campaign_id}, {"seq", stored.front().seq}}};
 }
 
+ControlResult TestBackend::remove_blacklist(const nlohmann::json& request) {
+  const auto indicator = request.find("indicator");
+  if (indicator == request.end() || !indicator->is_string()) return {400, {{"error", "'indicator' is required"}}};
+  const events::BlacklistRemoved removed{indicator->get<std::string>(), "api"};
+  const auto stored = append({draft(0, removed)});
+  return {202, {{"indicator", removed.indicator}, {"seq", stored.front().seq}}};
+}
+
 HealthReport TestBackend::health() const {
   return {healthy.load(), {{"store", {{"writable", store_->head_intact()}}}, {"engine", {{"alive", healthy.load()}}}}};
 }

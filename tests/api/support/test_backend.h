@@ -41,6 +41,8 @@ class TestBackend : public Backend {
   ControlResult resume() override;
   ControlResult step_once() override;
   ControlResult inject_attack(const nlohmann::json& request) override;
+  // Appends BlacklistRemoved for any string 'indicator' (400 otherwise).
+  ControlResult remove_blacklist(const nlohmann::json& request) override;
   HealthReport health() const override;
 
   std::atomic<bool> healthy{true};

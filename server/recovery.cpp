@@ -1,0 +1,45 @@
+#include "server/recovery.h"
+
+#include "agents/features.h"
+#include "server/engine.h"
+
+namespace dais::server {
+
+namespace {
+
+void restore_list(agents::Blacklist& out, const projections::Blacklists::List& list, std::uint64_t step) {
+  for (const auto& [indicator, e] : list) {
+    const auto address = agents::parse_ipv4(indicator);
+    if (!address || e.expires_step <= step || e.ttl == 0) continue;
+    agents::Blacklist::Entry entry;
+    entry.indicator = *address;
+    entry.signature_id = e.signature_id;
+    entry.added_step = e.added_step;
+    entry.expiry_steps = e.ttl;
+    entry.expires_step = e.expires_step;
+    entry.last_hit_step = e.expires_step - e.ttl;
+    entry.hits = e.hits;
+    out.restore(std::move(entry));
+  }
+}
+
+}  // namespace
+
+agents::Blacklist recovered_blacklist(const projections::Blacklists& log, std::uint32_t agent, std::uint64_t step,
+                                      std::size_t capacity) {
+  agents::Blacklist out(capacity);
+  restore_list(out, log.network(), step);
+  restore_list(out, log.local(agent), step);
+  return out;
+}
+
+TrainingWindow recovery_training(const EngineSettings& settings, std::uint32_t agent,
+                                 const agents::Blacklist& blacklist, std::uint64_t step) {
+  TrainingWindow window(settings.detector.window);
+  for (const auto& f : warmup_flows(settings, agent)) {
+    if (!blacklist.contains(f.source, step)) window.add(f.features, f.source);
+  }
+  return window;
+}
+
+}  // namespace dais::server
