@@ -23,7 +23,13 @@ const Blacklists::List kEmptyList;
 void Blacklists::apply(const events::Event& event) {
   if (event.type == events::type::consensus_reached) {
     const auto d = decode<events::ConsensusReached>(event);
-    if (d.accepted) add(kNetwork, network_, d.indicator, d.signature_id, event.step, d.expires_step);
+    if (d.accepted) {
+      if (auto it = network_.find(d.indicator); it != network_.end() && it->second.signature_id != d.signature_id) {
+        network_ended_[it->second.signature_id] = event.step;  // taken over by the new signature
+      }
+      network_ended_.erase(d.signature_id);
+      add(kNetwork, network_, d.indicator, d.signature_id, event.step, d.expires_step);
+    }
   } else if (event.type == events::type::local_blacklist_added) {
     const auto l = decode<events::LocalBlacklistAdded>(event);
     if (l.agent == kNetwork) fail(event, "agent id out of range");
@@ -81,6 +87,7 @@ void Blacklists::on_step_completed(const events::Event& event) {
     const auto [expires, owner, indicator] = *by_expiry_.begin();
     by_expiry_.erase(by_expiry_.begin());
     if (owner == kNetwork) {
+      if (auto it = network_.find(indicator); it != network_.end()) network_ended_[it->second.signature_id] = expires;
       network_.erase(indicator);
       continue;
     }
@@ -123,7 +130,19 @@ json Blacklists::view() const {
   return {{"network", std::move(network)}, {"local", std::move(local)}, {"completed_step", completed_step_}};
 }
 
-json Blacklists::to_json() const { return view(); }
+std::optional<std::uint64_t> Blacklists::network_ended(std::string_view signature_id) const {
+  auto it = network_ended_.find(signature_id);
+  if (it == network_ended_.end()) return std::nullopt;
+  return it->second;
+}
+
+json Blacklists::to_json() const {
+  auto j = view();
+  json ended = json::object();
+  for (const auto& [id, step] : network_ended_) ended[id] = step;
+  j["network_ended"] = std::move(ended);
+  return j;
+}
 
 Blacklists Blacklists::from_json(const json& j) {
   Blacklists b;
@@ -141,6 +160,7 @@ Blacklists Blacklists::from_json(const json& j) {
       }
     }
     b.completed_step_ = j.at("completed_step").get<std::uint64_t>();
+    for (const auto& [id, step] : j.at("network_ended").items()) b.network_ended_.emplace(id, step.get<std::uint64_t>());
   } catch (const nlohmann::json::exception& e) {
     throw ProjectionError(std::string("malformed blacklists snapshot: ") + e.what());
   } catch (const std::logic_error& e) {

@@ -18,12 +18,16 @@
 //   - Adding an indicator already listed keeps its added_step and hits, takes
 //     the newer signature_id and ttl, and the later expiry.
 //   Per-agent capacity eviction is not modelled (the log has no eviction event).
+//   network_ended(signature) is the step from which a signature's network entry stopped blocking: its
+//   final expiry, or the step another signature for the same indicator took the entry over; cleared
+//   when the signature is accepted again. Exports revoke indicators from it.
 // Lists are std::maps by indicator (and agent), so views are sorted.
 // Errors: ProjectionError for malformed data. Not internally synchronised.
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -57,6 +61,8 @@ class Blacklists {
   const std::map<std::uint32_t, List>& locals() const { return locals_; }
   // True when the network list, or `agent`'s local list, lists `indicator` at `step` (step < expires_step).
   bool blocks(std::uint32_t agent, std::string_view indicator, std::uint64_t step) const;
+  // See the header comment; nullopt while the signature's network entry is listed or was never listed.
+  std::optional<std::uint64_t> network_ended(std::string_view signature_id) const;
   // The last step a StepCompleted was folded for (0 before any).
   std::uint64_t completed_step() const { return completed_step_; }
 
@@ -81,6 +87,7 @@ class Blacklists {
   std::map<std::uint32_t, List> locals_;
   std::map<std::string, std::set<std::uint32_t>, std::less<>> local_owners_;  // indicator -> agents listing it
   std::set<ExpiryKey> by_expiry_;
+  std::map<std::string, std::uint64_t, std::less<>> network_ended_;  // signature id -> step it stopped blocking
   std::uint64_t completed_step_ = 0;
 };
 
