@@ -81,11 +81,11 @@ json stix_objects(const ThreatList& list, const ExportClock& clock) {
     auto version = indicator_version1(s, identity, clock);
     objects.push_back(version);
     std::uint64_t last_step = s.decided_step;
-    if (s.renewed_step) {
-      version["modified"] = step_timestamp(clock, *s.renewed_step);
-      version["valid_until"] = step_timestamp(clock, s.expires_step);
+    for (const auto& renewal : s.renewals) {
+      version["modified"] = step_timestamp(clock, renewal.step);
+      version["valid_until"] = step_timestamp(clock, renewal.until);
       objects.push_back(version);
-      last_step = *s.renewed_step;
+      last_step = renewal.step;
     }
     if (s.ended_step) {
       // Ended in the step of its latest version (taken over at once): one millisecond later, so no two

@@ -91,15 +91,15 @@ ThreatList threat_list(const projections::Projections& projections) {
     s.no = r.no.value_or(0);
     s.voters = r.voters.value_or(0);
     s.confidence = vote_confidence(r.yes_weight.value_or(0), r.no_weight.value_or(0));
-    const auto entry = network.find(r.indicator);
-    if (entry != network.end() && entry->second.signature_id == r.id) {
-      s.live = true;
-      s.expires_step = entry->second.expires_step;
-      if (s.expires_step > s.decided_expires) s.renewed_step = s.expires_step - entry->second.ttl;
-    } else {
-      s.expires_step = s.decided_expires;
-      s.ended_step = projections.blacklists().network_ended(r.id).value_or(s.decided_expires);
+    const auto* validity = projections.blacklists().network_validity(r.id);
+    if (validity == nullptr || validity->decided_step != s.decided_step) {
+      throw ExportError("signature " + r.id + ": the network blacklist has no entry from its decision");
     }
+    s.renewals = validity->renewals;
+    s.ended_step = validity->ended_step;
+    const auto entry = network.find(r.indicator);
+    s.live = !s.ended_step && entry != network.end() && entry->second.signature_id == r.id;
+    s.expires_step = s.live ? entry->second.expires_step : validity->valid_until;
     list.signatures.push_back(std::move(s));
   }
   std::sort(list.signatures.begin(), list.signatures.end(),

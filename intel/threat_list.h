@@ -55,11 +55,12 @@ struct AcceptedSignature {
   std::uint64_t decided_expires = 0;  // the blacklist expiry the decision set
   std::uint32_t yes = 0, no = 0, voters = 0;
   int confidence = 0;                 // 0-100, see vote_confidence
-  // While the network blacklist lists it: its current expiry and the step of the hit that last renewed it.
+  // Its published validity (projections::NetworkValidity): renewals while hits kept it listed, and the step
+  // it stopped blocking. While listed (live), expires_step is the blacklist's current expiry.
+  std::vector<projections::Renewal> renewals;
+  std::optional<std::uint64_t> ended_step;
   bool live = false;
   std::uint64_t expires_step = 0;
-  std::optional<std::uint64_t> renewed_step;  // set when hits moved the expiry past decided_expires
-  std::optional<std::uint64_t> ended_step;    // when no longer listed: the step it stopped blocking
 };
 
 struct ThreatList {

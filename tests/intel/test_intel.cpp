@@ -2,7 +2,9 @@
 // blocklists, determinism and the errors of a log it cannot export.
 #include <doctest/doctest.h>
 
+#include <set>
 #include <string>
+#include <utility>
 
 #include "common/sha256.h"
 #include "intel/blocklists.h"
@@ -46,7 +48,8 @@ ev::ConsensusReached accepted(const std::string& id, const std::string& indicato
 }
 
 // Step 0: two proposals; step 1: votes and both accepted (sig-a expires at 5, sig-b at 4);
-// step 2: a hit on sig-a renews it to 2 + 4 = 6; steps 3..5 pass: sig-b ends at 4, sig-a stays to 6.
+// step 2: a hit on sig-a moves its expiry to 2 + 4 = 6; steps 3 and 4 pass: sig-b ends at 4; sig-a
+// outlives its announced end (5), so it is renewed until 6.
 dais::test::EventLog sample_log() {
   dais::test::EventLog log;
   log.add(0, dais::test::run_started(4, false));
@@ -123,7 +126,9 @@ TEST_CASE("the threat list carries each decision's seq and hash, and live and en
   CHECK(a.confidence == 75);
   CHECK(a.live);
   CHECK(a.expires_step == 6);
-  CHECK(a.renewed_step == 2u);
+  REQUIRE(a.renewals.size() == 1);
+  CHECK(a.renewals[0] == dais::projections::Renewal{5, 6});  // announced to 5; the hit at 2 kept it to 6
+  CHECK_FALSE(a.ended_step.has_value());
   const auto& b = list.signatures[1];
   CHECK_FALSE(b.live);
   CHECK(b.ended_step == 4u);
@@ -162,7 +167,7 @@ TEST_CASE("STIX: identity, indicators, renewed and revoked versions, provenance"
   const auto& a2 = objects[2];
   CHECK(a2["id"] == a1["id"]);
   CHECK(a2["created"] == a1["created"]);
-  CHECK(a2["modified"] == "2020-01-01T00:02:00.000Z");
+  CHECK(a2["modified"] == "2020-01-01T00:05:00.000Z");
   CHECK(a2["valid_until"] == "2020-01-01T00:06:00.000Z");
   const auto& b1 = objects[3];
   const auto& b2 = objects[4];
@@ -174,16 +179,20 @@ TEST_CASE("STIX: identity, indicators, renewed and revoked versions, provenance"
   CHECK(b2["created"] == b1["created"]);
 }
 
-TEST_CASE("STIX versions never edit in place: earlier exports' versions reappear unchanged") {
+TEST_CASE("STIX versions never edit in place: every version an export holds reappears unchanged later") {
   const auto log = sample_log();
-  const auto early = dais::intel::stix_objects(dais::intel::threat_list(fold(log, 8)), ExportClock{});
-  const auto late = dais::intel::stix_objects(dais::intel::threat_list(fold(log)), ExportClock{});
-  // Before the hit and the expiry (seq 8): each indicator has only version 1, identical later.
-  REQUIRE(early.size() == 3);
-  for (const auto& object : early) {
-    bool found = false;
-    for (const auto& later : late) found = found || later == object;
-    CHECK_MESSAGE(found, object.dump());
+  const auto last = dais::intel::stix_objects(dais::intel::threat_list(fold(log)), ExportClock{});
+  for (std::uint64_t seq = 0; seq < log.size(); ++seq) {
+    CAPTURE(seq);
+    const auto objects = dais::intel::stix_objects(dais::intel::threat_list(fold(log, seq)), ExportClock{});
+    std::set<std::pair<std::string, std::string>> versions;
+    for (const auto& object : objects) {
+      const bool first = versions.emplace(object["id"].get<std::string>(), object["modified"].get<std::string>()).second;
+      CHECK(first);  // one object per (id, modified)
+      bool found = false;
+      for (const auto& later : last) found = found || later == object;
+      CHECK_MESSAGE(found, object.dump());
+    }
   }
 }
 
@@ -243,4 +252,28 @@ TEST_CASE("a log the export cannot use is a clear error") {
   CHECK_THROWS_WITH_AS(dais::intel::threat_list(fold(log)),
                        "signature sig-x: indicator 'not-an-address' is not an IPv4/IPv6 address or CIDR prefix",
                        dais::intel::ExportError);
+}
+
+TEST_CASE("a signature whose blacklist entry another signature takes over is revoked at that step") {
+  dais::test::EventLog log;
+  log.add(0, dais::test::run_started(4, false));
+  log.add(0, dais::test::proposal("sig-a", 0, "192.0.2.7", 1));
+  log.add(0, dais::test::proposal("sig-c", 1, "192.0.2.7", 1));
+  log.add(0, step_done());
+  log.add(1, accepted("sig-a", "192.0.2.7", 10, 1, 0));
+  log.add(1, accepted("sig-c", "192.0.2.7", 12, 1, 0));  // same address, same step
+  log.add(1, step_done());
+  const auto p = fold(log);
+  const auto list = dais::intel::threat_list(p);
+  REQUIRE(list.signatures.size() == 2);
+  CHECK(list.signatures[0].ended_step == 1u);
+  CHECK_FALSE(list.signatures[0].live);
+  CHECK(list.signatures[1].live);
+  const auto objects = dais::intel::stix_objects(list, ExportClock{});
+  REQUIRE(objects.size() == 4);  // identity, sig-a v1 and revoked, sig-c v1
+  CHECK(objects[1]["modified"] == "2020-01-01T00:01:00.000Z");
+  CHECK(objects[2]["revoked"] == true);
+  CHECK(objects[2]["modified"] == "2020-01-01T00:01:00.001Z");  // after version 1, in the same step
+  CHECK(dais::intel::plain_blocklist(list) == "192.0.2.7\n");
+  CHECK(dais::intel::csv_blocklist(list, ExportClock{}).find(",sig-c,") != std::string::npos);
 }
