@@ -11,6 +11,7 @@
 #include "common/json_depth.h"
 #include "config/logging.h"
 #include "eventstore/store.h"
+#include "intel/export_format.h"
 
 namespace dais::api {
 
@@ -36,6 +37,24 @@ bool same_secret(std::string_view given, std::string_view secret) {
     diff |= static_cast<unsigned char>(given[i] ^ expected);
   }
   return diff == 0;
+}
+
+// GET /v1/export/{format}: the bytes dais-export writes for the same log prefix (intel::render).
+HttpResponse export_response(const projections::Projections& p, std::string_view format_name) {
+  const auto format = intel::parse_format(format_name);
+  if (!format) {
+    return error_response(404, "no such export format",
+                          {{"format", std::string(format_name.substr(0, 40))}, {"allowed", intel::kFormatNames}});
+  }
+  HttpResponse r;
+  try {
+    r.body = intel::render(*format, p);
+  } catch (const intel::ExportError& e) {
+    return error_response(409, std::string("the run cannot be exported: ") + e.what());
+  }
+  r.content_type = intel::content_type(*format);
+  r.headers.emplace_back("X-DAIS-Export-Seq", std::to_string(p.applied_seq()));
+  return r;
 }
 
 HttpResponse method_not_allowed(std::string_view allow) {
@@ -87,6 +106,7 @@ std::string_view Router::route_label(std::string_view path) {
   if (starts_with_segment(p, "/v1/events/", rest)) return "/v1/events/{seq}";
   if (starts_with_segment(p, "/v1/signatures/", rest)) return "/v1/signatures/{id}";
   if (starts_with_segment(p, "/v1/agents/", rest)) return "/v1/agents/{id}";
+  if (starts_with_segment(p, "/v1/export/", rest)) return "/v1/export/{format}";
   return "other";
 }
 
@@ -163,7 +183,8 @@ HttpResponse Router::dispatch(const HttpRequest& request) const {
                      path == "/v1/agents" || path == "/v1/blacklist" || path == "/v1/stats" ||
                      is_stream_path(path) || starts_with_segment(path, "/v1/events/", rest) ||
                      starts_with_segment(path, "/v1/signatures/", rest) ||
-                     starts_with_segment(path, "/v1/agents/", rest);
+                     starts_with_segment(path, "/v1/agents/", rest) ||
+                     starts_with_segment(path, "/v1/export/", rest);
   if (!known) return error_response(404, "no such route", {{"path", path.substr(0, 200)}});
   if (!get) return method_not_allowed("GET, HEAD");
 
@@ -254,6 +275,7 @@ HttpResponse Router::dispatch(const HttpRequest& request) const {
     return json_response(200, *a);
   }
   if (path == "/v1/blacklist") return json_response(200, views::blacklist(p));
+  if (starts_with_segment(path, "/v1/export/", rest)) return export_response(p, rest);
   return json_response(200, views::stats(p));  // /v1/stats
 }
 

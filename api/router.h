@@ -2,7 +2,8 @@
 // be tested and compiled without Beast. The HTTP session turns a parsed request
 // into an HttpRequest, calls Router::handle, and writes the HttpResponse.
 //
-// Every response is JSON except GET / (HTML), GET /metrics (Prometheus text).
+// Every response is JSON except GET / (HTML), GET /metrics (Prometheus text) and the
+// text and CSV exports (GET /v1/export/txt, /v1/export/csv).
 // Errors are {"error": "...", ...} with the matching status; an exception in a
 // handler becomes a logged 500, never escapes handle().
 // Thread safety: handle() is const and safe to call from any io thread.

@@ -212,6 +212,9 @@ struct Event {
   std::string type;
   std::uint64_t step = 0;
   nlohmann::json data;
+  // The stored SHA-256 of the event bytes, 64 lower-case hex; empty when the caller folds events it has not
+  // stored (tests, a replay before its check). Outside the event bytes: the store computes it, it is not parsed.
+  std::string hash;
 };
 
 // Parses stored event bytes ({"seq","type","step","prev","data"}); throws on malformed input.

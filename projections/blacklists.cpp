@@ -23,7 +23,14 @@ const Blacklists::List kEmptyList;
 void Blacklists::apply(const events::Event& event) {
   if (event.type == events::type::consensus_reached) {
     const auto d = decode<events::ConsensusReached>(event);
-    if (d.accepted) add(kNetwork, network_, d.indicator, d.signature_id, event.step, d.expires_step);
+    if (d.accepted) {
+      if (auto it = network_.find(d.indicator); it != network_.end()) {
+        end_validity(it->second.signature_id, d.indicator, event.step);  // taken over by the new signature
+      }
+      add(kNetwork, network_, d.indicator, d.signature_id, event.step, d.expires_step);
+      validity_[d.signature_id] = NetworkValidity{event.step, d.expires_step, {}, std::nullopt};
+      by_valid_until_.insert({d.expires_step, d.indicator});
+    }
   } else if (event.type == events::type::local_blacklist_added) {
     const auto l = decode<events::LocalBlacklistAdded>(event);
     if (l.agent == kNetwork) fail(event, "agent id out of range");
@@ -94,11 +101,15 @@ void Blacklists::on_step_completed(const events::Event& event) {
       for (auto agent : owners->second) credit_hit(agent, locals_.at(agent).at(indicator), count, step);
     }
   }
+  renew_announced(step);
   // Entries that cannot block at the next step are gone.
   while (!by_expiry_.empty() && std::get<0>(*by_expiry_.begin()) <= step + 1) {
     const auto [expires, owner, indicator] = *by_expiry_.begin();
     by_expiry_.erase(by_expiry_.begin());
     if (owner == kNetwork) {
+      if (auto it = network_.find(indicator); it != network_.end()) {
+        end_validity(it->second.signature_id, indicator, expires);
+      }
       network_.erase(indicator);
       continue;
     }
@@ -141,7 +152,46 @@ json Blacklists::view() const {
   return {{"network", std::move(network)}, {"local", std::move(local)}, {"completed_step", completed_step_}};
 }
 
-json Blacklists::to_json() const { return view(); }
+// Network entries whose announced end comes at the next step but which hits keep listed get a renewal.
+void Blacklists::renew_announced(std::uint64_t step) {
+  while (!by_valid_until_.empty() && by_valid_until_.begin()->first <= step + 1) {
+    const auto [until, indicator] = *by_valid_until_.begin();
+    by_valid_until_.erase(by_valid_until_.begin());
+    const auto entry = network_.find(indicator);
+    if (entry == network_.end() || entry->second.expires_step <= step + 1) continue;  // it ends now: no renewal
+    auto& validity = validity_.at(entry->second.signature_id);
+    validity.renewals.push_back(Renewal{until, entry->second.expires_step});
+    validity.valid_until = entry->second.expires_step;
+    by_valid_until_.insert({validity.valid_until, indicator});
+  }
+}
+
+void Blacklists::end_validity(const std::string& signature_id, const std::string& indicator, std::uint64_t step) {
+  auto it = validity_.find(signature_id);
+  if (it == validity_.end() || it->second.ended_step) return;
+  it->second.ended_step = step;
+  by_valid_until_.erase({it->second.valid_until, indicator});
+}
+
+const NetworkValidity* Blacklists::network_validity(std::string_view signature_id) const {
+  auto it = validity_.find(signature_id);
+  return it == validity_.end() ? nullptr : &it->second;
+}
+
+json Blacklists::to_json() const {
+  auto j = view();
+  json validity = json::object();
+  for (const auto& [id, v] : validity_) {
+    json renewals = json::array();
+    for (const auto& r : v.renewals) renewals.push_back({r.step, r.until});
+    validity[id] = {{"decided_step", v.decided_step},
+                    {"valid_until", v.valid_until},
+                    {"renewals", std::move(renewals)},
+                    {"ended_step", or_null(v.ended_step)}};
+  }
+  j["network_validity"] = std::move(validity);
+  return j;
+}
 
 Blacklists Blacklists::from_json(const json& j) {
   Blacklists b;
@@ -159,6 +209,14 @@ Blacklists Blacklists::from_json(const json& j) {
       }
     }
     b.completed_step_ = j.at("completed_step").get<std::uint64_t>();
+    for (const auto& [id, v] : j.at("network_validity").items()) {
+      NetworkValidity validity{v.at("decided_step").get<std::uint64_t>(), v.at("valid_until").get<std::uint64_t>(), {},
+                               optional_from<std::uint64_t>(v, "ended_step")};
+      for (const auto& r : v.at("renewals")) {
+        validity.renewals.push_back(Renewal{r.at(0).get<std::uint64_t>(), r.at(1).get<std::uint64_t>()});
+      }
+      b.validity_.emplace(id, std::move(validity));
+    }
   } catch (const nlohmann::json::exception& e) {
     throw ProjectionError(std::string("malformed blacklists snapshot: ") + e.what());
   } catch (const std::logic_error& e) {
@@ -170,7 +228,13 @@ Blacklists Blacklists::from_json(const json& j) {
 
 void Blacklists::rebuild_indices() {
   by_expiry_.clear();
-  for (const auto& [indicator, e] : network_) by_expiry_.insert({e.expires_step, kNetwork, indicator});
+  by_valid_until_.clear();
+  for (const auto& [indicator, e] : network_) {
+    by_expiry_.insert({e.expires_step, kNetwork, indicator});
+    if (auto v = validity_.find(e.signature_id); v != validity_.end() && !v->second.ended_step) {
+      by_valid_until_.insert({v->second.valid_until, indicator});
+    }
+  }
   for (const auto& [agent, list] : locals_) {
     for (const auto& [indicator, e] : list) by_expiry_.insert({e.expires_step, agent, indicator});
   }

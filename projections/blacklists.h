@@ -22,22 +22,46 @@
 //   - BlacklistRemoved (an operator input) drops the indicator from the network
 //     list and every local list at once.
 //   Per-agent capacity eviction is not modelled (the log has no eviction event).
+//   Published validity (what exports announce, so that nothing announced is ever edited): an accepted
+//   signature's network entry is announced valid until the expiry its decision set. When a
+//   StepCompleted for step s finds an announced end at or before s + 1 while hits have kept the entry
+//   listed past it, a renewal is recorded: {step = the announced end, until = the current expiry}.
+//   When the entry stops blocking, `ended_step` records when: its final expiry, or the step another
+//   signature for the same indicator took the entry over. network_validity(signature) returns this
+//   history; accepting the signature again starts a new one.
 // Lists are std::maps by indicator (and agent), so views are sorted.
 // Errors: ProjectionError for malformed data. Not internally synchronised.
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "events/events.h"
 
 namespace dais::projections {
+
+struct Renewal {
+  std::uint64_t step = 0;   // the announced end it extends
+  std::uint64_t until = 0;  // the new announced end
+  bool operator==(const Renewal&) const = default;
+};
+
+struct NetworkValidity {  // see the header comment
+  std::uint64_t decided_step = 0;
+  std::uint64_t valid_until = 0;  // the latest announced end
+  std::vector<Renewal> renewals;  // oldest first
+  std::optional<std::uint64_t> ended_step;
+  bool operator==(const NetworkValidity&) const = default;
+};
 
 struct BlacklistEntry {
   std::string indicator;
@@ -61,6 +85,8 @@ class Blacklists {
   const std::map<std::uint32_t, List>& locals() const { return locals_; }
   // True when the network list, or `agent`'s local list, lists `indicator` at `step` (step < expires_step).
   bool blocks(std::uint32_t agent, std::string_view indicator, std::uint64_t step) const;
+  // The published validity of an accepted signature's network entry (header comment); null if never accepted.
+  const NetworkValidity* network_validity(std::string_view signature_id) const;
   // The last step a StepCompleted was folded for (0 before any).
   std::uint64_t completed_step() const { return completed_step_; }
 
@@ -80,12 +106,16 @@ class Blacklists {
   void remove(const std::string& indicator);
   void credit_hit(std::uint32_t owner, BlacklistEntry& entry, std::uint64_t count, std::uint64_t step);
   void on_step_completed(const events::Event& event);
+  void renew_announced(std::uint64_t step);
+  void end_validity(const std::string& signature_id, const std::string& indicator, std::uint64_t step);
   void rebuild_indices();
 
   List network_;
   std::map<std::uint32_t, List> locals_;
   std::map<std::string, std::set<std::uint32_t>, std::less<>> local_owners_;  // indicator -> agents listing it
   std::set<ExpiryKey> by_expiry_;
+  std::map<std::string, NetworkValidity, std::less<>> validity_;  // signature id -> its network entry's validity
+  std::set<std::pair<std::uint64_t, std::string>> by_valid_until_;  // (announced end, indicator), listed entries
   std::uint64_t completed_step_ = 0;
 };
 

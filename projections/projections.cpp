@@ -9,6 +9,7 @@ void Projections::apply(const events::Event& event) {
     fail(event, "out of order: expected seq " + std::to_string(next_seq_));
   }
   if (!event.data.is_object()) fail(event, "malformed data: not an object");
+  if (event.seq == 0) run_hash_ = event.hash;
   signatures_.apply(event);
   blacklists_.apply(event);
   agents_.apply(event);
@@ -19,6 +20,7 @@ void Projections::apply(const events::Event& event) {
 nlohmann::json Projections::snapshot() const {
   return {{"format", kSnapshotFormat},
           {"next_seq", next_seq_},
+          {"run_hash", run_hash_},
           {"signatures", signatures_.to_json()},
           {"blacklists", blacklists_.to_json()},
           {"agents", agents_.to_json()},
@@ -32,6 +34,7 @@ Projections Projections::restore(const nlohmann::json& snapshot) {
   Projections p;
   try {
     p.next_seq_ = snapshot.at("next_seq").get<std::uint64_t>();
+    p.run_hash_ = snapshot.at("run_hash").get<std::string>();
     p.signatures_ = Signatures::from_json(snapshot.at("signatures"));
     p.blacklists_ = Blacklists::from_json(snapshot.at("blacklists"));
     p.agents_ = AgentState::from_json(snapshot.at("agents"));

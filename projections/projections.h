@@ -37,17 +37,20 @@ class Projections {
   // Seq of the last event folded; 0 before any (check next_seq() to tell apart).
   std::uint64_t applied_seq() const { return next_seq_ == 0 ? 0 : next_seq_ - 1; }
 
+  // The stored hash of seq 0 (RunStarted), which names the run; empty before it or when folded without hashes.
+  const std::string& run_hash() const { return run_hash_; }
   const Signatures& signatures() const { return signatures_; }
   const Blacklists& blacklists() const { return blacklists_; }
   const AgentState& agents() const { return agents_; }
   const RunStats& stats() const { return stats_; }
 
-  // {"format", "next_seq", "signatures", "blacklists", "agents", "stats"}.
+  // {"format", "next_seq", "run_hash", "signatures", "blacklists", "agents", "stats"}.
   nlohmann::json snapshot() const;
   static Projections restore(const nlohmann::json& snapshot);
 
  private:
   std::uint64_t next_seq_ = 0;
+  std::string run_hash_;
   Signatures signatures_;
   Blacklists blacklists_;
   AgentState agents_;

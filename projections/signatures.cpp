@@ -65,6 +65,8 @@ SignatureRecord record_from(const json& j) {
   r.votes_approve = j.at("votes_approve").get<std::uint32_t>();
   r.votes_reject = j.at("votes_reject").get<std::uint32_t>();
   r.decided_step = optional_from<std::uint64_t>(j, "decided_step");
+  r.decided_seq = optional_from<std::uint64_t>(j, "decided_seq");
+  r.decided_hash = j.at("decided_hash").is_null() ? std::string{} : j.at("decided_hash").get<std::string>();
   r.reason = j.at("reason").is_null() ? std::string{} : j.at("reason").get<std::string>();
   r.yes = optional_from<std::uint32_t>(j, "yes");
   r.no = optional_from<std::uint32_t>(j, "no");
@@ -184,6 +186,8 @@ void Signatures::on_decided(const events::Event& event) {
   r.status = d.accepted ? SignatureStatus::accepted : SignatureStatus::rejected;
   ++(d.accepted ? counts_.accepted : counts_.rejected);
   r.decided_step = event.step;
+  r.decided_seq = event.seq;
+  r.decided_hash = event.hash;
   r.reason = d.reason;
   r.yes = d.yes;
   r.no = d.no;
@@ -239,6 +243,8 @@ json Signatures::view(const SignatureRecord& r, bool with_votes) {
             {"proposed_step", r.proposed_step},
             {"deadline_step", r.deadline_step},
             {"decided_step", or_null(r.decided_step)},
+            {"decided_seq", or_null(r.decided_seq)},
+            {"decided_hash", r.decided_hash.empty() ? json(nullptr) : json(r.decided_hash)},
             {"reason", r.decided_step ? json(r.reason) : json(nullptr)},
             {"yes", or_null(r.yes)},
             {"no", or_null(r.no)},

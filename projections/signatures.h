@@ -10,6 +10,7 @@
 // Yes/no counts and weights are the ConsensusReached figures (null while
 // pending: supporters' weights are not in the log until the decision);
 // votes_approve/votes_reject count the VoteCast ballots at any time.
+// The decision's seq and event hash (events::Event::hash) are kept for provenance.
 // Errors: ProjectionError (fold.h) for malformed data, for a vote, endorsement
 // or decision of a signature that is not pending, for a second vote by the
 // same voter, and for a proposal of a signature that is already pending.
@@ -79,6 +80,8 @@ struct SignatureRecord {
   std::uint32_t votes_reject = 0;
   // Set by ConsensusReached:
   std::optional<std::uint64_t> decided_step;
+  std::optional<std::uint64_t> decided_seq;  // the decision's log seq and stored hash (provenance for exports);
+  std::string decided_hash;                  // the hash is empty when the fold was given no hashes
   std::string reason;
   std::optional<std::uint32_t> yes, no, voters;
   std::optional<double> yes_weight, no_weight;

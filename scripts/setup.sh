@@ -17,8 +17,9 @@ PACKAGES=(
   python3 curl
   nodejs npm
 )
-# Only the tests need these: the dashboard's browser test drives Debian's chromium.
-TEST_PACKAGES=(chromium)
+# Only the tests need these: the dashboard's browser test drives Debian's chromium; the export interop
+# tests validate STIX with Debian's python3-jsonschema and import CrowdSec decisions with Debian's cscli.
+TEST_PACKAGES=(chromium python3-jsonschema crowdsec)
 # Present when their command is, whoever packaged it (NodeSource's nodejs ships npm
 # and conflicts with Debian's npm package).
 declare -A PACKAGE_COMMANDS=([nodejs]=node [npm]=npm [chromium]=chromium)
@@ -35,8 +36,22 @@ install_missing() {
     echo "setup: installing missing Debian packages: ${missing[*]}"
     local sudo=""
     if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+    if [[ " ${missing[*]} " == *" crowdsec "* ]]; then
+      # The tests use crowdsec's programs with a private configuration, never the system's. Its package
+      # registers with CrowdSec's Central API on install unless this file says no (README.Debian), and
+      # that registration fails (and fails the install) without Internet access.
+      if [[ ! -s /etc/crowdsec/online_api_credentials.yaml ]]; then
+        $sudo mkdir -p /etc/crowdsec
+        echo "# no thanks: installed for the DAIS tests (scripts/setup.sh), no Central API registration" |
+          $sudo tee /etc/crowdsec/online_api_credentials.yaml >/dev/null
+      fi
+    fi
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    if [[ " ${missing[*]} " == *" crowdsec "* && -d /run/systemd/system ]]; then
+      # The service it starts would listen on 127.0.0.1:8080, daisd's default; the tests need only the programs.
+      $sudo systemctl disable --now crowdsec.service || true
+    fi
   fi
 }
 

@@ -93,7 +93,7 @@ std::unique_ptr<Run> Run::open(eventstore::Store& store, const config::Config& r
   if (!options.threads) options.threads = static_cast<unsigned>(requested.get_int("simulation.threads"));
   auto run = std::unique_ptr<Run>(new Run(settings_from_config(logged.config), options));
   run->resumed_ = true;
-  run->apply_produced(0, logged.event.type, 0, std::move(logged.event.data));
+  run->apply_produced(0, logged.event.type, 0, std::move(logged.event.data), logged.hash);
   run->prev_hash_ = logged.hash;
   run->next_seq_ = 1;
   run->check_log(store, head.seq(), false);
@@ -108,7 +108,7 @@ std::unique_ptr<Run> Run::replay(const eventstore::Store& source, std::optional<
   options.steps = 0;  // replay follows the log, whatever its target
   auto run = std::unique_ptr<Run>(new Run(settings_from_config(logged.config), options));
   run->target_steps_ = logged.started.steps;
-  run->apply_produced(0, logged.event.type, 0, std::move(logged.event.data));
+  run->apply_produced(0, logged.event.type, 0, std::move(logged.event.data), logged.hash);
   run->prev_hash_ = logged.hash;
   run->next_seq_ = 1;
   run->check_log(source, std::min(to_seq.value_or(head.seq()), head.seq()), true);
@@ -143,7 +143,7 @@ void Run::check_log(const eventstore::Store& source, std::uint64_t last_seq, boo
     }
     if (events::is_operator_input(event.type)) {
       engine_->apply_operator_input(event);
-      apply_produced(next_seq_, event.type, event.step, std::move(event.data));
+      apply_produced(next_seq_, event.type, event.step, std::move(event.data), entry->hash);
       prev_hash_ = entry->hash;
       ++next_seq_;
       ++window_at;
@@ -175,7 +175,7 @@ void Run::check_log(const eventstore::Store& source, std::uint64_t last_seq, boo
         }
         throw DivergenceError(std::move(d));
       }
-      apply_produced(next_seq_, p.type, p.step, std::move(p.data));
+      apply_produced(next_seq_, p.type, p.step, std::move(p.data), hash);
       prev_hash_ = hash;
       ++next_seq_;
       ++window_at;
@@ -210,7 +210,8 @@ void Run::commit(std::vector<Produced> produced) {
   const auto result = store_->append(drafts);
   const double append_seconds = std::chrono::duration<double>(Clock::now() - append_started).count();
   for (std::size_t i = 0; i < produced.size(); ++i) {
-    apply_produced(result.first_seq + i, produced[i].type, produced[i].step, std::move(produced[i].data));
+    apply_produced(result.first_seq + i, produced[i].type, produced[i].step, std::move(produced[i].data),
+                   result.events[i].hash);
   }
   prev_hash_ = result.head.hash;
   next_seq_ = result.head.count;
@@ -227,16 +228,17 @@ void Run::append_operator_input(const std::string& type, const nlohmann::json& d
   if (store_ == nullptr) throw std::logic_error("Run::append_operator_input on a replay");
   if (!events::is_operator_input(type)) throw std::invalid_argument(type + " is not an operator input");
   // Applied to the engine first: an input it cannot apply is refused before it is logged.
-  engine_->apply_operator_input(events::Event{next_seq_, type, engine_->next_step(), data});
+  engine_->apply_operator_input(events::Event{next_seq_, type, engine_->next_step(), data, std::string{}});
   std::vector<Produced> input;
   input.push_back(Produced{type, engine_->next_step(), data});
   commit(std::move(input));
 }
 
-void Run::apply_produced(std::uint64_t seq, const std::string& type, std::uint64_t step, nlohmann::json data) {
+void Run::apply_produced(std::uint64_t seq, const std::string& type, std::uint64_t step, nlohmann::json data,
+                         const eventstore::Hash& hash) {
   count(type);
   std::lock_guard lock(projections_mutex_);
-  projections_.apply(events::Event{seq, type, step, std::move(data)});
+  projections_.apply(events::Event{seq, type, step, std::move(data), to_hex(hash)});
   snapshot_.reset();
 }
 

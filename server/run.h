@@ -119,7 +119,8 @@ class Run {
   Run(EngineSettings settings, Options options);
   // Appends `produced` in one write transaction, folds it and publishes what was committed.
   void commit(std::vector<Produced> produced);
-  void apply_produced(std::uint64_t seq, const std::string& type, std::uint64_t step, nlohmann::json data);
+  void apply_produced(std::uint64_t seq, const std::string& type, std::uint64_t step, nlohmann::json data,
+                      const eventstore::Hash& hash);
   void count(const std::string& type);
   void check_log(const eventstore::Store& source, std::uint64_t last_seq, bool may_end_inside_step);
 

@@ -45,7 +45,7 @@ foreach(layer agents eventstore events projections api)
   endif()
 endforeach()
 
-foreach(layer common config eventstore agents events projections api server tools)
+foreach(layer common config eventstore agents events projections intel api server tools)
   file(GLOB_RECURSE sources ${SOURCE_DIR}/${layer}/*.h ${SOURCE_DIR}/${layer}/*.cpp)
   foreach(source ${sources})
     file(STRINGS ${source} escapes REGEX "^[ \t]*#[ \t]*include[ \t]*\"\\.\\./")

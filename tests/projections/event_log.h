@@ -13,12 +13,12 @@ class EventLog {
  public:
   template <typename T> const events::Event& add(std::uint64_t step, const T& value) {
     events_.push_back(events::Event{events_.size(), events::type_name<T>(), step,
-                                    nlohmann::json::parse(events::encode_data(value))});
+                                    nlohmann::json::parse(events::encode_data(value)), std::string{}});
     return events_.back();
   }
   // An event whose data is given as raw JSON (for malformed-input tests).
   const events::Event& add_raw(std::uint64_t step, const char* type, nlohmann::json data) {
-    events_.push_back(events::Event{events_.size(), type, step, std::move(data)});
+    events_.push_back(events::Event{events_.size(), type, step, std::move(data), std::string{}});
     return events_.back();
   }
   const std::vector<events::Event>& events() const { return events_; }

@@ -241,11 +241,11 @@ TEST_CASE("malformed event data is an error naming the event, not a crash") {
   p.apply(log.events()[1]);
   CHECK_THROWS_WITH_AS(p.apply(log.events()[2]), doctest::Contains("event seq 2 (VoteCast)"), ProjectionError);
   CHECK_THROWS_WITH_AS(p.apply(log.events()[2]), doctest::Contains("signature_id"), ProjectionError);
-  const events::Event not_object{2, events::type::vote_cast, 1, nlohmann::json::array()};
+  const events::Event not_object{2, events::type::vote_cast, 1, nlohmann::json::array(), std::string{}};
   Projections q = fold(log.events(), 0, 2);
   CHECK_THROWS_AS(q.apply(not_object), ProjectionError);
   // Unknown event types are ignored by every projection.
-  const events::Event unknown{2, "SomethingNew", 1, nlohmann::json::object()};
+  const events::Event unknown{2, "SomethingNew", 1, nlohmann::json::object(), std::string{}};
   q.apply(unknown);
   CHECK(q.next_seq() == 3);
 }

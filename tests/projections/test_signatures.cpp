@@ -201,7 +201,7 @@ TEST_CASE("the signatures state round-trips through JSON") {
   CHECK(copy.pending_due_at(4) == std::vector<std::string>{"b"});
   // The restored voter index still refuses a second vote.
   auto restored = copy;
-  const events::Event dup{log.size(), events::type::vote_cast, 3, nlohmann::json(vote("b", 0, true))};
+  const events::Event dup{log.size(), events::type::vote_cast, 3, nlohmann::json(vote("b", 0, true)), std::string{}};
   CHECK_THROWS_AS(restored.apply(dup), ProjectionError);
   CHECK_THROWS_AS(Signatures::from_json(nlohmann::json{{"signatures", {{{"id", "x"}}}}}), ProjectionError);
 }

@@ -228,7 +228,7 @@ TEST_CASE("an agent that voted on a signature cannot endorse it afterwards: its 
   round.offer(4, Finding{sig, 0, false, false}, kAllUp, out, stats);
 
   // Agents 1, 2 and 3 vote no while the window is open (deadline step 6).
-  round.record(4, all_voting(round, 4, kAllUp, false), out, stats);
+  round.record(4, all_voting(round, 4, kAllUp, false, 4), out, stats);
   // Agent 2 then finds the same signature itself: no endorsement, no second ballot.
   out.clear();
   round.offer(5, Finding{sig, 2, false, false}, kAllUp, out, stats);

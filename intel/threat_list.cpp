@@ -1,0 +1,110 @@
+#include "intel/threat_list.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+
+namespace dais::intel {
+
+std::string step_timestamp(const ExportClock& clock, std::uint64_t step, std::int64_t extra_ms) {
+  const std::int64_t ms = (clock.epoch_unix_seconds + static_cast<std::int64_t>(step) * clock.step_seconds) * 1000 +
+                          extra_ms;
+  const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  std::array<char, 64> text{};
+  std::snprintf(text.data(), text.size(), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900, utc.tm_mon + 1,
+                utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(ms % 1000));
+  return text.data();
+}
+
+std::optional<ParsedIndicator> parse_indicator(const std::string& text) {
+  ParsedIndicator out;
+  std::string address = text;
+  int max_prefix = 32;
+  const auto slash = text.find('/');
+  if (slash != std::string::npos) {
+    out.prefix = true;
+    address = text.substr(0, slash);
+  }
+  std::array<unsigned char, 16> buffer{};
+  if (inet_pton(AF_INET, address.c_str(), buffer.data()) == 1) {
+    out.kind = AddressKind::ipv4;
+  } else if (inet_pton(AF_INET6, address.c_str(), buffer.data()) == 1) {
+    out.kind = AddressKind::ipv6;
+    max_prefix = 128;
+  } else {
+    return std::nullopt;
+  }
+  if (out.prefix) {
+    const auto length = text.substr(slash + 1);
+    if (length.empty() || length.size() > 3 || !std::all_of(length.begin(), length.end(), [](char c) {
+          return c >= '0' && c <= '9';
+        })) {
+      return std::nullopt;
+    }
+    if (std::stoi(length) > max_prefix) return std::nullopt;
+  }
+  return out;
+}
+
+int vote_confidence(double yes_weight, double no_weight) {
+  const double total = yes_weight + no_weight;
+  if (!(total > 0)) return 0;
+  return static_cast<int>(std::lround(std::clamp(100.0 * yes_weight / total, 0.0, 100.0)));
+}
+
+ThreatList threat_list(const projections::Projections& projections) {
+  ThreatList list;
+  list.run_hash = projections.run_hash();
+  if (projections.next_seq() == 0) throw ExportError("the log holds no events to export");
+  if (list.run_hash.empty()) throw ExportError("the projections were folded without event hashes");
+  list.as_of_seq = projections.applied_seq();
+  list.now_step = projections.stats().steps_completed();
+  const auto& network = projections.blacklists().network();
+  for (const auto* record : projections.signatures().list(projections::SignatureStatus::accepted)) {
+    const auto& r = *record;
+    AcceptedSignature s;
+    s.signature_id = r.id;
+    s.round = r.round;
+    s.indicator = r.indicator;
+    const auto parsed = parse_indicator(r.indicator);
+    if (!parsed) {
+      throw ExportError("signature " + r.id + ": indicator '" + r.indicator +
+                        "' is not an IPv4/IPv6 address or CIDR prefix");
+    }
+    s.parsed = *parsed;
+    s.proposer = r.proposer;
+    s.observations = r.observations;
+    if (!r.decided_step || !r.decided_seq || r.decided_hash.empty()) {
+      throw ExportError("signature " + r.id + ": its decision has no log seq or event hash");
+    }
+    s.decided_step = *r.decided_step;
+    s.decided_seq = *r.decided_seq;
+    s.decided_hash = r.decided_hash;
+    s.decided_expires = r.expires_step.value_or(s.decided_step);
+    s.yes = r.yes.value_or(0);
+    s.no = r.no.value_or(0);
+    s.voters = r.voters.value_or(0);
+    s.confidence = vote_confidence(r.yes_weight.value_or(0), r.no_weight.value_or(0));
+    const auto* validity = projections.blacklists().network_validity(r.id);
+    if (validity == nullptr || validity->decided_step != s.decided_step) {
+      throw ExportError("signature " + r.id + ": the network blacklist has no entry from its decision");
+    }
+    s.renewals = validity->renewals;
+    s.ended_step = validity->ended_step;
+    const auto entry = network.find(r.indicator);
+    s.live = !s.ended_step && entry != network.end() && entry->second.signature_id == r.id;
+    s.expires_step = s.live ? entry->second.expires_step : validity->valid_until;
+    list.signatures.push_back(std::move(s));
+  }
+  std::sort(list.signatures.begin(), list.signatures.end(),
+            [](const AcceptedSignature& a, const AcceptedSignature& b) { return a.decided_seq < b.decided_seq; });
+  return list;
+}
+
+}  // namespace dais::intel
