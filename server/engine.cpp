@@ -160,7 +160,7 @@ void Engine::fold_into_log_view(const std::string& type, std::uint64_t step, con
   // Only the events the blacklists projection reads, so nothing else is copied.
   if (type == events::type::consensus_reached || type == events::type::local_blacklist_added ||
       type == events::type::step_completed || type == events::type::blacklist_removed) {
-    log_blacklists_.apply(events::Event{0, type, step, data});
+    log_blacklists_.apply(events::Event{0, type, step, data, std::string{}});
   }
 }
 
