@@ -24,13 +24,9 @@ using namespace dais;
 
 namespace {
 
-using Entry = std::tuple<std::string, std::uint64_t>;  // signature id, expires_step
+using test::open_store;
 
-std::unique_ptr<eventstore::Store> open_store(const std::filesystem::path& dir) {
-  eventstore::StoreOptions o;
-  o.sync = eventstore::SyncMode::none;
-  return eventstore::Store::open(dir, o);
-}
+using Entry = std::tuple<std::string, std::uint64_t>;  // signature id, expires_step
 
 // A short expiry, so that entries expire and hits renew them within the run.
 config::Config short_expiry_config(bool crashes) {

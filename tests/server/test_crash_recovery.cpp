@@ -24,11 +24,7 @@ using namespace dais;
 
 namespace {
 
-std::unique_ptr<eventstore::Store> open_store(const std::filesystem::path& dir) {
-  eventstore::StoreOptions o;
-  o.sync = eventstore::SyncMode::none;
-  return eventstore::Store::open(dir, o);
-}
+using test::open_store;
 
 server::Run::Options run_options() {
   server::Run::Options o;

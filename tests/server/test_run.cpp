@@ -19,11 +19,7 @@ using namespace dais;
 
 namespace {
 
-std::unique_ptr<eventstore::Store> open_store(const std::filesystem::path& dir) {
-  eventstore::StoreOptions o;
-  o.sync = eventstore::SyncMode::none;
-  return eventstore::Store::open(dir, o);
-}
+using test::open_store;
 
 server::Run::Options options(unsigned threads, std::optional<std::uint64_t> steps = std::nullopt) {
   server::Run::Options o;
