@@ -2,16 +2,9 @@
 
 #include <charconv>
 
-namespace dais::api {
+#include "common/hex.h"
 
-namespace {
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-}  // namespace
+namespace dais::api {
 
 std::string percent_decode(std::string_view text, bool plus_is_space) {
   std::string out;
@@ -19,8 +12,8 @@ std::string percent_decode(std::string_view text, bool plus_is_space) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (c == '%') {
-      const int hi = i + 2 < text.size() ? hex_value(text[i + 1]) : -1;
-      const int lo = i + 2 < text.size() ? hex_value(text[i + 2]) : -1;
+      const int hi = i + 2 < text.size() ? hex_digit_value(text[i + 1]) : -1;
+      const int lo = i + 2 < text.size() ? hex_digit_value(text[i + 2]) : -1;
       if (hi < 0 || lo < 0) throw BadRequest("malformed percent-encoding in request target");
       out += static_cast<char>(hi * 16 + lo);
       i += 2;

@@ -6,16 +6,11 @@
 
 #include <openssl/sha.h>
 
+#include "common/hex.h"
+
 namespace dais::intel {
 
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 std::array<unsigned char, 16> parse_uuid(std::string_view text) {
   std::array<unsigned char, 16> out{};
@@ -27,7 +22,7 @@ std::array<unsigned char, 16> parse_uuid(std::string_view text) {
       ++i;
       continue;
     }
-    const int hi = hex_value(text[i]), lo = hex_value(text[i + 1]);
+    const int hi = hex_digit_value(text[i]), lo = hex_digit_value(text[i + 1]);
     if (hi < 0 || lo < 0) throw std::invalid_argument("not a UUID: " + std::string(text));
     out[byte++] = static_cast<unsigned char>(hi * 16 + lo);
     i += 2;
