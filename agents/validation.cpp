@@ -21,6 +21,7 @@ void ValidatorView::observe(std::span<const Flow> flows, std::span<const double>
     const Flow& flow = flows[i];
     SourceHistory& h = history_[flow.source];
     h.last_seen = round_;
+    for (std::size_t k = 0; k < kFeatureCount; ++k) h.sum[k] += flow.features[k];
     if (scores[i] > threshold) {
       ++h.flagged;
       if (flagged_ring_.size() < params_.anomaly_capacity) {
@@ -103,6 +104,8 @@ std::string_view name(VoteReason reason) {
     case VoteReason::benign_history: return "benign_history";
     case VoteReason::not_anomalous: return "not_anomalous";
     case VoteReason::uncorroborated: return "uncorroborated";
+    case VoteReason::content_mismatch: return "content_mismatch";
+    case VoteReason::abstain_unseen: return "abstain_unseen";
   }
   return "unknown";
 }
@@ -137,6 +140,19 @@ VoteDecision validate(const Signature& signature, const ValidatorView& view, con
     d.confidence = 1.0;
     return d;
   }
+  if (params.content_check) {
+    if (const auto seen = view.history(signature.indicator)) {
+      const double n = static_cast<double>(seen->clean + seen->flagged);
+      FeatureVector mean{};
+      for (std::size_t k = 0; k < kFeatureCount; ++k) mean[k] = static_cast<float>(seen->sum[k] / n);
+      const double match = cosine_similarity(z, view.baseline().standardise(mean));
+      if (match < params.similarity_threshold) {
+        d.reason = VoteReason::content_mismatch;
+        d.confidence = std::clamp((params.similarity_threshold - match) / (1 + params.similarity_threshold), 0.0, 1.0);
+        return d;
+      }
+    }
+  }
   if (d.score < params.score_threshold) {
     d.reason = VoteReason::not_anomalous;
     d.confidence = std::clamp(-score_margin, 0.0, 1.0);
@@ -155,6 +171,12 @@ VoteDecision validate(const Signature& signature, const ValidatorView& view, con
   } else {
     d.reason = VoteReason::uncorroborated;
     d.confidence = std::clamp(std::min(1.0 - score_margin, -sim_margin), 0.0, 1.0);
+  }
+  if (d.approve && params.abstain_unseen && view.standing(signature.indicator) == Standing::unknown) {
+    d.approve = false;
+    d.abstain = true;
+    d.reason = VoteReason::abstain_unseen;
+    d.confidence = 0;
   }
   return d;
 }

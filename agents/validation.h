@@ -23,6 +23,14 @@
 //      approve (extreme: far outside anything benign here on some feature).
 //   5. score >= solo_score_threshold -> approve (anomalous); else reject
 //      (uncorroborated).
+// Two defences, each off by default (ValidationParams):
+//   content_check: after step 1, a validator that has seen flows from the
+//      indicator rejects (content_mismatch) a centroid whose standardised
+//      direction is unlike the mean of what it saw from that address (cosine
+//      below similarity_threshold): a real attack relabelled onto a host the
+//      validator knows does not look like that host.
+//   abstain_unseen: a validator that has never seen the indicator (Standing
+//      unknown) abstains instead of approving (abstain: no ballot is cast).
 // Thresholds were set with `dais-bench validate` on seeds 1..20 and hold on
 // other seeds (see the test and docs): honest validators approve >= 95 % of
 // true campaign signatures and <= 5 % of signatures forged from benign flows.
@@ -74,6 +82,7 @@ class ValidatorView {
     std::uint64_t clean = 0;    // flows judged clean (score <= threshold)
     std::uint64_t flagged = 0;  // flows flagged (score > threshold)
     std::uint64_t last_seen = 0;  // observe() round in which it was last seen
+    std::array<double, kFeatureCount> sum{};  // feature sums of all its flows (content_check)
   };
   struct AnomalyCentroid {
     std::uint32_t source = 0;
@@ -93,6 +102,8 @@ class ValidatorView {
   // How `source` looks from here (see ValidatorViewParams).
   Standing standing(std::uint32_t source) const;
   std::size_t history_size() const { return history_.size(); }
+  // Every source with history, by address.
+  const std::map<std::uint32_t, SourceHistory>& sources() const { return history_; }
   // Centroids of the recent flagged flows of each suspicious source, sorted by source.
   const std::vector<AnomalyCentroid>& anomalies() const { return anomalies_; }
   std::uint64_t rounds() const { return round_; }
@@ -126,6 +137,8 @@ struct ValidationParams {
   // its clean mean on some feature is corroborated by that alone (an Isolation
   // Forest dilutes one extreme feature among ten; a per-feature check does not).
   double extreme_z = 8.0;
+  bool content_check = false;   // defence: reject content unlike what it saw from the indicator
+  bool abstain_unseen = false;  // defence: abstain instead of approving an address never seen
 };
 
 enum class VoteReason {
@@ -135,11 +148,14 @@ enum class VoteReason {
   benign_history,      // reject: the validator has seen this address behave
   not_anomalous,       // reject: its model does not find the centroid anomalous
   uncorroborated,      // reject: mildly anomalous and unlike anything it has seen
+  content_mismatch,    // reject: unlike what the validator saw from that address (content_check)
+  abstain_unseen,      // no ballot: it would approve an address it never saw (abstain_unseen)
 };
 std::string_view name(VoteReason reason);
 
 struct VoteDecision {
   bool approve = false;
+  bool abstain = false;   // cast no ballot (abstain_unseen); approve is then false
   double similarity = 0;  // best cosine similarity (step 3), in [-1, 1]
   std::optional<std::uint32_t> matched_source;  // the suspicious source it was most similar to
   double max_abs_z = 0;   // largest |z-score| of the centroid on the validator's baseline

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "agents/blacklist.h"
+#include "agents/signature.h"
 #include "agents/features.h"
 #include "agents/isolation_forest.h"
 #include "agents/validation.h"
@@ -28,6 +29,8 @@ struct AgentRuntime {
   bool crashed = false;
   std::uint64_t crashed_at = 0;
   std::uint64_t recover_step = 0;
+  // The step of its last recovery until it first votes / blocks a flow after it (recovery time).
+  std::optional<std::uint64_t> awaiting_vote, awaiting_block;
   std::optional<agents::IsolationForest> model;
   double threshold = 0.5;
   std::uint64_t model_version = 0;
@@ -38,6 +41,8 @@ struct AgentRuntime {
   // Flagged flows of the last few steps (with their scores): slow attacks need several steps
   // to reach a signature's minimum number of observations.
   std::deque<std::vector<std::pair<agents::Flow, double>>> recent_flagged;
+  // A Byzantine agent's memory of real signatures it saw lately (engine.cpp, remember).
+  std::deque<agents::Signature> seen_signatures;
 };
 
 }  // namespace dais::server

@@ -47,7 +47,7 @@ void ConsensusRound::offer(std::uint64_t step, const Finding& finding, std::span
   PendingSignature pending;
   pending.signature = sig;
   pending.proposer = finding.agent;
-  pending.poisoned = finding.byzantine;
+  pending.poisoned = finding.forged;
   pending.benign_indicator = finding.benign_indicator;
   pending.proposed_step = step;
   pending.deadline_step = step + params_.window - 1;
@@ -66,6 +66,7 @@ void ConsensusRound::offer(std::uint64_t step, const Finding& finding, std::span
   ++stats.proposed;
   if (pending.poisoned) ++truth_.poisoned_proposed;
   if (pending.benign_indicator) ++truth_.benign_signatures_proposed;
+  if (!pending.benign_indicator) ++truth_.attack_signatures_proposed;
 
   if (protected_.contains(indicator_text)) {
     // Rejected by rule: no signature may blacklist the network's own critical services.
@@ -116,7 +117,9 @@ void ConsensusRound::record(std::uint64_t step, std::vector<std::vector<Ballot>>
                             events::StepCompleted& stats) {
   std::vector<std::vector<events::VoteCast>> by_signature(order_.size());
   for (auto& group : ballots) {
-    for (auto& b : group) by_signature.at(b.signature).push_back(std::move(b.vote));
+    for (auto& b : group) {
+      if (!b.abstain) by_signature.at(b.signature).push_back(std::move(b.vote));
+    }
   }
   for (std::size_t s = 0; s < order_.size(); ++s) {
     auto& votes = by_signature[s];
@@ -130,6 +133,17 @@ void ConsensusRound::record(std::uint64_t step, std::vector<std::vector<Ballot>>
       pending.votes.emplace(v.voter, std::move(v));
     }
   }
+}
+
+std::vector<agents::Signature> ConsensusRound::received_by(std::uint32_t agent, std::uint64_t step) const {
+  std::vector<agents::Signature> out;
+  for (const auto& id : order_) {
+    const auto& p = pending_.at(id);
+    const auto it = std::lower_bound(p.committee.begin(), p.committee.end(), agent);
+    if (it == p.committee.end() || *it != agent) continue;
+    if (p.reaches[static_cast<std::size_t>(it - p.committee.begin())] <= step) out.push_back(p.signature);
+  }
+  return out;
 }
 
 std::vector<AcceptedSignature> ConsensusRound::decide(std::uint64_t step, std::vector<Produced>& out,
@@ -176,6 +190,7 @@ std::vector<AcceptedSignature> ConsensusRound::decide(std::uint64_t step, std::v
       ++stats.accepted;
       if (p.poisoned) ++truth_.poisoned_accepted;
       if (p.benign_indicator) ++truth_.benign_signatures_accepted;
+      if (!p.benign_indicator) ++truth_.attack_signatures_accepted;
     } else {
       ++stats.rejected;
       rejected_until_[id] = step + params_.window;

@@ -35,6 +35,10 @@ struct GroundTruth {
   std::uint64_t benign_signatures_proposed = 0;  // any proposer; the indicator is not an attacker
   std::uint64_t benign_signatures_accepted = 0;
   std::uint64_t protected_rejections = 0;
+  // Signatures whose indicator is an attacker (any proposer): the honest signatures the
+  // network should accept; proposed minus accepted were lost (rejected or never decided).
+  std::uint64_t attack_signatures_proposed = 0;
+  std::uint64_t attack_signatures_accepted = 0;
 };
 
 // A signature taking ballots. Its electorate is fixed at proposal: the proposer and its committee.
@@ -64,7 +68,7 @@ inline constexpr std::uint64_t kNever = ~std::uint64_t{0};
 struct Finding {
   const agents::Signature& signature;
   std::uint32_t agent = 0;
-  bool byzantine = false;         // the finder is Byzantine: the signature is poisoned
+  bool forged = false;            // an adversary forged it: the signature is poisoned
   bool benign_indicator = false;  // the indicator is not an attacker
 };
 
@@ -74,6 +78,7 @@ struct Ballot {
   std::size_t signature = 0;
   std::uint32_t voter = 0;
   events::VoteCast vote;
+  bool abstain = false;  // the voter casts no ballot now (it may be asked again next step)
 };
 
 // An indicator the network blocks, by the signature that was accepted for it.
@@ -105,13 +110,16 @@ class ConsensusRound {
   // signature on whose committee the agent sits and whose proposal has reached it by `step`,
   // while it is in `active`, has not voted and does not support the signature. record() keeps
   // the filled-in ballots, sends them to the proposer over the network and appends their
-  // VoteCast events by signature, then voter.
+  // VoteCast events by signature, then voter; an abstaining ballot is dropped unlogged.
   std::size_t open_count() const { return order_.size(); }
   const PendingSignature& open(std::size_t index) const { return pending_.at(order_[index]); }
   std::vector<std::vector<Ballot>> ballots_owed(std::size_t agent_count, std::span<const std::uint32_t> active,
                                                 std::uint64_t step) const;
   void record(std::uint64_t step, std::vector<std::vector<Ballot>> ballots, std::vector<Produced>& out,
               events::StepCompleted& stats);
+  // The open signatures whose proposal has reached `agent` by `step` (it sits on their
+  // committee), in proposal order: what an agent has received from the network.
+  std::vector<agents::Signature> received_by(std::uint32_t agent, std::uint64_t step) const;
 
   // Decide. The proposer decides from the ballots that have reached it by `step` (its own,
   // the endorsements and votes that arrived; ballots still in flight or lost count as not

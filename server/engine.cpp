@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <optional>
 #include <span>
 #include <stdexcept>
 
@@ -44,8 +45,16 @@ void add_counts(events::StepCompleted& stats, const events::StepCompleted& c) {
 }
 
 agents::AdversaryParams adversary_params(const EngineSettings& settings) {
-  return agents::AdversaryParams{settings.faults.byzantine_fraction, settings.faults.poison_rate,
-                                 settings.signature.min_observations};
+  agents::AdversaryParams params;
+  params.fraction = settings.faults.byzantine_fraction;
+  params.poison_rate = settings.faults.poison_rate;
+  params.min_observations = settings.signature.min_observations;
+  params.strategy = settings.faults.adversary;
+  params.sleeper_steps = settings.faults.sleeper_steps;
+  params.low_rate = settings.faults.low_rate;
+  params.collude = settings.faults.collude;
+  params.target_score = settings.validation.solo_score_threshold;
+  return params;
 }
 
 }  // namespace
@@ -75,7 +84,9 @@ struct Engine::Observation {
   events::StepCompleted counts;
   std::map<std::uint32_t, std::uint64_t> hits;  // blocked flows by source
   std::vector<agents::Signature> findings;      // honest signatures, or a Byzantine agent's forgery
+  std::vector<bool> forged;                     // parallel to findings: forged by the adversary
   std::map<std::uint32_t, KindDetection> by_label;  // attack flows and detected ones, by campaign id
+  std::optional<std::uint64_t> recovered_to_block;  // steps from its recovery to this first block
 };
 
 Engine::Engine(EngineSettings settings, ThreadPool& pool)
@@ -236,6 +247,9 @@ void Engine::crash(AgentRuntime& agent, std::uint64_t step) {
   agent.blacklist = agents::Blacklist(settings_.blacklist_capacity);
   agent.view = agents::ValidatorView{};
   agent.recent_flagged.clear();
+  agent.seen_signatures.clear();
+  agent.awaiting_vote.reset();  // a recovery that never voted or blocked before the next crash stays unmeasured
+  agent.awaiting_block.reset();
 }
 
 // Recovery rebuilds the agent from the log (server/recovery.h): its blacklist from the log's
@@ -245,6 +259,9 @@ void Engine::recover(AgentRuntime& agent, std::uint64_t step, std::vector<Produc
                      events::StepCompleted& stats) {
   agent.crashed = false;
   out.push_back(produce(step, events::AgentRecovered{agent.id, step - agent.crashed_at}));
+  ++recovery_times_.recoveries;
+  agent.awaiting_vote = step;
+  agent.awaiting_block = step;
   agent.blacklist = recovered_blacklist(log_blacklists_, agent.id, step, settings_.blacklist_capacity);
   agent.training = recovery_training(settings_, agent.id, agent.blacklist, step);
   const auto rows = agent.training.rows();
@@ -276,6 +293,19 @@ void Engine::phase_faults(std::uint64_t step, std::vector<Produced>& out, events
   });
 }
 
+// A Byzantine agent remembers the last kSignatureMemory real signatures it saw (its material
+// for framing); a signature it already remembers keeps its place.
+void Engine::remember(AgentRuntime& agent, const std::vector<agents::Signature>& signatures) {
+  constexpr std::size_t kSignatureMemory = 16;
+  for (const auto& s : signatures) {
+    const bool known = std::any_of(agent.seen_signatures.begin(), agent.seen_signatures.end(),
+                                   [&](const agents::Signature& m) { return m.id == s.id; });
+    if (known) continue;
+    agent.seen_signatures.push_back(s);
+    if (agent.seen_signatures.size() > kSignatureMemory) agent.seen_signatures.pop_front();
+  }
+}
+
 std::vector<Engine::Observation> Engine::phase_observe(std::uint64_t step, events::StepCompleted& stats) {
   std::vector<Observation> observations(agents_.size());
   pool_.parallel_for(agents_.size(), [&](std::size_t i) {
@@ -302,16 +332,29 @@ std::vector<Engine::Observation> Engine::phase_observe(std::uint64_t step, event
       const auto label = passed.flows[k].label;
       if (label != 0 && !(passed.scores[k] > agent.threshold)) --obs.by_label[label].detected;
     }
-    if (!agent.byzantine) {
-      obs.findings = honest_findings(agent, passed, settings_);
-    } else if (settings_.consensus_enabled) {
-      const agents::ForgeContext context{agent.id, step, passed.flows, campaign_sources_,
-                                         agent.view.baseline().sd()};
-      if (auto forged = adversary_.forge(context)) obs.findings.push_back(std::move(*forged));
+    auto detected = honest_findings(agent, passed, settings_);
+    if (!agent.byzantine || adversary_.reports_findings(step)) obs.findings = detected;
+    obs.forged.assign(obs.findings.size(), false);
+    if (agent.byzantine && settings_.consensus_enabled) {
+      // What it observed, its own model and view, and what reached it: never the ground truth.
+      remember(agent, detected);
+      remember(agent, consensus_.received_by(agent.id, step));
+      const std::vector<agents::Signature> seen(agent.seen_signatures.begin(), agent.seen_signatures.end());
+      const agents::ForgeContext context{agent.id, step, passed.flows, passed.scores, agent.threshold,
+                                         &*agent.model, &agent.view, seen, agent.view.baseline().sd()};
+      if (auto forged = adversary_.forge(context)) {
+        obs.findings.push_back(std::move(*forged));
+        obs.forged.push_back(true);
+      }
+    }
+    if (!obs.hits.empty() && agent.awaiting_block) {
+      obs.recovered_to_block = step - *agent.awaiting_block;
+      agent.awaiting_block.reset();
     }
   });
   for (const auto& obs : observations) {
     add_counts(stats, obs.counts);
+    if (obs.recovered_to_block) recovery_times_.add_block(*obs.recovered_to_block);
     for (const auto& [source, count] : obs.hits) {
       stats.blacklist_hits[agents::format_ipv4(source)] += count;
       consensus_.renew(source, step);
@@ -338,9 +381,11 @@ void Engine::phase_propose(std::uint64_t step, std::vector<Observation>& observa
   const auto active = active_agents();
   for (std::size_t i = 0; i < agents_.size(); ++i) {
     auto& agent = *agents_[i];
-    for (const auto& sig : observations[i].findings) {
+    for (std::size_t k = 0; k < observations[i].findings.size(); ++k) {
+      const auto& sig = observations[i].findings[k];
       if (settings_.consensus_enabled) {
-        const Finding finding{sig, agent.id, agent.byzantine, !is_campaign_source(sig.indicator)};
+        // Ground truth (is the indicator an attacker) is recorded for scoring only.
+        const Finding finding{sig, agent.id, observations[i].forged[k], !is_campaign_source(sig.indicator)};
         consensus_.offer(step, finding, active, out, stats);
         continue;
       }
@@ -361,18 +406,28 @@ void Engine::phase_vote(std::uint64_t step, std::vector<Produced>& out, events::
       const auto& pending = consensus_.open(ballot.signature);
       auto& vote = ballot.vote;
       if (voter.byzantine) {
-        const auto cast = adversary_.vote(agents_[pending.proposer]->byzantine);
-        vote.approve = cast.approve;
-        vote.similarity = cast.similarity;
-        vote.confidence = cast.confidence;
-        continue;
+        if (const auto cast = adversary_.vote(step, agents_[pending.proposer]->byzantine)) {
+          vote.approve = cast->approve;
+          vote.similarity = cast->similarity;
+          vote.confidence = cast->confidence;
+          continue;
+        }
       }
       const auto decision = agents::validate(pending.signature, voter.view, *voter.model, settings_.validation);
       vote.approve = decision.approve;
       vote.similarity = decision.similarity;
       vote.confidence = decision.confidence;
+      ballot.abstain = decision.abstain;
     }
   });
+  for (std::size_t v = 0; v < agents_.size(); ++v) {
+    auto& voter = *agents_[v];
+    const bool voted = std::any_of(ballots[v].begin(), ballots[v].end(), [](const Ballot& b) { return !b.abstain; });
+    if (voted && voter.awaiting_vote) {
+      recovery_times_.add_vote(step - *voter.awaiting_vote);
+      voter.awaiting_vote.reset();
+    }
+  }
   consensus_.record(step, std::move(ballots), out, stats);
 }
 

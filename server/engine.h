@@ -46,6 +46,17 @@ agents::ForestParams forest_params(const EngineSettings& settings, std::uint32_t
 // The pre-run benign history every agent's first model is trained on, oldest first.
 std::vector<agents::Flow> warmup_flows(const EngineSettings& settings, std::uint32_t agent);
 
+// Recovery time: steps from an agent's recovery until it casts a ballot again and until its
+// blacklist blocks a flow again (each measured at its first occurrence; a recovery followed
+// by neither before the run ends or the agent crashes again is counted only in recoveries).
+struct RecoveryTimes {
+  std::uint64_t recoveries = 0;
+  std::uint64_t voted = 0, to_vote_sum = 0;
+  std::uint64_t blocked = 0, to_block_sum = 0;
+  void add_vote(std::uint64_t steps) { ++voted, to_vote_sum += steps; }
+  void add_block(std::uint64_t steps) { ++blocked, to_block_sum += steps; }
+};
+
 class Engine {
  public:
   Engine(EngineSettings settings, ThreadPool& pool);
@@ -77,6 +88,8 @@ class Engine {
   const agents::Blacklist& agent_blacklist(std::uint32_t agent) const;
   bool is_crashed(std::uint32_t agent) const;
   const ProtectionTracker& protection() const { return protection_; }
+  // Steps from each recovery to the agent's first cast ballot and first blocked flow after it.
+  const RecoveryTimes& recovery_times() const { return recovery_times_; }
   // Attack flows of each campaign kind (indexed by CampaignKind) and how many of them were
   // detected (flagged or blocked): ground truth for per-kind recall.
   const std::array<KindDetection, agents::kCampaignKindCount>& detection_by_kind() const { return by_kind_; }
@@ -113,6 +126,7 @@ class Engine {
                      std::uint64_t step);
   std::vector<std::uint32_t> active_agents() const;
   bool is_campaign_source(std::uint32_t address) const;
+  static void remember(AgentRuntime& agent, const std::vector<agents::Signature>& signatures);
 
   EngineSettings settings_;
   ThreadPool& pool_;
@@ -132,6 +146,7 @@ class Engine {
   // (the same events the log holds): what a recovering agent rebuilds from.
   projections::Blacklists log_blacklists_;
   ProtectionTracker protection_;
+  RecoveryTimes recovery_times_;
   std::array<KindDetection, agents::kCampaignKindCount> by_kind_{};
   PhaseTimes phase_times_;
   std::uint64_t next_step_ = 0;

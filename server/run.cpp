@@ -293,6 +293,15 @@ RunSummary Run::summary() const {
   s.benign_signatures_proposed = truth.benign_signatures_proposed;
   s.benign_signatures_accepted = truth.benign_signatures_accepted;
   s.protected_rejections = truth.protected_rejections;
+  s.attack_signatures_proposed = truth.attack_signatures_proposed;
+  s.attack_signatures_accepted = truth.attack_signatures_accepted;
+  s.honest_signatures_lost = truth.attack_signatures_proposed - truth.attack_signatures_accepted;
+  const auto& recovery = engine_->recovery_times();
+  s.recoveries = recovery.recoveries;
+  s.recoveries_voted = recovery.voted;
+  s.recoveries_blocked = recovery.blocked;
+  if (recovery.voted > 0) s.recovery_to_vote_mean = static_cast<double>(recovery.to_vote_sum) / recovery.voted;
+  if (recovery.blocked > 0) s.recovery_to_block_mean = static_cast<double>(recovery.to_block_sum) / recovery.blocked;
   s.benign_blocked = flows.blocked_benign;
   s.attack_blocked = flows.blocked_attack;
   const double agent_steps = static_cast<double>(s.agents) * static_cast<double>(s.steps);

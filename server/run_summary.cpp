@@ -62,6 +62,14 @@ void to_json(nlohmann::json& j, const RunSummary& s) {
                      {"benign_signatures_proposed", s.benign_signatures_proposed},
                      {"benign_signatures_accepted", s.benign_signatures_accepted},
                      {"protected_rejections", s.protected_rejections},
+                     {"attack_signatures_proposed", s.attack_signatures_proposed},
+                     {"attack_signatures_accepted", s.attack_signatures_accepted},
+                     {"honest_signatures_lost", s.honest_signatures_lost},
+                     {"recoveries", s.recoveries},
+                     {"recoveries_voted", s.recoveries_voted},
+                     {"recoveries_blocked", s.recoveries_blocked},
+                     {"recovery_to_vote_mean", or_null(s.recovery_to_vote_mean)},
+                     {"recovery_to_block_mean", or_null(s.recovery_to_block_mean)},
                      {"benign_blocked", s.benign_blocked},
                      {"attack_blocked", s.attack_blocked},
                      {"benign_blocked_per_agent_step", s.benign_blocked_per_agent_step},
@@ -134,6 +142,13 @@ std::string RunSummary::text() const {
                 benign_blocked_per_agent_step,
                 benign_signatures_accepted_per_agent_step);
   std::string out = buf;
+  std::snprintf(buf, sizeof buf,
+                "adversary: attack signatures proposed %llu, accepted %llu, honest signatures lost %llu; "
+                "recoveries %llu, to first vote %s, to first block %s\n",
+                static_cast<ull>(attack_signatures_proposed), static_cast<ull>(attack_signatures_accepted),
+                static_cast<ull>(honest_signatures_lost), static_cast<ull>(recoveries),
+                steps_or_na(recovery_to_vote_mean).c_str(), steps_or_na(recovery_to_block_mean).c_str());
+  out += buf;
   for (const auto& k : by_kind) {
     char recall_text[32] = "n/a";
     if (k.recall) std::snprintf(recall_text, sizeof recall_text, "%.4f", *k.recall);

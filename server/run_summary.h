@@ -53,6 +53,13 @@ struct RunSummary {
   std::uint64_t poisoned_proposed = 0, poisoned_accepted = 0;
   std::uint64_t benign_signatures_proposed = 0, benign_signatures_accepted = 0;
   std::uint64_t protected_rejections = 0;
+  // Signatures of real attackers proposed and accepted; lost = proposed - accepted (rejected or
+  // never decided): the honest signatures an adversary or a defence cost the network.
+  std::uint64_t attack_signatures_proposed = 0, attack_signatures_accepted = 0, honest_signatures_lost = 0;
+  // Recoveries and the mean steps from one to the agent's first ballot and first blocked flow
+  // after it (over the recoveries that got there; absent when none did).
+  std::uint64_t recoveries = 0, recoveries_voted = 0, recoveries_blocked = 0;
+  std::optional<double> recovery_to_vote_mean, recovery_to_block_mean;
   std::uint64_t benign_blocked = 0, attack_blocked = 0;  // flows
   // The benign cost of sharing per agent-step (agents x steps): benign flows blocked and
   // signatures against benign addresses accepted.

@@ -37,6 +37,8 @@ EngineSettings settings_from_config(const config::Config& c) {
   s.signature.min_observations = u32(c, "signature.min_observations");
   s.signature_window = u32(c, "signature.window");
   s.validation.similarity_threshold = c.get_double("validation.similarity_threshold");
+  s.validation.content_check = c.get_bool("validation.content_check");
+  s.validation.abstain_unseen = c.get_bool("validation.abstain_unseen");
 
   s.consensus_enabled = c.get_bool("consensus.enabled");
   s.consensus.majority = c.get_double("consensus.majority");
@@ -55,6 +57,10 @@ EngineSettings settings_from_config(const config::Config& c) {
   s.faults.recovery_steps = u32(c, "faults.recovery_steps");
   s.faults.byzantine_fraction = c.get_double("faults.byzantine_fraction");
   s.faults.poison_rate = c.get_double("faults.poison_rate");
+  s.faults.adversary = *agents::parse_adversary_strategy(c.get_string("faults.adversary"));  // a schema choice
+  s.faults.sleeper_steps = static_cast<std::uint64_t>(c.get_int("faults.sleeper_steps"));
+  s.faults.low_rate = c.get_double("faults.low_rate");
+  s.faults.collude = c.get_bool("faults.collude");
 
   s.network.delay_steps = u32(c, "network.delay_steps");
   s.network.jitter_steps = u32(c, "network.jitter_steps");

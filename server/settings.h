@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "agents/adversary.h"
 #include "agents/campaigns.h"
 #include "agents/signature.h"
 #include "agents/traffic.h"
@@ -34,6 +35,10 @@ struct FaultSettings {
   std::uint32_t recovery_steps = 5;
   double byzantine_fraction = 0;
   double poison_rate = 0.25;  // chance per step that a Byzantine agent proposes a poisoned signature
+  agents::AdversaryStrategy adversary = agents::AdversaryStrategy::forge;
+  std::uint64_t sleeper_steps = 50;
+  double low_rate = 0.02;
+  bool collude = true;
 };
 
 struct EngineSettings {

@@ -212,3 +212,93 @@ TEST_CASE("a validation trial is deterministic") {
   params.agents = 1;
   CHECK_THROWS_AS(run_validation_trial(1, params), std::invalid_argument);
 }
+
+namespace {
+
+// A validator of segment 0 of seed 3 that has watched 12 steps of its own benign traffic.
+struct Watched {
+  IsolationForest model = forest_of(3, 0);
+  ValidatorView view;
+  Watched() {
+    for (std::uint64_t s = 0; s < 12; ++s) {
+      const auto flows = generate_flows(3, 0, s, {}, {});
+      std::vector<double> scores;
+      for (const Flow& f : flows) scores.push_back(model.score_one(f.features.data()));
+      view.observe(flows, scores, model.threshold());
+    }
+  }
+};
+
+Signature flood_from(std::uint32_t indicator) {
+  Signature s;
+  s.indicator = indicator;
+  s.centroid = {14.5f, 7.5f, 9.9f, 1.8f, 4.4f, 0.85f, 0.7f, 0.2f, 0.0f, 1.5f};
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("abstain_unseen: a validator that never saw the address abstains instead of approving") {
+  Watched w;
+  const auto unseen = flood_from(*parse_ipv4("45.1.2.3"));
+  REQUIRE(w.view.standing(unseen.indicator) == Standing::unknown);
+  ValidationParams params;
+  const auto approving = validate(unseen, w.view, w.model, params);
+  REQUIRE(approving.approve);  // off by default: the usual rule approves it
+  CHECK_FALSE(approving.abstain);
+  params.abstain_unseen = true;
+  const auto abstained = validate(unseen, w.view, w.model, params);
+  CHECK_FALSE(abstained.approve);
+  CHECK(abstained.abstain);
+  CHECK(abstained.reason == VoteReason::abstain_unseen);
+
+  // A rejection stays a rejection (abstaining replaces approvals only).
+  Signature ordinary;
+  ordinary.indicator = unseen.indicator;
+  for (std::size_t f = 0; f < kFeatureCount; ++f) ordinary.centroid[f] = static_cast<float>(w.view.baseline().mean()[f]);
+  const auto rejected = validate(ordinary, w.view, w.model, params);
+  CHECK_FALSE(rejected.approve);
+  CHECK_FALSE(rejected.abstain);
+  CHECK(rejected.reason == VoteReason::not_anomalous);
+
+  // An address it has seen flagged (suspicious) is still approved.
+  ValidatorView attacked = w.view;
+  const auto attacker = *parse_ipv4("45.1.2.4");
+  std::vector<Flow> flows(4, FlowBuilder().source(attacker).build());
+  for (auto& f : flows) f.features = flood_from(attacker).centroid;
+  attacked.observe(flows, std::vector<double>(flows.size(), 0.9), w.model.threshold());
+  const auto seen = validate(flood_from(attacker), attacked, w.model, params);
+  CHECK(seen.approve);
+  CHECK_FALSE(seen.abstain);
+}
+
+TEST_CASE("content_check: an attack relabelled onto an address the validator saw differently is rejected") {
+  Watched w;
+  // An address it saw a couple of times (too few to call it benign) behaving like its clean mean.
+  const auto host = *parse_ipv4("10.77.0.5");
+  Flow ordinary;
+  ordinary.source = host;
+  for (std::size_t f = 0; f < kFeatureCount; ++f) ordinary.features[f] = static_cast<float>(w.view.baseline().mean()[f]);
+  ordinary.features[0] += 0.3f;  // not exactly the mean, so it has a direction
+  std::vector<Flow> flows(2, ordinary);
+  w.view.observe(flows, std::vector<double>(flows.size(), 0.0), w.model.threshold());
+  REQUIRE(w.view.standing(host) == Standing::undecided);
+
+  const auto framed = flood_from(host);
+  ValidationParams params;
+  REQUIRE(validate(framed, w.view, w.model, params).approve);  // without the defence it passes
+  params.content_check = true;
+  const auto checked = validate(framed, w.view, w.model, params);
+  CHECK_FALSE(checked.approve);
+  CHECK(checked.reason == VoteReason::content_mismatch);
+
+  // The same check passes a signature that matches what it saw from the address.
+  const auto attacker = *parse_ipv4("45.1.2.4");
+  std::vector<Flow> attack(2, FlowBuilder().source(attacker).build());
+  for (auto& f : attack) f.features = flood_from(attacker).centroid;
+  w.view.observe(attack, std::vector<double>(attack.size(), 0.9), w.model.threshold());
+  const auto matching = validate(flood_from(attacker), w.view, w.model, params);
+  CHECK(matching.approve);
+  // An address it never saw is not judged by content.
+  CHECK(validate(flood_from(*parse_ipv4("45.9.9.9")), w.view, w.model, params).approve);
+}
