@@ -37,8 +37,9 @@ EngineSettings settings_from_config(const config::Config& c) {
   s.signature.min_observations = u32(c, "signature.min_observations");
   s.signature_window = u32(c, "signature.window");
   s.validation.similarity_threshold = c.get_double("validation.similarity_threshold");
-  s.validation.content_check = c.get_bool("validation.content_check");
-  s.validation.abstain_unseen = c.get_bool("validation.abstain_unseen");
+  const auto defence = c.get_string("validation.defence");
+  s.validation.content_check = defence == "content_check" || defence == "both";
+  s.validation.abstain_unseen = defence == "abstain_unseen" || defence == "both";
 
   s.consensus_enabled = c.get_bool("consensus.enabled");
   s.consensus.majority = c.get_double("consensus.majority");

@@ -171,7 +171,7 @@ std::uint64_t blind_approvals(const Logged& run) {
 
 TEST_CASE("abstain_unseen: no honest voter approves an address it never had a flow from") {
   const auto without = run_to_end(adversarial({{"faults.adversary", "framing"}}));
-  const auto with = run_to_end(adversarial({{"faults.adversary", "framing"}, {"validation.abstain_unseen", "true"}}));
+  const auto with = run_to_end(adversarial({{"faults.adversary", "framing"}, {"validation.defence", "abstain_unseen"}}));
   const auto blind_without = blind_approvals(without);
   MESSAGE("blind approvals without the defence: " << blind_without);
   CHECK(blind_without > 0);  // the check can see what the defence removes

@@ -37,6 +37,8 @@ const std::vector<std::string>& run_figures() {
       "never_protected",   "time_to_protect_censored_mean",
       "benign_blocked_per_agent_step", "benign_signatures_accepted_per_agent_step",
       "poisoned_proposed", "poisoned_accepted", "benign_signatures_accepted",
+      "attack_signatures_proposed", "attack_signatures_accepted", "honest_signatures_lost",
+      "recoveries",        "recovery_to_vote_mean", "recovery_to_block_mean",
       "benign_blocked",    "proposed",        "endorsed",
       "accepted",          "rejected",        "votes",
       "retrained",         "campaign_arrivals", "crashes",
