@@ -96,7 +96,9 @@ HttpResponse taxii_response(const HttpRequest& request, const Target& target, co
                            "; the Accept header does not allow it: " + request.accept.substr(0, 200));
   }
   const auto s = segments(target.path);
-  const auto not_found = [&] { return taxii_error(404, "not found", "no TAXII resource at " + target.path.substr(0, 200)); };
+  const auto not_found = [&] {
+    return taxii_error(404, "not found", "no TAXII resource at " + target.path.substr(0, 200));
+  };
   if (s.empty()) return taxii_json(200, taxii::discovery(api_root_url(request.host)));
   if (s[0] != kTaxiiApiRoot) return not_found();
   if (s.size() == 1) return taxii_json(200, taxii::api_root(options.body_limit));

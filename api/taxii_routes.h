@@ -5,8 +5,9 @@
 // Every response, errors included, is application/taxii+json;version=2.1; errors are TAXII error
 // messages (title, description, http_status). Paginated responses also carry X-DAIS-Next: the cursor of
 // their last object (the envelope's `next` exists only while `more` is true, and the manifest and
-// versions resources have no `next` property), so a client polling a live run resumes exactly. The server's rate limit, header and body limits apply as
-// to every route; like the other reads, the routes need no token.
+// versions resources have no `next` property), so a client polling a live run resumes exactly.
+// The server's rate limit, header and body limits apply as to every route; like the other reads, the
+// routes need no token.
 // Beast-free; thread-safe (reads an immutable projections snapshot per request).
 #pragma once
 

@@ -115,8 +115,8 @@ json api_root(std::size_t max_content_length) {
 json collection(const std::string& run_hash) {
   return {{"id", collection_id(run_hash)},
           {"title", "DAIS run " + run_hash.substr(0, 16)},
-          {"description", "SIMULATED: the STIX 2.1 objects of the DAIS run whose log starts with the event of SHA-256 " +
-                              run_hash + ". Do not block real traffic on them."},
+          {"description", "SIMULATED: the STIX 2.1 objects of the DAIS run whose log starts with the event of "
+                          "SHA-256 " + run_hash + ". Do not block real traffic on them."},
           {"can_read", true},
           {"can_write", false},
           {"media_types", json::array({kStixMediaType})}};
@@ -154,7 +154,9 @@ std::optional<Cursor> parse_cursor(std::string_view text) {
   if (!digits(seq) || !digits(ordinal)) return std::nullopt;
   Cursor c;
   if (std::from_chars(seq.data(), seq.data() + seq.size(), c.seq).ec != std::errc{}) return std::nullopt;
-  if (std::from_chars(ordinal.data(), ordinal.data() + ordinal.size(), c.ordinal).ec != std::errc{}) return std::nullopt;
+  if (std::from_chars(ordinal.data(), ordinal.data() + ordinal.size(), c.ordinal).ec != std::errc{}) {
+    return std::nullopt;
+  }
   return c;
 }
 

@@ -41,8 +41,8 @@ class QueryError : public std::invalid_argument {
 // application/taxii+json without a version or with version=2.1; a range with q=0 admits nothing.
 bool accepts_taxii(std::string_view accept);
 
-// The collection of the run whose seq 0 has stored hash `run_hash`: "collection--"-free UUIDv5 of
-// "taxii-collection/<run hash>".
+// The collection id of the run whose seq 0 has stored hash `run_hash`: the plain UUIDv5 (no type
+// prefix; TAXII collection ids are bare UUIDs) of "taxii-collection/<run hash>".
 std::string collection_id(const std::string& run_hash);
 
 nlohmann::json discovery(const std::string& api_root_url);
