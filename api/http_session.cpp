@@ -137,6 +137,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       in.method = std::string(request.method_string());
       in.target = std::string(target);
       in.authorization = std::string(request[http::field::authorization]);
+      in.accept = std::string(request[http::field::accept]);
+      in.host = std::string(request[http::field::host]);
       in.body = std::move(request.body());
       const auto started = Clock::now();
       out = state_.router.handle(in);

@@ -7,6 +7,7 @@
 #include "api/openapi.h"
 #include "api/query.h"
 #include "api/stream_message.h"
+#include "api/taxii_routes.h"
 #include "api/views.h"
 #include "common/json_depth.h"
 #include "config/logging.h"
@@ -102,6 +103,7 @@ std::string_view Router::route_label(std::string_view path) {
     if (p == e) return e;
   }
   if (p.starts_with("/assets/")) return "/assets/{name}";
+  if (is_taxii_path(p)) return taxii_route_label(p);
   std::string_view rest;
   if (starts_with_segment(p, "/v1/events/", rest)) return "/v1/events/{seq}";
   if (starts_with_segment(p, "/v1/signatures/", rest)) return "/v1/signatures/{id}";
@@ -177,6 +179,8 @@ HttpResponse Router::dispatch(const HttpRequest& request) const {
     r.headers.emplace_back("Cache-Control", std::string(asset->cache_control));
     return r;
   }
+
+  if (is_taxii_path(path)) return taxii_response(request, target, backend_, options_);
 
   const bool known = path == "/openapi.json" || path == "/metrics" || path == "/v1/health" ||
                      path == "/v1/chain" || path == "/v1/events" || path == "/v1/signatures" ||

@@ -3,7 +3,8 @@
 // into an HttpRequest, calls Router::handle, and writes the HttpResponse.
 //
 // Every response is JSON except GET / (HTML), GET /metrics (Prometheus text) and the
-// text and CSV exports (GET /v1/export/txt, /v1/export/csv).
+// text and CSV exports (GET /v1/export/txt, /v1/export/csv), and the TAXII 2.1 routes under /taxii2/
+// (application/taxii+json, api/taxii_routes.h).
 // Errors are {"error": "...", ...} with the matching status; an exception in a
 // handler becomes a logged 500, never escapes handle().
 // Thread safety: handle() is const and safe to call from any io thread.
@@ -23,6 +24,8 @@ struct HttpRequest {
   std::string method;         // "GET", "POST", ...
   std::string target;         // path and query, as received
   std::string authorization;  // the Authorization header, if any
+  std::string accept;         // the Accept header, if any (the TAXII routes negotiate on it)
+  std::string host;           // the Host header, if any (TAXII discovery names its API root by URL)
   std::string body;
 };
 

@@ -63,28 +63,30 @@ std::string stix_pattern(const std::string& indicator, const ParsedIndicator& pa
   return std::string("[") + object + ":value " + op + " '" + escape_stix_string(indicator) + "']";
 }
 
-json stix_objects(const ThreatList& list, const ExportClock& clock) {
-  json objects = json::array();
+std::vector<StixVersion> stix_versions(const ThreatList& list, const ExportClock& clock) {
+  std::vector<StixVersion> versions;
   const auto identity = stix_identity_id(list.run_hash);
   const auto started = step_timestamp(clock, 0);
-  objects.push_back({{"type", "identity"},
-                     {"spec_version", "2.1"},
-                     {"id", identity},
-                     {"created", started},
-                     {"modified", started},
-                     {"name", "DAIS simulation run " + list.run_hash.substr(0, 16)},
-                     {"description", "SIMULATED: the consensus of a DAIS simulation run whose log starts with the "
-                                     "event of SHA-256 " + list.run_hash + "."},
-                     {"identity_class", "system"},
-                     {"labels", json::array({"simulated"})}});
+  versions.push_back({{{"type", "identity"},
+                       {"spec_version", "2.1"},
+                       {"id", identity},
+                       {"created", started},
+                       {"modified", started},
+                       {"name", "DAIS simulation run " + list.run_hash.substr(0, 16)},
+                       {"description", "SIMULATED: the consensus of a DAIS simulation run whose log starts with the "
+                                       "event of SHA-256 " + list.run_hash + "."},
+                       {"identity_class", "system"},
+                       {"labels", json::array({"simulated"})}},
+                      0,
+                      0});
   for (const auto& s : list.signatures) {
     auto version = indicator_version1(s, identity, clock);
-    objects.push_back(version);
+    versions.push_back({version, s.decided_seq, s.decided_step});
     std::uint64_t last_step = s.decided_step;
     for (const auto& renewal : s.renewals) {
       version["modified"] = step_timestamp(clock, renewal.step);
       version["valid_until"] = step_timestamp(clock, renewal.until);
-      objects.push_back(version);
+      versions.push_back({version, renewal.at_seq, renewal.at_step});
       last_step = renewal.step;
     }
     if (s.ended_step) {
@@ -94,9 +96,15 @@ json stix_objects(const ThreatList& list, const ExportClock& clock) {
       version["modified"] = step_timestamp(clock, same_step ? last_step : *s.ended_step, same_step ? 1 : 0);
       if (*s.ended_step > s.decided_step) version["valid_until"] = step_timestamp(clock, *s.ended_step);
       version["revoked"] = true;
-      objects.push_back(version);
+      versions.push_back({std::move(version), s.ended_at_seq, s.ended_at_step});
     }
   }
+  return versions;
+}
+
+json stix_objects(const ThreatList& list, const ExportClock& clock) {
+  json objects = json::array();
+  for (auto& v : stix_versions(list, clock)) objects.push_back(std::move(v.object));
   return objects;
 }
 

@@ -58,6 +58,51 @@ int vote_confidence(double yes_weight, double no_weight) {
   return static_cast<int>(std::lround(std::clamp(100.0 * yes_weight / total, 0.0, 100.0)));
 }
 
+namespace {
+
+// One accepted round: the decision's figures and the network entry's published validity.
+struct Round {
+  std::uint32_t round = 1;
+  std::uint64_t decided_step = 0, decided_seq = 0, expires_step = 0;
+  std::string decided_hash;
+  std::uint32_t yes = 0, no = 0, voters = 0;
+  double yes_weight = 0, no_weight = 0;
+};
+
+AcceptedSignature accepted_round(const projections::SignatureRecord& r, const Round& round,
+                                 const projections::NetworkValidity& validity, const ParsedIndicator& parsed) {
+  AcceptedSignature s;
+  s.signature_id = r.id;
+  s.round = round.round;
+  s.indicator = r.indicator;
+  s.parsed = parsed;
+  s.proposer = r.proposer;
+  s.observations = r.observations;
+  if (round.decided_seq == 0 || round.decided_hash.empty()) {
+    throw ExportError("signature " + r.id + " (round " + std::to_string(round.round) +
+                      "): its decision has no log seq or event hash");
+  }
+  if (validity.decided_step != round.decided_step) {
+    throw ExportError("signature " + r.id + " (round " + std::to_string(round.round) +
+                      "): the network blacklist has no entry from its decision");
+  }
+  s.decided_step = round.decided_step;
+  s.decided_seq = round.decided_seq;
+  s.decided_hash = round.decided_hash;
+  s.decided_expires = round.expires_step;
+  s.yes = round.yes;
+  s.no = round.no;
+  s.voters = round.voters;
+  s.confidence = vote_confidence(round.yes_weight, round.no_weight);
+  s.renewals = validity.renewals;
+  s.ended_step = validity.ended_step;
+  s.ended_at_seq = validity.ended_at_seq;
+  s.ended_at_step = validity.ended_at_step;
+  return s;
+}
+
+}  // namespace
+
 ThreatList threat_list(const projections::Projections& projections) {
   ThreatList list;
   list.run_hash = projections.run_hash();
@@ -65,42 +110,51 @@ ThreatList threat_list(const projections::Projections& projections) {
   if (list.run_hash.empty()) throw ExportError("the projections were folded without event hashes");
   list.as_of_seq = projections.applied_seq();
   list.now_step = projections.stats().steps_completed();
-  const auto& network = projections.blacklists().network();
-  for (const auto* record : projections.signatures().list(projections::SignatureStatus::accepted)) {
+  const auto& blacklists = projections.blacklists();
+  const auto& network = blacklists.network();
+  for (const auto* record : projections.signatures().list()) {
     const auto& r = *record;
-    AcceptedSignature s;
-    s.signature_id = r.id;
-    s.round = r.round;
-    s.indicator = r.indicator;
+    // Accepted rounds oldest first; they pair in order with the network entry's validities (the earlier
+    // ones, then the current one), because each acceptance opens exactly one validity.
+    std::vector<Round> rounds;
+    for (const auto& d : r.history) {
+      if (d.accepted) {
+        rounds.push_back(Round{d.round, d.decided_step, d.decided_seq, d.expires_step, d.decided_hash, d.yes, d.no,
+                               d.voters, d.yes_weight, d.no_weight});
+      }
+    }
+    const bool current = r.status == projections::SignatureStatus::accepted;
+    if (current) {
+      if (!r.decided_step || !r.decided_seq) {
+        throw ExportError("signature " + r.id + ": its decision has no log seq or event hash");
+      }
+      rounds.push_back(Round{r.round, *r.decided_step, *r.decided_seq, r.expires_step.value_or(*r.decided_step),
+                             r.decided_hash, r.yes.value_or(0), r.no.value_or(0), r.voters.value_or(0),
+                             r.yes_weight.value_or(0), r.no_weight.value_or(0)});
+    }
+    if (rounds.empty()) continue;
     const auto parsed = parse_indicator(r.indicator);
     if (!parsed) {
       throw ExportError("signature " + r.id + ": indicator '" + r.indicator +
                         "' is not an IPv4/IPv6 address or CIDR prefix");
     }
-    s.parsed = *parsed;
-    s.proposer = r.proposer;
-    s.observations = r.observations;
-    if (!r.decided_step || !r.decided_seq || r.decided_hash.empty()) {
-      throw ExportError("signature " + r.id + ": its decision has no log seq or event hash");
-    }
-    s.decided_step = *r.decided_step;
-    s.decided_seq = *r.decided_seq;
-    s.decided_hash = r.decided_hash;
-    s.decided_expires = r.expires_step.value_or(s.decided_step);
-    s.yes = r.yes.value_or(0);
-    s.no = r.no.value_or(0);
-    s.voters = r.voters.value_or(0);
-    s.confidence = vote_confidence(r.yes_weight.value_or(0), r.no_weight.value_or(0));
-    const auto* validity = projections.blacklists().network_validity(r.id);
-    if (validity == nullptr || validity->decided_step != s.decided_step) {
+    std::vector<const projections::NetworkValidity*> validities;
+    for (const auto& v : blacklists.earlier_network_validity(r.id)) validities.push_back(&v);
+    if (const auto* v = blacklists.network_validity(r.id)) validities.push_back(v);
+    if (validities.size() != rounds.size()) {
       throw ExportError("signature " + r.id + ": the network blacklist has no entry from its decision");
     }
-    s.renewals = validity->renewals;
-    s.ended_step = validity->ended_step;
-    const auto entry = network.find(r.indicator);
-    s.live = !s.ended_step && entry != network.end() && entry->second.signature_id == r.id;
-    s.expires_step = s.live ? entry->second.expires_step : validity->valid_until;
-    list.signatures.push_back(std::move(s));
+    for (std::size_t i = 0; i < rounds.size(); ++i) {
+      auto s = accepted_round(r, rounds[i], *validities[i], *parsed);
+      if (current && i + 1 == rounds.size()) {
+        const auto entry = network.find(r.indicator);
+        s.live = !s.ended_step && entry != network.end() && entry->second.signature_id == r.id;
+        s.expires_step = s.live ? entry->second.expires_step : validities[i]->valid_until;
+      } else {
+        s.expires_step = validities[i]->valid_until;
+      }
+      list.signatures.push_back(std::move(s));
+    }
   }
   std::sort(list.signatures.begin(), list.signatures.end(),
             [](const AcceptedSignature& a, const AcceptedSignature& b) { return a.decided_seq < b.decided_seq; });

@@ -59,6 +59,7 @@ struct AcceptedSignature {
   // it stopped blocking. While listed (live), expires_step is the blacklist's current expiry.
   std::vector<projections::Renewal> renewals;
   std::optional<std::uint64_t> ended_step;
+  std::uint64_t ended_at_seq = 0, ended_at_step = 0;  // with ended_step: the event that recorded the end
   bool live = false;
   std::uint64_t expires_step = 0;
 };
@@ -74,7 +75,9 @@ struct ThreatList {
 // no_weight)), rounded to the nearest integer; 0 when no ballot was cast.
 int vote_confidence(double yes_weight, double no_weight);
 
-// The accepted signatures of `projections` (current round of each; see docs/API.md for what that leaves out).
+// Every accepted round of every signature of `projections`: a signature accepted, expired and accepted
+// again appears once per accepted round (its earlier rounds ended, so never live), because what a feed
+// once published must stay in every later export.
 ThreatList threat_list(const projections::Projections& projections);
 
 }  // namespace dais::intel

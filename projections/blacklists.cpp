@@ -18,6 +18,27 @@ BlacklistEntry entry_from(const json& j) {
 
 const Blacklists::List kEmptyList;
 
+json validity_json(const NetworkValidity& v) {
+  json renewals = json::array();
+  for (const auto& r : v.renewals) renewals.push_back({r.step, r.until, r.at_seq, r.at_step});
+  return {{"decided_step", v.decided_step},
+          {"valid_until", v.valid_until},
+          {"renewals", std::move(renewals)},
+          {"ended_step", or_null(v.ended_step)},
+          {"ended_at", {v.ended_at_seq, v.ended_at_step}}};
+}
+
+NetworkValidity validity_from(const json& v) {
+  NetworkValidity validity{v.at("decided_step").get<std::uint64_t>(), v.at("valid_until").get<std::uint64_t>(), {},
+                           optional_from<std::uint64_t>(v, "ended_step"), v.at("ended_at").at(0).get<std::uint64_t>(),
+                           v.at("ended_at").at(1).get<std::uint64_t>()};
+  for (const auto& r : v.at("renewals")) {
+    validity.renewals.push_back(Renewal{r.at(0).get<std::uint64_t>(), r.at(1).get<std::uint64_t>(),
+                                        r.at(2).get<std::uint64_t>(), r.at(3).get<std::uint64_t>()});
+  }
+  return validity;
+}
+
 }  // namespace
 
 void Blacklists::apply(const events::Event& event) {
@@ -25,10 +46,13 @@ void Blacklists::apply(const events::Event& event) {
     const auto d = decode<events::ConsensusReached>(event);
     if (d.accepted) {
       if (auto it = network_.find(d.indicator); it != network_.end()) {
-        end_validity(it->second.signature_id, d.indicator, event.step);  // taken over by the new signature
+        end_validity(it->second.signature_id, d.indicator, event.step, event);  // taken over by the new signature
       }
       add(kNetwork, network_, d.indicator, d.signature_id, event.step, d.expires_step);
-      validity_[d.signature_id] = NetworkValidity{event.step, d.expires_step, {}, std::nullopt};
+      if (auto old = validity_.find(d.signature_id); old != validity_.end()) {
+        earlier_validity_[d.signature_id].push_back(std::move(old->second));  // accepted again: a new round
+      }
+      validity_[d.signature_id] = NetworkValidity{event.step, d.expires_step, {}, std::nullopt, 0, 0};
       by_valid_until_.insert({d.expires_step, d.indicator});
     }
   } else if (event.type == events::type::local_blacklist_added) {
@@ -39,12 +63,13 @@ void Blacklists::apply(const events::Event& event) {
   } else if (event.type == events::type::step_completed) {
     on_step_completed(event);
   } else if (event.type == events::type::blacklist_removed) {
-    remove(decode<events::BlacklistRemoved>(event).indicator);
+    remove(decode<events::BlacklistRemoved>(event).indicator, event);
   }
 }
 
-void Blacklists::remove(const std::string& indicator) {
+void Blacklists::remove(const std::string& indicator, const events::Event& event) {
   if (const auto it = network_.find(indicator); it != network_.end()) {
+    end_validity(it->second.signature_id, indicator, event.step, event);  // it stops blocking now
     by_expiry_.erase({it->second.expires_step, kNetwork, indicator});
     network_.erase(it);
   }
@@ -101,14 +126,14 @@ void Blacklists::on_step_completed(const events::Event& event) {
       for (auto agent : owners->second) credit_hit(agent, locals_.at(agent).at(indicator), count, step);
     }
   }
-  renew_announced(step);
+  renew_announced(event);
   // Entries that cannot block at the next step are gone.
   while (!by_expiry_.empty() && std::get<0>(*by_expiry_.begin()) <= step + 1) {
     const auto [expires, owner, indicator] = *by_expiry_.begin();
     by_expiry_.erase(by_expiry_.begin());
     if (owner == kNetwork) {
       if (auto it = network_.find(indicator); it != network_.end()) {
-        end_validity(it->second.signature_id, indicator, expires);
+        end_validity(it->second.signature_id, indicator, expires, event);
       }
       network_.erase(indicator);
       continue;
@@ -153,23 +178,27 @@ json Blacklists::view() const {
 }
 
 // Network entries whose announced end comes at the next step but which hits keep listed get a renewal.
-void Blacklists::renew_announced(std::uint64_t step) {
+void Blacklists::renew_announced(const events::Event& event) {
+  const std::uint64_t step = event.step;
   while (!by_valid_until_.empty() && by_valid_until_.begin()->first <= step + 1) {
     const auto [until, indicator] = *by_valid_until_.begin();
     by_valid_until_.erase(by_valid_until_.begin());
     const auto entry = network_.find(indicator);
     if (entry == network_.end() || entry->second.expires_step <= step + 1) continue;  // it ends now: no renewal
     auto& validity = validity_.at(entry->second.signature_id);
-    validity.renewals.push_back(Renewal{until, entry->second.expires_step});
+    validity.renewals.push_back(Renewal{until, entry->second.expires_step, event.seq, event.step});
     validity.valid_until = entry->second.expires_step;
     by_valid_until_.insert({validity.valid_until, indicator});
   }
 }
 
-void Blacklists::end_validity(const std::string& signature_id, const std::string& indicator, std::uint64_t step) {
+void Blacklists::end_validity(const std::string& signature_id, const std::string& indicator, std::uint64_t step,
+                              const events::Event& event) {
   auto it = validity_.find(signature_id);
   if (it == validity_.end() || it->second.ended_step) return;
   it->second.ended_step = step;
+  it->second.ended_at_seq = event.seq;
+  it->second.ended_at_step = event.step;
   by_valid_until_.erase({it->second.valid_until, indicator});
 }
 
@@ -178,18 +207,22 @@ const NetworkValidity* Blacklists::network_validity(std::string_view signature_i
   return it == validity_.end() ? nullptr : &it->second;
 }
 
+const std::vector<NetworkValidity>& Blacklists::earlier_network_validity(std::string_view signature_id) const {
+  static const std::vector<NetworkValidity> none;
+  auto it = earlier_validity_.find(signature_id);
+  return it == earlier_validity_.end() ? none : it->second;
+}
+
 json Blacklists::to_json() const {
   auto j = view();
   json validity = json::object();
-  for (const auto& [id, v] : validity_) {
-    json renewals = json::array();
-    for (const auto& r : v.renewals) renewals.push_back({r.step, r.until});
-    validity[id] = {{"decided_step", v.decided_step},
-                    {"valid_until", v.valid_until},
-                    {"renewals", std::move(renewals)},
-                    {"ended_step", or_null(v.ended_step)}};
-  }
+  for (const auto& [id, v] : validity_) validity[id] = validity_json(v);
   j["network_validity"] = std::move(validity);
+  json earlier = json::object();
+  for (const auto& [id, rounds] : earlier_validity_) {
+    for (const auto& v : rounds) earlier[id].push_back(validity_json(v));
+  }
+  j["earlier_network_validity"] = std::move(earlier);
   return j;
 }
 
@@ -209,13 +242,9 @@ Blacklists Blacklists::from_json(const json& j) {
       }
     }
     b.completed_step_ = j.at("completed_step").get<std::uint64_t>();
-    for (const auto& [id, v] : j.at("network_validity").items()) {
-      NetworkValidity validity{v.at("decided_step").get<std::uint64_t>(), v.at("valid_until").get<std::uint64_t>(), {},
-                               optional_from<std::uint64_t>(v, "ended_step")};
-      for (const auto& r : v.at("renewals")) {
-        validity.renewals.push_back(Renewal{r.at(0).get<std::uint64_t>(), r.at(1).get<std::uint64_t>()});
-      }
-      b.validity_.emplace(id, std::move(validity));
+    for (const auto& [id, v] : j.at("network_validity").items()) b.validity_.emplace(id, validity_from(v));
+    for (const auto& [id, rounds] : j.at("earlier_network_validity").items()) {
+      for (const auto& v : rounds) b.earlier_validity_[id].push_back(validity_from(v));
     }
   } catch (const nlohmann::json::exception& e) {
     throw ProjectionError(std::string("malformed blacklists snapshot: ") + e.what());

@@ -27,8 +27,11 @@
 //   StepCompleted for step s finds an announced end at or before s + 1 while hits have kept the entry
 //   listed past it, a renewal is recorded: {step = the announced end, until = the current expiry}.
 //   When the entry stops blocking, `ended_step` records when: its final expiry, or the step another
-//   signature for the same indicator took the entry over. network_validity(signature) returns this
-//   history; accepting the signature again starts a new one.
+//   signature for the same indicator took the entry over, or an operator removed it (BlacklistRemoved).
+//   Each renewal and the end also keep the seq and step of the event whose fold recorded them, so a
+//   feed (TAXII) can say when each version was added. network_validity(signature) returns this history;
+//   accepting the signature again starts a new one, and the earlier ones stay in
+//   earlier_network_validity(signature), oldest first: nothing once announced is forgotten.
 // Lists are std::maps by indicator (and agent), so views are sorted.
 // Errors: ProjectionError for malformed data. Not internally synchronised.
 #pragma once
@@ -52,6 +55,8 @@ namespace dais::projections {
 struct Renewal {
   std::uint64_t step = 0;   // the announced end it extends
   std::uint64_t until = 0;  // the new announced end
+  std::uint64_t at_seq = 0;   // the StepCompleted that recorded it
+  std::uint64_t at_step = 0;  // and its step
   bool operator==(const Renewal&) const = default;
 };
 
@@ -60,6 +65,8 @@ struct NetworkValidity {  // see the header comment
   std::uint64_t valid_until = 0;  // the latest announced end
   std::vector<Renewal> renewals;  // oldest first
   std::optional<std::uint64_t> ended_step;
+  std::uint64_t ended_at_seq = 0;   // with ended_step: the event that recorded the end
+  std::uint64_t ended_at_step = 0;  // and its step
   bool operator==(const NetworkValidity&) const = default;
 };
 
@@ -87,6 +94,8 @@ class Blacklists {
   bool blocks(std::uint32_t agent, std::string_view indicator, std::uint64_t step) const;
   // The published validity of an accepted signature's network entry (header comment); null if never accepted.
   const NetworkValidity* network_validity(std::string_view signature_id) const;
+  // The validity of the signature's earlier acceptances, oldest first (empty when accepted at most once).
+  const std::vector<NetworkValidity>& earlier_network_validity(std::string_view signature_id) const;
   // The last step a StepCompleted was folded for (0 before any).
   std::uint64_t completed_step() const { return completed_step_; }
 
@@ -103,11 +112,12 @@ class Blacklists {
 
   void add(std::uint32_t owner, List& list, const std::string& indicator, const std::string& signature_id,
            std::uint64_t step, std::uint64_t expires_step);
-  void remove(const std::string& indicator);
+  void remove(const std::string& indicator, const events::Event& event);
   void credit_hit(std::uint32_t owner, BlacklistEntry& entry, std::uint64_t count, std::uint64_t step);
   void on_step_completed(const events::Event& event);
-  void renew_announced(std::uint64_t step);
-  void end_validity(const std::string& signature_id, const std::string& indicator, std::uint64_t step);
+  void renew_announced(const events::Event& event);
+  void end_validity(const std::string& signature_id, const std::string& indicator, std::uint64_t step,
+                    const events::Event& event);
   void rebuild_indices();
 
   List network_;
@@ -115,6 +125,7 @@ class Blacklists {
   std::map<std::string, std::set<std::uint32_t>, std::less<>> local_owners_;  // indicator -> agents listing it
   std::set<ExpiryKey> by_expiry_;
   std::map<std::string, NetworkValidity, std::less<>> validity_;  // signature id -> its network entry's validity
+  std::map<std::string, std::vector<NetworkValidity>, std::less<>> earlier_validity_;  // earlier acceptances
   std::set<std::pair<std::uint64_t, std::string>> by_valid_until_;  // (announced end, indicator), listed entries
   std::uint64_t completed_step_ = 0;
 };

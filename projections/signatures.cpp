@@ -30,17 +30,29 @@ EndorsementRecord endorsement_from(const json& j) {
 }
 
 json decision_json(const DecisionRecord& d) {
-  return {{"round", d.round},
-          {"proposed_step", d.proposed_step},
-          {"decided_step", d.decided_step},
-          {"accepted", d.accepted},
-          {"reason", d.reason}};
+  return {{"round", d.round},         {"proposed_step", d.proposed_step}, {"decided_step", d.decided_step},
+          {"accepted", d.accepted},   {"reason", d.reason},               {"decided_seq", d.decided_seq},
+          {"decided_hash", d.decided_hash}, {"yes", d.yes},              {"no", d.no},
+          {"voters", d.voters},       {"yes_weight", d.yes_weight},       {"no_weight", d.no_weight},
+          {"expires_step", d.expires_step}};
 }
 
 DecisionRecord decision_from(const json& j) {
-  return DecisionRecord{j.at("round").get<std::uint32_t>(), j.at("proposed_step").get<std::uint64_t>(),
-                        j.at("decided_step").get<std::uint64_t>(), j.at("accepted").get<bool>(),
-                        j.at("reason").get<std::string>()};
+  DecisionRecord d;
+  d.round = j.at("round").get<std::uint32_t>();
+  d.proposed_step = j.at("proposed_step").get<std::uint64_t>();
+  d.decided_step = j.at("decided_step").get<std::uint64_t>();
+  d.accepted = j.at("accepted").get<bool>();
+  d.reason = j.at("reason").get<std::string>();
+  d.decided_seq = j.at("decided_seq").get<std::uint64_t>();
+  d.decided_hash = j.at("decided_hash").get<std::string>();
+  d.yes = j.at("yes").get<std::uint32_t>();
+  d.no = j.at("no").get<std::uint32_t>();
+  d.voters = j.at("voters").get<std::uint32_t>();
+  d.yes_weight = j.at("yes_weight").get<double>();
+  d.no_weight = j.at("no_weight").get<double>();
+  d.expires_step = j.at("expires_step").get<std::uint64_t>();
+  return d;
 }
 
 SignatureRecord record_from(const json& j) {
@@ -131,8 +143,21 @@ void Signatures::on_proposed(const events::Event& event) {
     if (old.status == SignatureStatus::pending) fail(event, "signature " + p.signature_id + " is already pending");
     fresh.round = old.round + 1;
     fresh.history = std::move(old.history);
-    fresh.history.push_back(DecisionRecord{old.round, old.proposed_step, old.decided_step.value_or(event.step),
-                                           old.status == SignatureStatus::accepted, old.reason});
+    DecisionRecord closed;
+    closed.round = old.round;
+    closed.proposed_step = old.proposed_step;
+    closed.decided_step = old.decided_step.value_or(event.step);
+    closed.accepted = old.status == SignatureStatus::accepted;
+    closed.reason = old.reason;
+    closed.decided_seq = old.decided_seq.value_or(0);
+    closed.decided_hash = old.decided_hash;
+    closed.yes = old.yes.value_or(0);
+    closed.no = old.no.value_or(0);
+    closed.voters = old.voters.value_or(0);
+    closed.yes_weight = old.yes_weight.value_or(0);
+    closed.no_weight = old.no_weight.value_or(0);
+    closed.expires_step = old.expires_step.value_or(0);
+    fresh.history.push_back(std::move(closed));
     order_.erase(old.proposed_seq);
     if (old.status == SignatureStatus::accepted) --counts_.accepted;
     if (old.status == SignatureStatus::rejected) --counts_.rejected;

@@ -6,7 +6,8 @@
 // SignatureProposed), so every view is deterministic.
 // A signature id is a content hash, so a decided signature can be proposed
 // again (after its rejection cool-down or blacklist expiry): that opens a new
-// round; the earlier rounds' decisions stay in `history`, their votes do not.
+// round; the earlier rounds' decisions (with their provenance and tallies) stay in `history`, their
+// votes do not.
 // Yes/no counts and weights are the ConsensusReached figures (null while
 // pending: supporters' weights are not in the log until the decision);
 // votes_approve/votes_reject count the VoteCast ballots at any time.
@@ -60,6 +61,14 @@ struct DecisionRecord {  // one finished round
   std::uint64_t decided_step = 0;
   bool accepted = false;
   std::string reason;
+  // The round's ConsensusReached (exports keep publishing an earlier round's indicator, see intel/):
+  // its seq and stored hash, tallies and weights, and the expiry it set when accepted. A round closed
+  // without a decision (cannot happen in the engine, which decides every round) keeps zeros.
+  std::uint64_t decided_seq = 0;
+  std::string decided_hash;
+  std::uint32_t yes = 0, no = 0, voters = 0;
+  double yes_weight = 0, no_weight = 0;
+  std::uint64_t expires_step = 0;
 };
 
 struct SignatureRecord {

@@ -2,61 +2,22 @@
 """Interop: every object and the bundle dais-export writes validate against the OASIS STIX 2.1 JSON schemas.
 
 Runs daisd for a short run, exports it as STIX at the head and at an earlier seq, and validates with Debian's
-python3-jsonschema (draft 2020-12), resolving the schemas' $ref between files to the local copies (offline).
-Patterns are checked against the STIX 2.1 pattern grammar for the comparison expressions DAIS emits.
+python3-jsonschema (stix_check.py: the schemas' $refs resolved to the local copies, offline; patterns checked
+against the STIX 2.1 pattern grammar for the comparison expressions DAIS emits).
 usage: stix_schemas.py BIN_DIR SCHEMA_DIR SCRATCH_DIR
 """
 import json
-import os
 import pathlib
-import re
 import shutil
 import subprocess
 import sys
-import warnings
 
-import jsonschema
-
-warnings.simplefilter("ignore", DeprecationWarning)  # RefResolver: the API Debian 12's jsonschema offers
+from stix_check import Schemas, check_object, check_pattern
 
 bin_dir, schema_dir, scratch = (pathlib.Path(a) for a in sys.argv[1:4])
+schemas = Schemas(schema_dir)  # exits with "schema folder missing: PATH" when it is not there
 shutil.rmtree(scratch, ignore_errors=True)
 scratch.mkdir(parents=True)
-
-# Every schema by its $id, so $refs ("../common/core.json") resolve to local files, never the network.
-store = {}
-for path in (schema_dir / "schemas").rglob("*.json"):
-    schema = json.loads(path.read_text())
-    store[schema["$id"]] = schema
-by_name = {pathlib.PurePosixPath(i).stem: s for i, s in store.items()}
-Validator = jsonschema.Draft202012Validator
-
-
-def validate(instance, schema):
-    resolver = jsonschema.RefResolver(base_uri=schema["$id"], referrer=schema, store=store)
-    errors = sorted(Validator(schema, resolver=resolver, format_checker=Validator.FORMAT_CHECKER).iter_errors(instance),
-                    key=lambda e: list(e.path))
-    return [f"{list(e.path)}: {e.message}" for e in errors]
-
-
-# STIX 2.1 patterning grammar, restricted to what DAIS writes: one comparison expression on an address.
-STRING = r"'(?:[^'\\]|\\['\\])*'"
-PATTERN = re.compile(r"^\[(ipv4-addr|ipv6-addr):value (=|ISSUBSET) (" + STRING + r")\]$")
-
-
-def check_pattern(pattern):
-    m = PATTERN.match(pattern)
-    if not m:
-        return f"pattern {pattern!r} is not a STIX comparison expression"
-    import ipaddress
-    value = m.group(3)[1:-1].replace("\\'", "'").replace("\\\\", "\\")
-    network = ipaddress.ip_network(value, strict=False)
-    if (network.version == 4) != (m.group(1) == "ipv4-addr"):
-        return f"pattern {pattern!r}: the object type does not match the address"
-    if (m.group(2) == "ISSUBSET") != ("/" in value):
-        return f"pattern {pattern!r}: ISSUBSET is for prefixes, = for addresses"
-    return None
-
 
 data = scratch / "run"
 subprocess.run([str(bin_dir / "daisd"), "--data", str(data), "--agents", "10", "--steps", "260", "--seed", "11",
@@ -67,22 +28,18 @@ checked = {"identity": 0, "indicator": 0, "revoked": 0, "renewed": 0}
 for at in (None, 120):
     args = [str(bin_dir / "dais-export"), str(data), "--format", "stix"] + ([] if at is None else ["--at", str(at)])
     bundle = json.loads(subprocess.run(args, check=True, capture_output=True, text=True).stdout)
-    problems += [f"bundle (at {at}): {p}" for p in validate(bundle, by_name["bundle"])]
+    problems += [f"bundle (at {at}): {p}" for p in schemas.validate(bundle, "bundle")]
     versions = {}
     for obj in bundle["objects"]:
-        problems += [f"{obj['id']} {obj['modified']}: {p}" for p in validate(obj, by_name[obj["type"]])]
+        problems += check_object(schemas, obj)
         checked[obj["type"]] += 1
         if obj["type"] == "indicator":
-            if (err := check_pattern(obj["pattern"])):
-                problems.append(err)
             if obj.get("revoked"):
                 checked["revoked"] += 1
             key = (obj["id"], obj["modified"])
             if key in versions:
                 problems.append(f"{key}: two versions share one modified timestamp")
             versions[key] = obj
-            if "simulated" not in obj.get("labels", []):
-                problems.append(f"{obj['id']}: no 'simulated' label")
     by_id = {}
     for (oid, _), obj in versions.items():
         by_id.setdefault(oid, []).append(obj)
@@ -92,7 +49,7 @@ for at in (None, 120):
 broken = dict(next(o for o in bundle["objects"] if o["type"] == "indicator"))
 del broken["pattern"]
 broken["valid_from"] = "yesterday"
-if len(validate(broken, by_name["indicator"])) == 0:
+if len(schemas.validate(broken, "indicator")) == 0:
     problems.append("the schema check accepted an indicator without a pattern and with a bad timestamp")
 if check_pattern("[ipv4-addr:value = '2001:db8::1']") is None or check_pattern("ipv4-addr:value = '1.2.3.4'") is None:
     problems.append("the pattern check accepted a malformed pattern")

@@ -127,11 +127,14 @@ TEST_CASE("the threat list carries each decision's seq and hash, and live and en
   CHECK(a.live);
   CHECK(a.expires_step == 6);
   REQUIRE(a.renewals.size() == 1);
-  CHECK(a.renewals[0] == dais::projections::Renewal{5, 6});  // announced to 5; the hit at 2 kept it to 6
+  // Announced to 5; the hit at 2 kept it to 6; recorded by the StepCompleted of step 4 (seq 11).
+  CHECK(a.renewals[0] == dais::projections::Renewal{5, 6, 11, 4});
   CHECK_FALSE(a.ended_step.has_value());
   const auto& b = list.signatures[1];
   CHECK_FALSE(b.live);
   CHECK(b.ended_step == 4u);
+  CHECK(b.ended_at_seq == 10);  // the StepCompleted of step 3 found it cannot block at step 4
+  CHECK(b.ended_at_step == 3);
   CHECK(b.parsed.kind == dais::intel::AddressKind::ipv6);
   CHECK(b.parsed.prefix);
 }
