@@ -41,7 +41,8 @@ const server::RunSummary::Kind* kind(const server::RunSummary& s, const std::str
 
 TEST_CASE("the realistic default: same log for 1 and 2 threads, resume and replay reach the same head") {
   TempDir tmp;
-  const auto cfg = test::small_config({{"traffic.campaigns", "6"}, {"faults.crash_rate", "0.03"}});
+  const auto cfg = test::small_config(
+      {{"simulation.scenario", "realistic"}, {"traffic.campaigns", "6"}, {"faults.crash_rate", "0.03"}});
   REQUIRE(cfg.get_string("simulation.scenario") == "realistic");
   const auto one = run_to_end(tmp / "t1", cfg, 1);
   CHECK(run_to_end(tmp / "t2", cfg, 2) == one);
@@ -70,7 +71,8 @@ TEST_CASE("the realistic default: same log for 1 and 2 threads, resume and repla
 
 TEST_CASE("the realistic scenario runs all six kinds, with network delay, and the distance changes the run") {
   TempDir tmp;
-  const auto cfg = test::small_config({{"traffic.campaigns", "6"}});
+  const auto cfg =
+      test::small_config({{"simulation.scenario", "realistic"}, {"traffic.campaigns", "6"}, {"simulation.steps", "45"}});
   auto store = test::open_store(tmp / "a");
   auto run = server::Run::open(*store, cfg, options(2));
   while (!run->finished()) run->step();
@@ -79,8 +81,12 @@ TEST_CASE("the realistic scenario runs all six kinds, with network delay, and th
   const auto summary = run->summary();
   CHECK(kind(summary, "mimicry") != nullptr);
   CHECK(kind(summary, "low_and_slow") != nullptr);
-  CHECK(run_to_end(tmp / "b", test::small_config({{"traffic.campaigns", "6"}, {"traffic.attack_distance", "0"}}), 2) !=
-        to_hex(store->head().hash));
+  CHECK(run_to_end(tmp / "b",
+                   test::small_config({{"simulation.scenario", "realistic"},
+                                       {"traffic.campaigns", "6"},
+                                       {"simulation.steps", "45"},
+                                       {"traffic.attack_distance", "0"}}),
+                   2) != to_hex(store->head().hash));
 }
 
 TEST_CASE("the classroom preset: old defaults, and the old figures' shape") {
