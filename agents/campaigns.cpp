@@ -4,6 +4,7 @@
 #include <array>
 #include <numeric>
 #include <stdexcept>
+#include <string>
 
 #include "agents/traffic.h"
 #include "common/random.h"
@@ -12,7 +13,7 @@ namespace dais::agents {
 namespace {
 
 constexpr std::array<std::string_view, kCampaignKindCount> kKindNames = {
-    "port_scan", "flood", "brute_force", "exfiltration", "low_and_slow"};
+    "port_scan", "flood", "brute_force", "exfiltration", "low_and_slow", "mimicry"};
 
 // First octets of public space commonly seen in attack feeds; none is 10 or 172.
 constexpr std::array<std::uint32_t, 10> kAttackerFirstOctets = {23, 45, 62, 77, 91, 103, 141, 185, 193, 212};
@@ -35,6 +36,7 @@ std::uint32_t default_duration_steps(CampaignKind kind) {
     case CampaignKind::brute_force: return 15;
     case CampaignKind::exfiltration: return 20;
     case CampaignKind::low_and_slow: return 30;
+    case CampaignKind::mimicry: return 30;
   }
   return 10;
 }
@@ -46,6 +48,7 @@ double default_intensity(CampaignKind kind) {
     case CampaignKind::brute_force: return 10;
     case CampaignKind::exfiltration: return 4;
     case CampaignKind::low_and_slow: return 2;
+    case CampaignKind::mimicry: return 3;
   }
   return 1;
 }
@@ -70,6 +73,11 @@ std::uint64_t Campaign::last_step() const {
   return duration_steps == 0 ? last_arrival : last_arrival + duration_steps - 1;
 }
 
+std::uint32_t pick_attack_source(const Campaign& campaign, std::size_t /*target_index*/, std::uint64_t /*step*/,
+                                 std::uint64_t /*flow_index*/, Stream& rng) {
+  return campaign.sources[rng.below(campaign.sources.size())];
+}
+
 std::uint32_t attacker_address(std::uint64_t seed, std::uint32_t campaign_id, std::uint32_t index) {
   Stream stream(seed, {static_cast<std::uint64_t>(Purpose::campaign), campaign_id, index, 0xadd7e55ULL});
   const std::uint32_t first = kAttackerFirstOctets[stream.below(kAttackerFirstOctets.size())];
@@ -83,12 +91,14 @@ std::vector<Campaign> plan_campaigns(std::uint64_t seed, std::uint32_t agents, c
   if (plan.count == 0) return {};
   if (agents == 0) throw std::invalid_argument("plan_campaigns: agents must be >= 1");
   if (!(plan.intensity_scale > 0)) throw std::invalid_argument("plan_campaigns: intensity_scale must be > 0");
+  if (plan.kinds < 1 || plan.kinds > kCampaignKindCount)
+    throw std::invalid_argument("plan_campaigns: kinds must be 1.." + std::to_string(kCampaignKindCount));
   std::vector<Campaign> campaigns;
   campaigns.reserve(plan.count);
   for (std::uint32_t i = 0; i < plan.count; ++i) {
     Campaign c;
     c.id = i + 1;
-    c.kind = static_cast<CampaignKind>(i % kCampaignKindCount);
+    c.kind = static_cast<CampaignKind>(i % plan.kinds);
     c.start_step = plan.first_step + static_cast<std::uint64_t>(i) * plan.interval;
     c.delay_steps = plan.propagation_delay;
     c.duration_steps = plan.duration_steps == 0 ? default_duration_steps(c.kind) : plan.duration_steps;

@@ -13,12 +13,17 @@
 #include <string_view>
 #include <vector>
 
+#include "common/random.h"
+
 namespace dais::agents {
 
-enum class CampaignKind { port_scan, flood, brute_force, exfiltration, low_and_slow };
-inline constexpr std::size_t kCampaignKindCount = 5;
+// mimicry (an attack shaped like one of the segment's own services) exists
+// for the realistic scenario; the classroom planner cycles the first five only.
+enum class CampaignKind { port_scan, flood, brute_force, exfiltration, low_and_slow, mimicry };
+inline constexpr std::size_t kCampaignKindCount = 6;
+inline constexpr std::uint32_t kClassroomKindCount = 5;
 
-// "port_scan", "flood", "brute_force", "exfiltration", "low_and_slow".
+// "port_scan", "flood", "brute_force", "exfiltration", "low_and_slow", "mimicry".
 std::string_view name(CampaignKind kind);
 // Exact names above; nullopt for anything else.
 std::optional<CampaignKind> parse_campaign_kind(std::string_view text);
@@ -61,13 +66,23 @@ struct CampaignPlan {
   std::uint32_t max_targets = 0;         // agents reached per campaign; 0 = every agent
   std::uint32_t duration_steps = 0;      // per target; 0 = the kind's default
   double intensity_scale = 1.0;          // multiplies each kind's default intensity
+  std::uint32_t kinds = kClassroomKindCount;  // campaign i has kind i % kinds (1..kCampaignKindCount)
 };
 
-// Campaign i (ids 1..count) has kind i % 5 in enum order, starts at
+// Campaign i (ids 1..count) has kind i % plan.kinds in enum order, starts at
 // first_step + i * interval, and reaches a seeded permutation of the agents
 // (truncated to max_targets) one every propagation_delay steps.
-// Throws std::invalid_argument when agents == 0 and count > 0, or intensity_scale <= 0.
+// Throws std::invalid_argument when agents == 0 and count > 0, intensity_scale <= 0,
+// or kinds is not in 1..kCampaignKindCount.
 std::vector<Campaign> plan_campaigns(std::uint64_t seed, std::uint32_t agents, const CampaignPlan& plan);
+
+// The source address of one attack flow: flow `flow_index` of `campaign` at
+// its target number `target_index`, at `step`. Every traffic generator picks
+// attack sources through this one call, so the attacker-infrastructure model
+// lives here. Today: one of campaign.sources, drawn from `rng` (one draw, the
+// classroom generator's historical order). campaign.sources must not be empty.
+std::uint32_t pick_attack_source(const Campaign& campaign, std::size_t target_index, std::uint64_t step,
+                                 std::uint64_t flow_index, Stream& rng);
 
 // A seeded public (non-pool) IPv4 address for attackers; pure function of its arguments.
 std::uint32_t attacker_address(std::uint64_t seed, std::uint32_t campaign_id, std::uint32_t index);

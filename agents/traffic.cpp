@@ -155,6 +155,7 @@ RawFlow attack_raw(Stream& rng, CampaignKind kind, std::uint16_t& dst_port) {
       dst_port = 443;
       break;
     }
+    case CampaignKind::mimicry:  // the classroom has no mimicry of its own: shaped as low-and-slow
     case CampaignKind::low_and_slow: {
       raw.packets = std::max(2.0, std::round(rng.lognormal(60, 0.6)));
       const double total = raw.packets * std::clamp(rng.lognormal(900, 0.3), 40.0, 1500.0);
@@ -241,7 +242,7 @@ std::vector<Flow> generate_flows(std::uint64_t seed, std::uint32_t agent, std::u
     for (std::uint64_t i = 0; i < count; ++i) {
       Flow flow;
       flow.features = to_features(attack_raw(attack, campaign.kind, flow.dst_port));
-      flow.source = campaign.sources[attack.below(campaign.sources.size())];
+      flow.source = pick_attack_source(campaign, *index, step, i, attack);
       flow.label = campaign.id;
       flows.push_back(flow);
     }

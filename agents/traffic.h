@@ -21,8 +21,18 @@
 
 namespace dais::agents {
 
+// classroom: the original teaching generator below (features drawn per flow,
+// attacks far from benign). realistic: connection records with features
+// counted over a sliding window (agents/connection.h, agents/flow_window.h).
+enum class Scenario { classroom, realistic };
+
 struct TrafficParams {
-  std::uint32_t flows_per_step = 40;  // benign flows per agent per step
+  std::uint32_t flows_per_step = 40;  // benign flows per agent per step (realistic: the daily mean)
+  Scenario scenario = Scenario::classroom;
+  // Realistic scenario only:
+  std::uint32_t window_steps = 4;     // steps of a source's flows its window features count
+  std::uint32_t steps_per_day = 48;   // period of the daily rhythm
+  double attack_distance = 3.0;       // attack shift from benign, in benign standard deviations
 };
 
 enum class Service : std::size_t { web, dns, ssh, database, mail, file_share };

@@ -50,7 +50,7 @@ ValidationTrialResult run_validation_trial(std::uint64_t seed, const ValidationT
   if (p.window_steps == 0 || p.poison_perturbations.empty())
     throw std::invalid_argument("run_validation_trial: window_steps and poison_perturbations must be non-empty");
 
-  const CampaignPlan plan{static_cast<std::uint32_t>(kCampaignKindCount), p.warmup_steps, p.campaign_interval,
+  const CampaignPlan plan{kClassroomKindCount, p.warmup_steps, p.campaign_interval,
                           p.propagation_delay};
   const std::vector<Campaign> campaigns = plan_campaigns(seed, p.agents, plan);
   std::map<std::uint32_t, const Campaign*> campaign_of_source;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "config/scenario.h"
 #include "config/sources.h"
 
 namespace dais::config {
@@ -49,6 +50,16 @@ void Config::set(std::string_view key, const Value& value, std::string_view sour
   if (const std::string problem = check_value(*spec, value); !problem.empty())
     throw bad_value_error(*spec, format_value(value), source, problem);
   entries_.find(key)->second = Entry{value, std::string(source)};
+  if (key == kScenarioKey) apply_scenario();
+}
+
+void Config::apply_scenario() {
+  const std::string scenario = std::get<std::string>(entries_.find(kScenarioKey)->second.value);
+  for (auto& [key, value] : scenario_defaults(scenario)) {
+    Entry& e = entries_.find(key)->second;
+    // Only what no source set: defaults and values an earlier preset filled in.
+    if (e.source == "default" || e.source.rfind("scenario ", 0) == 0) e = Entry{value, scenario_source(scenario)};
+  }
 }
 
 void Config::set_text(std::string_view key, std::string_view text, std::string_view source) {
@@ -59,6 +70,7 @@ void Config::set_text(std::string_view key, std::string_view text, std::string_v
   if (const std::string problem = check_value(*spec, *parsed.value); !problem.empty())
     throw bad_value_error(*spec, quote(text), source, problem);
   entries_.find(key)->second = Entry{std::move(*parsed.value), std::string(source)};
+  if (key == kScenarioKey) apply_scenario();
 }
 
 nlohmann::json Config::to_json() const {
@@ -74,6 +86,8 @@ Config Config::from_json(const nlohmann::json& json) {
     throw ConfigError("configuration from the log is not a JSON object: " + json.dump(), "", json.dump(),
                       std::string(kSource));
   Config config;
+  // Logs from before scenarios existed ran the classroom generator.
+  if (!json.contains(kScenarioKey)) config.set(kScenarioKey, Value{std::string("classroom")}, kSource);
   for (const auto& [key, item] : json.items()) {
     const KeySpec* spec = find_key(key);
     if (spec == nullptr) throw unknown_key_error(key, item.dump(), kSource);

@@ -57,6 +57,7 @@ class Config {
   std::string source(std::string_view key) const;
 
   // Validate and store a value; ConfigError names key, value, source, allowed values.
+  // Setting simulation.scenario refills the keys its preset covers that no source set.
   void set(std::string_view key, const Value& value, std::string_view source);
   // Same, from text parsed by the key's type (see value.h parse_text).
   void set_text(std::string_view key, std::string_view text, std::string_view source);
@@ -80,6 +81,8 @@ class Config {
     std::string source;
   };
   const Entry& entry(std::string_view key, ValueType type) const;
+  // Refills the scenario-dependent keys no source set (config/scenario.h).
+  void apply_scenario();
 
   std::map<std::string, Entry, std::less<>> entries_;
 };

@@ -15,14 +15,16 @@
 #include "agents/signature.h"
 #include "agents/features.h"
 #include "agents/isolation_forest.h"
+#include "agents/segment_traffic.h"
 #include "agents/validation.h"
 #include "server/training_window.h"
 
 namespace dais::server {
 
 struct AgentRuntime {
-  AgentRuntime(std::uint32_t agent_id, std::size_t window, std::size_t blacklist_capacity)
-      : id(agent_id), training(window), blacklist(blacklist_capacity) {}
+  AgentRuntime(std::uint32_t agent_id, std::size_t window, std::size_t blacklist_capacity,
+               std::uint64_t seed, const agents::TrafficParams& traffic_params)
+      : id(agent_id), training(window), blacklist(blacklist_capacity), traffic(seed, agent_id, traffic_params) {}
 
   std::uint32_t id;
   bool byzantine = false;
@@ -38,6 +40,8 @@ struct AgentRuntime {
   TrainingWindow training;
   agents::Blacklist blacklist;
   agents::ValidatorView view;
+  // The segment's traffic (its flow collector's window), not the agent's memory: a crash keeps it.
+  agents::SegmentTraffic traffic;
   // Flagged flows of the last few steps (with their scores): slow attacks need several steps
   // to reach a signature's minimum number of observations.
   std::deque<std::vector<std::pair<agents::Flow, double>>> recent_flagged;

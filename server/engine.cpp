@@ -72,8 +72,9 @@ std::vector<agents::Flow> warmup_flows(const EngineSettings& settings, std::uint
   const auto per_step = std::max<std::uint32_t>(1, settings.traffic.flows_per_step);
   const std::uint64_t warmup_steps = (settings.detector.window + per_step - 1) / per_step;
   std::vector<agents::Flow> out;
+  agents::SegmentTraffic traffic(settings.seed, agent, settings.traffic);
   for (std::uint64_t w = 0; w < warmup_steps; ++w) {
-    const auto flows = agents::generate_flows(settings.seed, agent, kWarmupStepBase + w, settings.traffic, {});
+    const auto flows = traffic.flows(kWarmupStepBase + w, {});
     out.insert(out.end(), flows.begin(), flows.end());
   }
   return out;
@@ -97,7 +98,8 @@ Engine::Engine(EngineSettings settings, ThreadPool& pool)
   const auto n = settings_.agents;
   agents_.reserve(n);
   for (std::uint32_t a = 0; a < n; ++a) {
-    agents_.push_back(std::make_unique<AgentRuntime>(a, settings_.detector.window, settings_.blacklist_capacity));
+    agents_.push_back(std::make_unique<AgentRuntime>(a, settings_.detector.window, settings_.blacklist_capacity,
+                                                     settings_.seed, settings_.traffic));
   }
   for (auto a : adversary_.byzantine_agents(n)) agents_[a]->byzantine = true;
 
@@ -311,7 +313,7 @@ std::vector<Engine::Observation> Engine::phase_observe(std::uint64_t step, event
   pool_.parallel_for(agents_.size(), [&](std::size_t i) {
     auto& agent = *agents_[i];
     auto& obs = observations[i];
-    const auto flows = agents::generate_flows(settings_.seed, agent.id, step, settings_.traffic, campaigns_);
+    const auto flows = agent.traffic.flows(step, campaigns_);
     if (agent.crashed || !agent.model) {  // no model: it never had two flows to learn from; nobody watches
       count_unmonitored(flows, obs.counts);
       // Its attacks are misses of their kind too, so per-kind recall agrees with the overall one.

@@ -22,6 +22,12 @@ EngineSettings settings_from_config(const config::Config& c) {
   if (s.threads == 0) s.threads = std::max(1u, std::thread::hardware_concurrency());
 
   s.traffic.flows_per_step = u32(c, "traffic.flows_per_step");
+  const bool realistic = c.get_string("simulation.scenario") == "realistic";
+  s.traffic.scenario = realistic ? agents::Scenario::realistic : agents::Scenario::classroom;
+  s.traffic.window_steps = u32(c, "traffic.window_steps");
+  s.traffic.steps_per_day = u32(c, "traffic.steps_per_day");
+  s.traffic.attack_distance = c.get_double("traffic.attack_distance");
+  s.campaigns.kinds = realistic ? static_cast<std::uint32_t>(agents::kCampaignKindCount) : agents::kClassroomKindCount;
   s.campaigns.count = u32(c, "traffic.campaigns");
   s.campaigns.first_step = static_cast<std::uint64_t>(c.get_int("traffic.first_campaign_step"));
   s.campaigns.interval = static_cast<std::uint64_t>(c.get_int("traffic.campaign_interval"));

@@ -197,7 +197,7 @@ TEST_CASE("low-and-slow is hard to see; loud kinds are not") {
           ++benign_n;
           benign_flagged += forest.is_anomaly(forest.score_one(f.features.data()));
         }
-      for (std::size_t k = 0; k < kCampaignKindCount; ++k)
+      for (std::size_t k = 0; k < kClassroomKindCount; ++k)
         for (const Flow& f : attack_flows(static_cast<CampaignKind>(k), seed, agent, 5)) {
           ++n[k];
           flagged[k] += forest.is_anomaly(forest.score_one(f.features.data()));
@@ -208,7 +208,7 @@ TEST_CASE("low-and-slow is hard to see; loud kinds are not") {
   const double benign_rate = share(benign_flagged, benign_n);
   MESSAGE("benign flagged " << benign_rate);
   CHECK(benign_rate < 0.12);
-  for (std::size_t k = 0; k < kCampaignKindCount; ++k) {
+  for (std::size_t k = 0; k < kClassroomKindCount; ++k) {
     const double rate = share(flagged[k], n[k]);
     MESSAGE(name(static_cast<CampaignKind>(k)) << " flagged " << rate);
     if (static_cast<CampaignKind>(k) == CampaignKind::low_and_slow) {

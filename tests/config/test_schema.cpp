@@ -77,9 +77,10 @@ TEST_CASE("real ranges honour exclusive ends") {
   CHECK(allowed_values(byzantine) == "a number from 0 to 0.9");
 }
 
-TEST_CASE("the network keys default to an instant network and are simulated, not runtime keys") {
+TEST_CASE("the network keys default to the realistic scenario's delay and are simulated, not runtime keys") {
+  // Delay and jitter are 1 by default (realistic scenario); the classroom preset makes them 0.
   const std::pair<const char*, Value> defaults[] = {
-      {"network.delay_steps", Value{std::int64_t{0}}},  {"network.jitter_steps", Value{std::int64_t{0}}},
+      {"network.delay_steps", Value{std::int64_t{1}}},  {"network.jitter_steps", Value{std::int64_t{1}}},
       {"network.loss", Value{0.0}},                     {"network.partition_fraction", Value{0.0}},
       {"network.partition_start_step", Value{std::int64_t{0}}}, {"network.partition_steps", Value{std::int64_t{0}}},
   };

@@ -14,6 +14,9 @@ namespace dais::test {
 // A small, fast configuration; `overrides` are (key, value) pairs applied on top.
 inline config::Config small_config(std::initializer_list<std::pair<const char*, const char*>> overrides = {}) {
   config::Config c;
+  // The mechanism tests were written against the classroom scenario's figures; the realistic
+  // scenario has its own tests (test_scenarios.cpp) and is asked for with an override.
+  c.set_text("simulation.scenario", "classroom", "test");
   c.set_text("simulation.agents", "8", "test");
   c.set_text("simulation.steps", "30", "test");
   c.set_text("simulation.seed", "42", "test");
