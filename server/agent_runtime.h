@@ -20,8 +20,8 @@
 namespace dais::server {
 
 struct AgentRuntime {
-  AgentRuntime(std::uint32_t agent_id, std::size_t window, std::size_t blacklist_capacity)
-      : id(agent_id), training(window), blacklist(blacklist_capacity) {}
+  AgentRuntime(std::uint32_t agent_id, std::size_t window, std::size_t blacklist_capacity, unsigned prefix_len)
+      : id(agent_id), training(window), blacklist(blacklist_capacity, prefix_len) {}
 
   std::uint32_t id;
   bool byzantine = false;

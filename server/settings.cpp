@@ -26,6 +26,11 @@ EngineSettings settings_from_config(const config::Config& c) {
   s.campaigns.first_step = static_cast<std::uint64_t>(c.get_int("traffic.first_campaign_step"));
   s.campaigns.interval = static_cast<std::uint64_t>(c.get_int("traffic.campaign_interval"));
   s.campaigns.propagation_delay = u32(c, "traffic.propagation_delay");
+  s.campaigns.infrastructure.pool_size = u32(c, "attack.pool_size");
+  s.campaigns.infrastructure.benign_share = c.get_double("attack.pool_benign_share");
+  s.campaigns.infrastructure.sources_per_target = u32(c, "attack.sources_per_target");
+  s.campaigns.infrastructure.churn = c.get_double("attack.churn");
+  s.campaigns.infrastructure.fresh_per_target = c.get_bool("attack.fresh_address_per_target");
 
   s.detector.trees = u32(c, "detector.trees");
   s.detector.samples = u32(c, "detector.samples");
@@ -36,6 +41,7 @@ EngineSettings settings_from_config(const config::Config& c) {
 
   s.signature.min_observations = u32(c, "signature.min_observations");
   s.signature_window = u32(c, "signature.window");
+  s.signature.prefix_len = static_cast<unsigned>(c.get_int("consensus.signature_prefix"));
   s.validation.similarity_threshold = c.get_double("validation.similarity_threshold");
 
   s.consensus_enabled = c.get_bool("consensus.enabled");
