@@ -85,7 +85,7 @@ struct CampaignPlan {
   std::uint32_t max_targets = 0;         // agents reached per campaign; 0 = every agent
   std::uint32_t duration_steps = 0;      // per target; 0 = the kind's default
   double intensity_scale = 1.0;          // multiplies each kind's default intensity
-  AttackInfrastructure infrastructure;   // default: the classroom model
+  AttackInfrastructure infrastructure{};  // default: the classroom model
 };
 
 // Campaign i (ids 1..count) has kind i % 5 in enum order, starts at

@@ -1,6 +1,7 @@
 #include "server/simulation.h"
 
 #include "agents/features.h"
+#include "agents/indicator.h"
 
 namespace dais::server {
 

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <stdexcept>
 
 #include "agents/campaigns.h"
 #include "agents/traffic.h"

@@ -2,6 +2,8 @@
 // source against its run's prefix (/24 blocks a.b.c.x, not a.b.(c+1).x; /32 is exact).
 #include <doctest/doctest.h>
 
+#include <stdexcept>
+
 #include "agents/blacklist.h"
 #include "agents/features.h"
 #include "agents/indicator.h"
