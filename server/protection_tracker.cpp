@@ -20,8 +20,10 @@ void ProtectionTracker::observe(std::uint64_t step, const std::vector<agents::Ca
   for (auto& pair : pairs_) {
     if (pair.protected_step || pair.arrival_step > step) continue;
     const auto& campaign = campaigns[pair.campaign];
-    const auto sources = campaign.infrastructure.pool_size == 0 ? campaign.sources
-                                                                : agents::sources_at(campaign, pair.target_index, step);
+    // Classroom campaigns use the same fixed sources everywhere: read them in place.
+    std::vector<std::uint32_t> current;
+    if (campaign.infrastructure.pool_size > 0) current = agents::sources_at(campaign, pair.target_index, step);
+    const auto& sources = campaign.infrastructure.pool_size > 0 ? current : campaign.sources;
     const bool all_blocked =
         std::all_of(sources.begin(), sources.end(), [&](std::uint32_t s) { return blocks(pair.agent, s); });
     if (all_blocked) pair.protected_step = step;

@@ -1,9 +1,13 @@
 #include "server/settings.h"
 
 #include <algorithm>
+#include <string>
+#include <utility>
 #include <thread>
 
 #include "config/config.h"
+#include "config/error.h"
+#include "config/value.h"
 
 namespace dais::server {
 
@@ -31,6 +35,22 @@ EngineSettings settings_from_config(const config::Config& c) {
   s.campaigns.infrastructure.sources_per_target = u32(c, "attack.sources_per_target");
   s.campaigns.infrastructure.churn = c.get_double("attack.churn");
   s.campaigns.infrastructure.fresh_per_target = c.get_bool("attack.fresh_address_per_target");
+  const auto& infra = s.campaigns.infrastructure;
+  if (infra.pool_size == 0) {
+    // The classroom model has fixed addresses: these keys would be silently ignored.
+    const std::pair<const char*, bool> ignored[] = {{"attack.pool_benign_share", infra.benign_share > 0},
+                                                    {"attack.sources_per_target", infra.sources_per_target > 0},
+                                                    {"attack.churn", infra.churn > 0},
+                                                    {"attack.fresh_address_per_target", infra.fresh_per_target}};
+    for (const auto& [key, set] : ignored) {
+      if (!set) continue;
+      const auto value = config::format_value(c.get(key));
+      throw config::ConfigError(std::string(key) + " = " + value +
+                                    " needs attacker infrastructure: set attack.pool_size > 0 (0 is the classroom "
+                                    "model, 1-4 fixed addresses per campaign)",
+                                key, value);
+    }
+  }
 
   s.detector.trees = u32(c, "detector.trees");
   s.detector.samples = u32(c, "detector.samples");

@@ -4,10 +4,14 @@
 // prefix indicators, never cover a protected address, and replay byte-identically.
 #include <doctest/doctest.h>
 
+#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "agents/features.h"
+#include "agents/indicator.h"
 #include "common/temp_dir.h"
+#include "config/error.h"
 #include "events/events.h"
 #include "eventstore/store.h"
 #include "server/run.h"
@@ -99,4 +103,34 @@ TEST_CASE("/24 signatures: prefix indicators in the log, none covering a protect
   auto store = test::open_store(dir.path());
   const auto replayed = server::Run::replay(*store, std::nullopt, options(1));
   CHECK(to_hex(replayed->head().hash) == one.head);
+}
+
+TEST_CASE("a /24 run lifts a block by its prefix text; an address inside it is refused and nothing is logged") {
+  TempDir dir;
+  auto store = test::open_store(dir.path());
+  auto run = server::Run::open(*store, test::small_config({{"consensus.signature_prefix", "24"}}), options(2));
+  while (run->engine().network_blacklist().empty() && !run->finished()) run->step();
+  REQUIRE_FALSE(run->engine().network_blacklist().empty());
+  const auto network = run->engine().network_blacklist().begin()->first;
+  const auto prefix_text = agents::format_indicator(network, 24);
+  const auto head = run->head();
+  CHECK_THROWS_AS(run->append_operator_input(events::type::blacklist_removed,
+                                             events::BlacklistRemoved{agents::format_ipv4(network + 1), "test"}),
+                  std::invalid_argument);
+  CHECK(run->head().count == head.count);
+  run->append_operator_input(events::type::blacklist_removed, events::BlacklistRemoved{prefix_text, "test"});
+  CHECK(run->head().count == head.count + 1);
+  CHECK(run->engine().network_blacklist().count(network) == 0);
+  for (std::uint32_t a = 0; a < run->settings().agents; ++a) {
+    CHECK_FALSE(run->engine().agent_blacklist(a).contains(network + 7));
+  }
+  CHECK(run->projections_snapshot()->blacklists().network().count(prefix_text) == 0);
+}
+
+TEST_CASE("attacker keys without a pool are a configuration error, and nothing is logged") {
+  TempDir dir;
+  auto store = test::open_store(dir.path());
+  CHECK_THROWS_WITH_AS(server::Run::open(*store, test::small_config({{"attack.churn", "0.1"}}), options(1)),
+                       doctest::Contains("attack.churn = 0.1 needs attacker infrastructure"), config::ConfigError);
+  CHECK(store->head().count == 0);
 }
