@@ -130,15 +130,15 @@ void Engine::remove_block(const events::BlacklistRemoved& removed) {
     throw std::invalid_argument("no blacklist blocks " + removed.indicator + " (this run's signatures cover /" +
                                 std::to_string(settings_.signature.prefix_len) + ")");
   }
-  const auto address = std::optional<std::uint32_t>(parsed->network);
+  const std::uint32_t indicator = parsed->network;
   // Listed means able to block at the next step: an entry that has run out is already gone.
   const auto& network = consensus_.network_blacklist();
-  const auto it = network.find(*address);
+  const auto it = network.find(indicator);
   bool listed = it != network.end() && next_step_ < it->second.expires_step;
-  for (const auto& agent : agents_) listed = listed || agent->blacklist.contains(*address, next_step_);
+  for (const auto& agent : agents_) listed = listed || agent->blacklist.contains(indicator, next_step_);
   if (!listed) throw std::invalid_argument("no blacklist blocks " + removed.indicator);
-  consensus_.remove(*address);
-  for (auto& agent : agents_) agent->blacklist.remove(*address);
+  consensus_.remove(indicator);
+  for (auto& agent : agents_) agent->blacklist.remove(indicator);
 }
 
 void Engine::apply_operator_input(const events::Event& input) {
