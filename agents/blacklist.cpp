@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "agents/indicator.h"
+
 namespace dais::agents {
 
-Blacklist::Blacklist(std::size_t capacity) : capacity_(capacity) {
+Blacklist::Blacklist(std::size_t capacity, unsigned prefix_len)
+    : capacity_(capacity), prefix_len_(prefix_len), mask_(prefix_mask(prefix_len)) {
   if (capacity == 0) throw std::invalid_argument("Blacklist: capacity must be >= 1");
 }
 
@@ -18,6 +21,7 @@ void Blacklist::touch(Entry& e, std::uint64_t step) {
 
 bool Blacklist::add(std::uint32_t indicator, std::uint64_t step, std::uint64_t expiry_steps, std::string signature_id) {
   if (expiry_steps == 0) throw std::invalid_argument("Blacklist::add: expiry_steps must be >= 1");
+  indicator = key(indicator);
   if (const auto it = entries_.find(indicator); it != entries_.end()) {
     Entry& e = it->second;
     e.signature_id = std::move(signature_id);
@@ -45,6 +49,7 @@ bool Blacklist::add(std::uint32_t indicator, std::uint64_t step, std::uint64_t e
 
 void Blacklist::restore(Entry entry) {
   if (entry.expiry_steps == 0) throw std::invalid_argument("Blacklist::restore: expiry_steps must be >= 1");
+  entry.indicator = key(entry.indicator);
   remove(entry.indicator);
   if (entries_.size() >= capacity_) {
     const RecencyKey victim = *recency_.begin();
@@ -57,7 +62,7 @@ void Blacklist::restore(Entry entry) {
 }
 
 bool Blacklist::check_and_hit(std::uint32_t indicator, std::uint64_t step) {
-  const auto it = entries_.find(indicator);
+  const auto it = entries_.find(key(indicator));
   if (it == entries_.end() || step >= it->second.expires_step) return false;
   ++it->second.hits;
   touch(it->second, step);
@@ -65,18 +70,18 @@ bool Blacklist::check_and_hit(std::uint32_t indicator, std::uint64_t step) {
 }
 
 bool Blacklist::contains(std::uint32_t indicator, std::uint64_t step) const {
-  const auto it = entries_.find(indicator);
+  const auto it = entries_.find(key(indicator));
   return it != entries_.end() && step < it->second.expires_step;
 }
 
 std::optional<Blacklist::Entry> Blacklist::find(std::uint32_t indicator) const {
-  const auto it = entries_.find(indicator);
+  const auto it = entries_.find(key(indicator));
   if (it == entries_.end()) return std::nullopt;
   return it->second;
 }
 
 bool Blacklist::remove(std::uint32_t indicator) {
-  const auto it = entries_.find(indicator);
+  const auto it = entries_.find(key(indicator));
   if (it == entries_.end()) return false;
   recency_.erase(key_of(it->second));
   entries_.erase(it);

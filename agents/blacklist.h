@@ -3,6 +3,10 @@
 // counts and refreshes the entry's expiry; when full, adding evicts the entry
 // hit least recently (ties: the earliest added, then the lowest indicator).
 // Deterministic: ordered containers only; entries() is sorted by indicator.
+// Every indicator is a prefix of one length, fixed at construction (32 = one
+// address, see agents/indicator.h): each call masks the address it is given,
+// so contains(a.b.c.x) is true for a listed a.b.c.0/24 and a lookup stays one
+// map search on the hot path (every flow of every agent).
 // Not thread-safe (one owner, e.g. one agent's step); no I/O.
 #pragma once
 
@@ -30,8 +34,8 @@ class Blacklist {
     bool operator==(const Entry&) const = default;
   };
 
-  // capacity >= 1 (std::invalid_argument otherwise).
-  explicit Blacklist(std::size_t capacity = 4096);
+  // capacity >= 1 and prefix_len <= 32 (std::invalid_argument otherwise).
+  explicit Blacklist(std::size_t capacity = 4096, unsigned prefix_len = 32);
 
   // Lists `indicator` until step + expiry_steps (expiry_steps >= 1, else
   // std::invalid_argument). Re-adding a listed indicator refreshes it, keeps
@@ -48,7 +52,7 @@ class Blacklist {
   // Listed and not expired at `step`, without counting a hit.
   bool contains(std::uint32_t indicator, std::uint64_t step) const;
   // Listed, whatever its expiry (until expire() removes it).
-  bool contains(std::uint32_t indicator) const { return entries_.count(indicator) > 0; }
+  bool contains(std::uint32_t indicator) const { return entries_.count(key(indicator)) > 0; }
   std::optional<Entry> find(std::uint32_t indicator) const;
   bool remove(std::uint32_t indicator);
   // Drops every entry with expires_step <= step.
@@ -56,6 +60,9 @@ class Blacklist {
 
   std::size_t size() const { return entries_.size(); }
   std::size_t capacity() const { return capacity_; }
+  unsigned prefix_len() const { return prefix_len_; }
+  // The listed indicator that would cover `address` (its network address).
+  std::uint32_t key(std::uint32_t address) const { return address & mask_; }
   std::uint64_t evictions() const { return evictions_; }
   std::vector<Entry> entries() const;
 
@@ -66,6 +73,8 @@ class Blacklist {
   void touch(Entry& e, std::uint64_t step);
 
   std::size_t capacity_;
+  unsigned prefix_len_;
+  std::uint32_t mask_;
   std::uint64_t evictions_ = 0;
   std::map<std::uint32_t, Entry> entries_;
   std::set<RecencyKey> recency_;

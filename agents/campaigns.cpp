@@ -18,6 +18,36 @@ constexpr std::array<std::string_view, kCampaignKindCount> kKindNames = {
 // First octets of public space commonly seen in attack feeds; none is 10 or 172.
 constexpr std::array<std::uint32_t, 10> kAttackerFirstOctets = {23, 45, 62, 77, 91, 103, 141, 185, 193, 212};
 
+// Keys that keep the infrastructure's streams apart from every other campaign stream.
+constexpr std::uint64_t kPoolKey = 0x706f6f6cULL;    // "pool"
+constexpr std::uint64_t kChurnKey = 0x636875726eULL;  // "churn"
+constexpr std::uint64_t kSlotKey = 0x736c6f74ULL;    // "slot"
+constexpr std::uint64_t kFreshKey = 0x6672657368ULL;  // "fresh"
+// Clients 1..20 exist in every segment (segment_profile draws 20..120), so a compromised
+// client is always a host that also sends benign traffic.
+constexpr std::uint32_t kCompromisedClientHosts = 20;
+
+std::uint32_t public_address(Stream& stream) {
+  const std::uint32_t first = kAttackerFirstOctets[stream.below(kAttackerFirstOctets.size())];
+  const auto second = static_cast<std::uint32_t>(stream.below(256));
+  const auto third = static_cast<std::uint32_t>(stream.below(256));
+  const auto fourth = static_cast<std::uint32_t>(1 + stream.below(254));
+  return (first << 24) | (second << 16) | (third << 8) | fourth;
+}
+
+// One infrastructure address: with probability benign_share a host of the network's own
+// space (half shared servers - a cloud or NAT range many segments talk to - half a
+// compromised client of some segment), otherwise a public address.
+std::uint32_t infrastructure_address(Stream& stream, const Campaign& c) {
+  if (stream.chance(c.infrastructure.benign_share)) {
+    if (stream.chance(0.5)) return shared_server_address(static_cast<std::uint32_t>(stream.below(kSharedServerCount)));
+    const auto segments = std::max<std::uint32_t>(1, std::min(c.network_agents, kMaxAgents));
+    const auto agent = static_cast<std::uint32_t>(stream.below(segments));
+    return segment_address(agent, 1 + static_cast<std::uint32_t>(stream.below(kCompromisedClientHosts)));
+  }
+  return public_address(stream);
+}
+
 }  // namespace
 
 std::string_view name(CampaignKind kind) { return kKindNames.at(static_cast<std::size_t>(kind)); }
@@ -73,18 +103,64 @@ std::uint64_t Campaign::last_step() const {
   return duration_steps == 0 ? last_arrival : last_arrival + duration_steps - 1;
 }
 
-std::uint32_t pick_attack_source(const Campaign& campaign, std::size_t /*target_index*/, std::uint64_t /*step*/,
-                                 std::uint64_t /*flow_index*/, Stream& rng) {
-  return campaign.sources[rng.below(campaign.sources.size())];
-}
-
 std::uint32_t attacker_address(std::uint64_t seed, std::uint32_t campaign_id, std::uint32_t index) {
   Stream stream(seed, {static_cast<std::uint64_t>(Purpose::campaign), campaign_id, index, 0xadd7e55ULL});
-  const std::uint32_t first = kAttackerFirstOctets[stream.below(kAttackerFirstOctets.size())];
-  const auto second = static_cast<std::uint32_t>(stream.below(256));
-  const auto third = static_cast<std::uint32_t>(stream.below(256));
-  const auto fourth = static_cast<std::uint32_t>(1 + stream.below(254));
-  return (first << 24) | (second << 16) | (third << 8) | fourth;
+  return public_address(stream);
+}
+
+std::uint32_t slot_count(const Campaign& c) {
+  const auto pool = c.infrastructure.pool_size;
+  if (pool == 0) return static_cast<std::uint32_t>(c.sources.size());
+  const auto wanted = c.infrastructure.sources_per_target;
+  return wanted == 0 ? pool : std::min(wanted, pool);
+}
+
+std::uint32_t slot_generation(const Campaign& c, std::size_t target_index, std::uint32_t slot, std::uint64_t step) {
+  const double churn = c.infrastructure.churn;
+  if (c.infrastructure.pool_size == 0 || !(churn > 0)) return 0;
+  const std::uint64_t arrival = c.arrival_step(target_index);
+  std::uint32_t generation = 0;
+  // One draw per step after arrival: a pure function of the step, not of what was asked before.
+  for (std::uint64_t s = arrival + 1; s <= step; ++s) {
+    Stream draw(c.seed, {static_cast<std::uint64_t>(Purpose::campaign), c.id, target_index, slot, s, kChurnKey});
+    if (draw.chance(churn)) ++generation;
+  }
+  return generation;
+}
+
+std::uint32_t slot_address(const Campaign& c, std::size_t target_index, std::uint32_t slot, std::uint64_t step) {
+  if (c.infrastructure.pool_size == 0) return c.sources.at(slot);
+  const std::uint64_t generation = slot_generation(c, target_index, slot, step);
+  const auto campaign = static_cast<std::uint64_t>(Purpose::campaign);
+  if (c.infrastructure.fresh_per_target) {
+    Stream stream(c.seed, {campaign, c.id, target_index, slot, generation, kFreshKey});
+    return infrastructure_address(stream, c);
+  }
+  const auto pool = static_cast<std::uint64_t>(c.pool.size());
+  if (generation == 0) {
+    // A target starts with a window of consecutive pool entries from its own offset: distinct
+    // addresses, and with sources_per_target = pool_size every target sees the whole pool.
+    Stream offset(c.seed, {campaign, c.id, target_index, kSlotKey});
+    return c.pool[(offset.below(pool) + slot) % pool];
+  }
+  Stream replacement(c.seed, {campaign, c.id, target_index, slot, generation, kSlotKey});
+  return c.pool[replacement.below(pool)];
+}
+
+std::vector<std::uint32_t> sources_at(const Campaign& c, std::size_t target_index, std::uint64_t step) {
+  std::vector<std::uint32_t> out;
+  const auto slots = slot_count(c);
+  out.reserve(slots);
+  for (std::uint32_t s = 0; s < slots; ++s) out.push_back(slot_address(c, target_index, s, step));
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+std::uint32_t campaign_source(const Campaign& c, std::size_t target_index, std::uint64_t step, Stream& flow_rng) {
+  if (c.infrastructure.pool_size == 0) return c.sources[flow_rng.below(c.sources.size())];
+  const auto slot = static_cast<std::uint32_t>(flow_rng.below(slot_count(c)));
+  return slot_address(c, target_index, slot, step);
 }
 
 std::vector<Campaign> plan_campaigns(std::uint64_t seed, std::uint32_t agents, const CampaignPlan& plan) {
@@ -93,6 +169,10 @@ std::vector<Campaign> plan_campaigns(std::uint64_t seed, std::uint32_t agents, c
   if (!(plan.intensity_scale > 0)) throw std::invalid_argument("plan_campaigns: intensity_scale must be > 0");
   if (plan.kinds < 1 || plan.kinds > kCampaignKindCount)
     throw std::invalid_argument("plan_campaigns: kinds must be 1.." + std::to_string(kCampaignKindCount));
+  const auto& infra = plan.infrastructure;
+  if (!(infra.benign_share >= 0 && infra.benign_share <= 1) || !(infra.churn >= 0 && infra.churn <= 1)) {
+    throw std::invalid_argument("plan_campaigns: benign_share and churn must be in [0, 1]");
+  }
   std::vector<Campaign> campaigns;
   campaigns.reserve(plan.count);
   for (std::uint32_t i = 0; i < plan.count; ++i) {
@@ -103,10 +183,23 @@ std::vector<Campaign> plan_campaigns(std::uint64_t seed, std::uint32_t agents, c
     c.delay_steps = plan.propagation_delay;
     c.duration_steps = plan.duration_steps == 0 ? default_duration_steps(c.kind) : plan.duration_steps;
     c.intensity = default_intensity(c.kind) * plan.intensity_scale;
-    const std::uint32_t source_count = default_source_count(c.kind);
-    for (std::uint32_t s = 0; s < source_count; ++s) {
-      const std::uint32_t address = attacker_address(seed, c.id, s);
-      if (std::find(c.sources.begin(), c.sources.end(), address) == c.sources.end()) c.sources.push_back(address);
+    if (infra.pool_size == 0) {
+      const std::uint32_t source_count = default_source_count(c.kind);
+      for (std::uint32_t s = 0; s < source_count; ++s) {
+        const std::uint32_t address = attacker_address(seed, c.id, s);
+        if (std::find(c.sources.begin(), c.sources.end(), address) == c.sources.end()) c.sources.push_back(address);
+      }
+    } else {
+      c.infrastructure = infra;
+      c.seed = seed;
+      c.network_agents = agents;
+      if (!infra.fresh_per_target) {
+        c.pool.reserve(infra.pool_size);
+        for (std::uint32_t k = 0; k < infra.pool_size; ++k) {
+          Stream stream(seed, {static_cast<std::uint64_t>(Purpose::campaign), c.id, k, kPoolKey});
+          c.pool.push_back(infrastructure_address(stream, c));
+        }
+      }
     }
     // Fisher-Yates with the campaign's own stream: the propagation order.
     c.targets.resize(agents);
@@ -116,6 +209,20 @@ std::vector<Campaign> plan_campaigns(std::uint64_t seed, std::uint32_t agents, c
       std::swap(c.targets[k - 1], c.targets[order.below(k)]);
     }
     if (plan.max_targets > 0 && plan.max_targets < agents) c.targets.resize(plan.max_targets);
+    if (infra.pool_size > 0) {
+      // Ground truth: every address the campaign uses at any target while it is active there.
+      std::vector<std::uint32_t> used;
+      for (std::size_t t = 0; t < c.targets.size(); ++t) {
+        const auto arrival = c.arrival_step(t);
+        for (std::uint64_t s = arrival; s < arrival + std::max<std::uint32_t>(1, c.duration_steps); ++s) {
+          const auto now = sources_at(c, t, s);
+          used.insert(used.end(), now.begin(), now.end());
+        }
+      }
+      std::sort(used.begin(), used.end());
+      used.erase(std::unique(used.begin(), used.end()), used.end());
+      c.sources = std::move(used);
+    }
     campaigns.push_back(std::move(c));
   }
   return campaigns;

@@ -2,8 +2,14 @@
 // in which order and at which steps it reaches the agents, so that sharing a
 // signature can protect an agent before the attack arrives there.
 // plan_campaigns is a pure function of (seed, agents, plan): randomness only
-// from dais::Stream(seed, Purpose::campaign, campaign id). Attacker addresses
-// are never in the network's own address pool (see traffic.h).
+// from dais::Stream(seed, Purpose::campaign, campaign id). In the classroom
+// model (AttackInfrastructure.pool_size 0) a campaign has 1-4 fixed addresses
+// outside the network's own address pool (see traffic.h), the same at every
+// target. With an infrastructure each campaign has a pool of addresses, part
+// of it inside the network's own space; each target sees its own subset,
+// whose addresses churn; campaign_source picks a flow's source. Every address
+// is a pure function of (seed, campaign id, target index, slot, step): no
+// shared mutable state, the same for any thread count.
 // Value types; thread-safe; no I/O. Bad input throws std::invalid_argument.
 #pragma once
 
@@ -33,6 +39,15 @@ std::uint32_t default_duration_steps(CampaignKind kind);
 double default_intensity(CampaignKind kind);  // attack flows per step per target
 std::uint32_t default_source_count(CampaignKind kind);
 
+// Where a campaign's sources come from (the attack.* keys).
+struct AttackInfrastructure {
+  std::uint32_t pool_size = 0;           // addresses in each campaign's pool; 0 = the classroom model
+  double benign_share = 0;               // share of pool addresses inside the network's own space
+  std::uint32_t sources_per_target = 0;  // addresses a target sees at a time; 0 = the whole pool
+  double churn = 0;                      // chance per step that one of a target's addresses is replaced
+  bool fresh_per_target = false;         // every target gets addresses drawn for it alone
+};
+
 struct Campaign {
   std::uint32_t id = 0;  // >= 1; the label of its flows
   CampaignKind kind = CampaignKind::port_scan;
@@ -42,6 +57,13 @@ struct Campaign {
   std::uint32_t delay_steps = 1;       // between successive targets
   std::uint32_t duration_steps = 0;    // per target
   double intensity = 0;                // attack flows per step per target
+  // With an infrastructure (pool_size > 0): its pool (empty when fresh_per_target) and what
+  // slot_address needs to draw addresses. `sources` then lists every address the campaign
+  // uses at any target during its run (ground truth for scoring).
+  AttackInfrastructure infrastructure;
+  std::vector<std::uint32_t> pool;
+  std::uint64_t seed = 0;
+  std::uint32_t network_agents = 0;  // segments whose clients may be compromised hosts
 
   // Step at which targets[target_index] is first hit.
   std::uint64_t arrival_step(std::size_t target_index) const {
@@ -67,24 +89,35 @@ struct CampaignPlan {
   std::uint32_t duration_steps = 0;      // per target; 0 = the kind's default
   double intensity_scale = 1.0;          // multiplies each kind's default intensity
   std::uint32_t kinds = kClassroomKindCount;  // campaign i has kind i % kinds (1..kCampaignKindCount)
+  AttackInfrastructure infrastructure{};  // default: the classroom model
 };
 
 // Campaign i (ids 1..count) has kind i % plan.kinds in enum order, starts at
 // first_step + i * interval, and reaches a seeded permutation of the agents
 // (truncated to max_targets) one every propagation_delay steps.
-// Throws std::invalid_argument when agents == 0 and count > 0, intensity_scale <= 0,
-// or kinds is not in 1..kCampaignKindCount.
+// Throws std::invalid_argument when agents == 0 and count > 0, intensity_scale <= 0, kinds is not in
+// 1..kCampaignKindCount, or an infrastructure share or churn outside [0, 1].
 std::vector<Campaign> plan_campaigns(std::uint64_t seed, std::uint32_t agents, const CampaignPlan& plan);
-
-// The source address of one attack flow: flow `flow_index` of `campaign` at
-// its target number `target_index`, at `step`. Every traffic generator picks
-// attack sources through this one call, so the attacker-infrastructure model
-// lives here. Today: one of campaign.sources, drawn from `rng` (one draw, the
-// classroom generator's historical order). campaign.sources must not be empty.
-std::uint32_t pick_attack_source(const Campaign& campaign, std::size_t target_index, std::uint64_t step,
-                                 std::uint64_t flow_index, Stream& rng);
 
 // A seeded public (non-pool) IPv4 address for attackers; pure function of its arguments.
 std::uint32_t attacker_address(std::uint64_t seed, std::uint32_t campaign_id, std::uint32_t index);
+
+// Addresses a target sees at a time: sources.size() in the classroom model, else
+// sources_per_target (0 = the pool size) capped by the pool size.
+std::uint32_t slot_count(const Campaign& campaign);
+// How often slot `slot` of targets[target_index] has been replaced by `step` (churn
+// events in the steps after its arrival, up to and including `step`).
+std::uint32_t slot_generation(const Campaign& campaign, std::size_t target_index, std::uint32_t slot,
+                              std::uint64_t step);
+// The address in that slot at `step`. Classroom: sources[slot].
+std::uint32_t slot_address(const Campaign& campaign, std::size_t target_index, std::uint32_t slot,
+                           std::uint64_t step);
+// Every address targets[target_index] sees at `step`, ascending, without repeats.
+std::vector<std::uint32_t> sources_at(const Campaign& campaign, std::size_t target_index, std::uint64_t step);
+// The source of one attack flow on targets[target_index] at `step`: a slot drawn from
+// `flow_rng` (the caller's per-(campaign, agent, step) stream, so the classroom model
+// draws exactly what it always drew).
+std::uint32_t campaign_source(const Campaign& campaign, std::size_t target_index, std::uint64_t step,
+                              Stream& flow_rng);
 
 }  // namespace dais::agents

@@ -279,7 +279,7 @@ std::vector<Connection> generate_connections(std::uint64_t seed, std::uint32_t a
       } else {
         c = make(attack, shape, agent, from, at);
       }
-      c.source = pick_attack_source(campaign, *index, ustep, i, attack);
+      c.source = campaign_source(campaign, *index, ustep, attack);
       c.label = campaign.id;
       out.push_back(c);
     }

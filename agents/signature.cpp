@@ -5,6 +5,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "agents/indicator.h"
 #include "common/sha256.h"
 
 namespace dais::agents {
@@ -39,9 +40,9 @@ std::string_view coarse_profile(const FeatureVector& c) {
   return "anomaly";
 }
 
-std::string signature_id(std::uint32_t indicator, const FeatureVector& centroid) {
+std::string signature_id(std::uint32_t indicator, const FeatureVector& centroid, unsigned prefix_len) {
   std::string text = "sig/v1|";
-  text += format_ipv4(indicator);
+  text += format_indicator(indicator, prefix_len);
   text += '|';
   text += coarse_profile(centroid);
   return to_hex(sha256(text)).substr(0, 16);
@@ -60,7 +61,7 @@ std::vector<Signature> extract_signatures(std::span<const Flow> flows, std::span
   for (std::size_t i = 0; i < flows.size(); ++i) {
     if (!(scores[i] > threshold)) continue;
     const Flow& flow = flows[i];
-    Group& g = groups[flow.source];
+    Group& g = groups[indicator_of(flow.source, params.prefix_len)];
     for (std::size_t f = 0; f < kFeatureCount; ++f) {
       const float v = flow.features[f];
       g.sum[f] += v;
@@ -76,12 +77,13 @@ std::vector<Signature> extract_signatures(std::span<const Flow> flows, std::span
     if (g.count < needed) continue;
     Signature s;
     s.indicator = indicator;
+    s.prefix_len = params.prefix_len;
     for (std::size_t f = 0; f < kFeatureCount; ++f) s.centroid[f] = static_cast<float>(g.sum[f] / g.count);
     s.lower = g.lower;
     s.upper = g.upper;
     s.confidence = signature_confidence(g.score_sum / g.count, threshold);
     s.observations = g.count;
-    s.id = signature_id(indicator, s.centroid);
+    s.id = signature_id(indicator, s.centroid, s.prefix_len);
     out.push_back(std::move(s));
   }
   return out;
@@ -119,8 +121,16 @@ Signature forge_signature(std::uint32_t indicator, std::span<const Flow> flows,
 
 Signature relabel_signature(const Signature& real, std::uint32_t indicator) {
   Signature s = real;
-  s.indicator = indicator;
-  s.id = signature_id(indicator, s.centroid);
+  s.indicator = indicator_of(indicator, s.prefix_len);
+  s.id = signature_id(s.indicator, s.centroid, s.prefix_len);
+  return s;
+}
+
+Signature widen_signature(const Signature& signature, unsigned prefix_len) {
+  Signature s = signature;
+  s.prefix_len = prefix_len;
+  s.indicator = indicator_of(s.indicator, prefix_len);
+  s.id = signature_id(s.indicator, s.centroid, prefix_len);
   return s;
 }
 

@@ -242,7 +242,7 @@ std::vector<Flow> generate_flows(std::uint64_t seed, std::uint32_t agent, std::u
     for (std::uint64_t i = 0; i < count; ++i) {
       Flow flow;
       flow.features = to_features(attack_raw(attack, campaign.kind, flow.dst_port));
-      flow.source = pick_attack_source(campaign, *index, step, i, attack);
+      flow.source = campaign_source(campaign, *index, step, attack);
       flow.label = campaign.id;
       flows.push_back(flow);
     }

@@ -86,6 +86,15 @@ Standing ValidatorView::standing(std::uint32_t source) const {
   return Standing::undecided;
 }
 
+bool ValidatorView::any_benign(std::uint32_t network, unsigned prefix_len) const {
+  if (prefix_len >= 32) return standing(network) == Standing::benign;
+  const std::uint64_t last = static_cast<std::uint64_t>(network) + (std::uint64_t{1} << (32 - prefix_len)) - 1;
+  for (auto it = history_.lower_bound(network); it != history_.end() && it->first <= last; ++it) {
+    if (standing(it->first) == Standing::benign) return true;
+  }
+  return false;
+}
+
 std::string_view name(Standing standing) {
   switch (standing) {
     case Standing::unknown: return "unknown";
@@ -134,7 +143,7 @@ VoteDecision validate(const Signature& signature, const ValidatorView& view, con
   const double score_margin = (d.score - params.score_threshold) / score_room;
   const double sim_margin = (d.similarity - params.similarity_threshold) / std::max(1e-9, 1 - params.similarity_threshold);
 
-  if (view.standing(signature.indicator) == Standing::benign) {
+  if (view.any_benign(signature.indicator, signature.prefix_len)) {
     d.approve = false;
     d.reason = VoteReason::benign_history;
     d.confidence = 1.0;

@@ -11,7 +11,8 @@
 //     suspicious source (merely noisy benign hosts never serve as evidence).
 //
 // The rule (validate), in order:
-//   1. Benign history veto: the indicator's Standing here is benign -> reject
+//   1. Benign history veto: the indicator's Standing here is benign (for a
+//      prefix: any source inside it) -> reject
 //      (the defence against poisoning with addresses the network really uses).
 //   2. score = the validator's own model's score of the signature's centroid;
 //      score < score_threshold -> reject (not_anomalous).
@@ -101,6 +102,9 @@ class ValidatorView {
   std::optional<SourceHistory> history(std::uint32_t source) const;
   // How `source` looks from here (see ValidatorViewParams).
   Standing standing(std::uint32_t source) const;
+  // True when some source inside the prefix (network, prefix_len) stands benign here:
+  // a prefix signature is vetoed if it would block a host this validator knows as benign.
+  bool any_benign(std::uint32_t network, unsigned prefix_len) const;
   std::size_t history_size() const { return history_.size(); }
   // Every source with history, by address.
   const std::map<std::uint32_t, SourceHistory>& sources() const { return history_; }

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <charconv>
 #include <stdexcept>
 
@@ -90,10 +91,14 @@ ProtectedAddresses::ProtectedAddresses(const std::vector<std::string>& allowlist
 
 bool ProtectedAddresses::contains(std::string_view indicator) const {
   if (prefixes_.empty()) return false;
-  const auto address = parse_address(indicator);
-  if (!address) return false;
+  const auto parsed = parse_entry(indicator);
+  if (!parsed.address) return false;
+  // Two prefixes overlap exactly when they agree on the shorter one's bits: a prefix indicator
+  // that covers any protected address (or lies inside a protected prefix) is protected.
   for (const auto& p : prefixes_) {
-    if (p.v6 == address->v6 && prefix_matches(p.bytes, address->bytes, p.length)) return true;
+    if (p.v6 == parsed.address->v6 && prefix_matches(p.bytes, parsed.address->bytes, std::min(p.length, parsed.length))) {
+      return true;
+    }
   }
   return false;
 }

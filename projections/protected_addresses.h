@@ -7,6 +7,10 @@
 // (a bad address, a missing or out-of-range prefix length, a stray space) is
 // a malformed entry. Matching compares parsed addresses, so "fd00::0:53" and
 // "fd00::53" are the same; an indicator that is not an address matches nothing.
+// An indicator may itself be a prefix ("198.51.100.0/24", from prefix
+// signatures): it is protected when it overlaps a protected entry, i.e. it
+// would block some protected address. Such a signature is rejected whole (not
+// narrowed), so an accepted prefix never covers a protected address.
 // Pure; thread-safe. Malformed entries throw std::invalid_argument naming the entry.
 #pragma once
 

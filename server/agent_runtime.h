@@ -22,9 +22,12 @@
 namespace dais::server {
 
 struct AgentRuntime {
-  AgentRuntime(std::uint32_t agent_id, std::size_t window, std::size_t blacklist_capacity,
+  AgentRuntime(std::uint32_t agent_id, std::size_t window, std::size_t blacklist_capacity, unsigned prefix_len,
                std::uint64_t seed, const agents::TrafficParams& traffic_params)
-      : id(agent_id), training(window), blacklist(blacklist_capacity), traffic(seed, agent_id, traffic_params) {}
+      : id(agent_id),
+        training(window),
+        blacklist(blacklist_capacity, prefix_len),
+        traffic(seed, agent_id, traffic_params) {}
 
   std::uint32_t id;
   bool byzantine = false;

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "agents/features.h"
+#include "agents/indicator.h"
 
 namespace dais::server {
 
@@ -43,7 +44,7 @@ void ConsensusRound::offer(std::uint64_t step, const Finding& finding, std::span
   }
   if (auto it = rejected_until_.find(sig.id); it != rejected_until_.end() && step < it->second) return;
 
-  const auto indicator_text = agents::format_ipv4(sig.indicator);
+  const auto indicator_text = agents::format_indicator(sig.indicator, sig.prefix_len);
   PendingSignature pending;
   pending.signature = sig;
   pending.proposer = finding.agent;
@@ -182,7 +183,7 @@ std::vector<AcceptedSignature> ConsensusRound::decide(std::uint64_t step, std::v
     decided.yes_weight = tally.yes_weight;
     decided.no_weight = tally.no_weight;
     decided.reason = outcome->reason;
-    decided.indicator = agents::format_ipv4(p.signature.indicator);
+    decided.indicator = agents::format_indicator(p.signature.indicator, p.signature.prefix_len);
     if (outcome->accepted) {
       decided.expires_step = step + blacklist_expiry_;
       network_blacklist_[p.signature.indicator] = NetworkBlock{id, step + blacklist_expiry_};

@@ -14,7 +14,7 @@ ScoredFlows detect(AgentRuntime& agent, std::uint64_t step, std::span<const agen
     if (attack) ++counts.attack_flows;
     if (agent.blacklist.check_and_hit(f.source, step)) {
       ++counts.blocked;
-      ++hits[f.source];
+      ++hits[agent.blacklist.key(f.source)];  // by the indicator that blocked it
       if (attack) {
         ++counts.blocked_attack;
         ++counts.true_positives;

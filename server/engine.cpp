@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "agents/features.h"
+#include "agents/indicator.h"
 #include "agents/signature.h"
 #include "agents/traffic.h"
 #include "common/random.h"
@@ -99,7 +100,7 @@ Engine::Engine(EngineSettings settings, ThreadPool& pool)
   agents_.reserve(n);
   for (std::uint32_t a = 0; a < n; ++a) {
     agents_.push_back(std::make_unique<AgentRuntime>(a, settings_.detector.window, settings_.blacklist_capacity,
-                                                     settings_.seed, settings_.traffic));
+                                                     settings_.signature.prefix_len, settings_.seed, settings_.traffic));
   }
   for (auto a : adversary_.byzantine_agents(n)) agents_[a]->byzantine = true;
 
@@ -117,7 +118,14 @@ const agents::Blacklist& Engine::agent_blacklist(std::uint32_t agent) const { re
 
 bool Engine::is_crashed(std::uint32_t agent) const { return agents_.at(agent)->crashed; }
 
-bool Engine::is_campaign_source(std::uint32_t address) const { return campaign_sources_.count(address) != 0; }
+// With prefix signatures an indicator is "true" when it covers some campaign source.
+bool Engine::is_campaign_source(std::uint32_t address) const {
+  const unsigned prefix = settings_.signature.prefix_len;
+  if (prefix == 32) return campaign_sources_.count(address) != 0;
+  const auto network = agents::indicator_of(address, prefix);
+  const auto it = campaign_sources_.lower_bound(network);
+  return it != campaign_sources_.end() && agents::covers(network, prefix, *it);
+}
 
 std::vector<std::uint32_t> Engine::active_agents() const {
   std::vector<std::uint32_t> out;
@@ -128,16 +136,21 @@ std::vector<std::uint32_t> Engine::active_agents() const {
 }
 
 void Engine::remove_block(const events::BlacklistRemoved& removed) {
-  const auto address = agents::parse_ipv4(removed.indicator);
-  if (!address) throw std::invalid_argument("BlacklistRemoved with bad indicator '" + removed.indicator + "'");
+  const auto parsed = agents::parse_indicator_ipv4(removed.indicator);
+  if (!parsed) throw std::invalid_argument("BlacklistRemoved with bad indicator '" + removed.indicator + "'");
+  if (parsed->prefix_len != settings_.signature.prefix_len) {
+    throw std::invalid_argument("no blacklist blocks " + removed.indicator + " (this run's signatures cover /" +
+                                std::to_string(settings_.signature.prefix_len) + ")");
+  }
+  const std::uint32_t indicator = parsed->network;
   // Listed means able to block at the next step: an entry that has run out is already gone.
   const auto& network = consensus_.network_blacklist();
-  const auto it = network.find(*address);
+  const auto it = network.find(indicator);
   bool listed = it != network.end() && next_step_ < it->second.expires_step;
-  for (const auto& agent : agents_) listed = listed || agent->blacklist.contains(*address, next_step_);
+  for (const auto& agent : agents_) listed = listed || agent->blacklist.contains(indicator, next_step_);
   if (!listed) throw std::invalid_argument("no blacklist blocks " + removed.indicator);
-  consensus_.remove(*address);
-  for (auto& agent : agents_) agent->blacklist.remove(*address);
+  consensus_.remove(indicator);
+  for (auto& agent : agents_) agent->blacklist.remove(indicator);
 }
 
 void Engine::apply_operator_input(const events::Event& input) {
@@ -246,7 +259,7 @@ void Engine::crash(AgentRuntime& agent, std::uint64_t step) {
   agent.threshold = settings_.detector.threshold;
   agent.needs_retrain = false;
   agent.training = TrainingWindow(settings_.detector.window);
-  agent.blacklist = agents::Blacklist(settings_.blacklist_capacity);
+  agent.blacklist = agents::Blacklist(settings_.blacklist_capacity, settings_.signature.prefix_len);
   agent.view = agents::ValidatorView{};
   agent.recent_flagged.clear();
   agent.seen_signatures.clear();
@@ -264,7 +277,8 @@ void Engine::recover(AgentRuntime& agent, std::uint64_t step, std::vector<Produc
   ++recovery_times_.recoveries;
   agent.awaiting_vote = step;
   agent.awaiting_block = step;
-  agent.blacklist = recovered_blacklist(log_blacklists_, agent.id, step, settings_.blacklist_capacity);
+  agent.blacklist = recovered_blacklist(log_blacklists_, agent.id, step, settings_.blacklist_capacity,
+                                        settings_.signature.prefix_len);
   agent.training = recovery_training(settings_, agent.id, agent.blacklist, step);
   const auto rows = agent.training.rows();
   const std::size_t samples = rows.size() / agents::kFeatureCount;
@@ -345,7 +359,9 @@ std::vector<Engine::Observation> Engine::phase_observe(std::uint64_t step, event
       const agents::ForgeContext context{agent.id, step, passed.flows, passed.scores, agent.threshold,
                                          &*agent.model, &agent.view, seen, agent.view.baseline().sd()};
       if (auto forged = adversary_.forge(context)) {
-        obs.findings.push_back(std::move(*forged));
+        obs.findings.push_back(settings_.signature.prefix_len == 32
+                                   ? std::move(*forged)
+                                   : agents::widen_signature(*forged, settings_.signature.prefix_len));
         obs.forged.push_back(true);
       }
     }
@@ -358,7 +374,7 @@ std::vector<Engine::Observation> Engine::phase_observe(std::uint64_t step, event
     add_counts(stats, obs.counts);
     if (obs.recovered_to_block) recovery_times_.add_block(*obs.recovered_to_block);
     for (const auto& [source, count] : obs.hits) {
-      stats.blacklist_hits[agents::format_ipv4(source)] += count;
+      stats.blacklist_hits[agents::format_indicator(source, settings_.signature.prefix_len)] += count;
       consensus_.renew(source, step);
     }
     for (const auto& [label, tally] : obs.by_label) {
@@ -374,7 +390,7 @@ std::vector<Engine::Observation> Engine::phase_observe(std::uint64_t step, event
 void Engine::block_locally(AgentRuntime& agent, const std::string& signature_id, std::uint32_t indicator,
                            std::uint64_t step) {
   agent.blacklist.add(indicator, step, settings_.blacklist_expiry, signature_id);
-  if (agent.training.purge(indicator) > 0) agent.needs_retrain = true;
+  if (agent.training.purge(indicator, settings_.signature.prefix_len) > 0) agent.needs_retrain = true;
 }
 
 // Findings go to the consensus round in agent order; without consensus each agent blocks its own.
@@ -393,7 +409,7 @@ void Engine::phase_propose(std::uint64_t step, std::vector<Observation>& observa
       }
       if (agent.blacklist.contains(sig.indicator)) continue;
       block_locally(agent, sig.id, sig.indicator, step);
-      out.push_back(produce(step, events::LocalBlacklistAdded{agent.id, sig.id, agents::format_ipv4(sig.indicator),
+      out.push_back(produce(step, events::LocalBlacklistAdded{agent.id, sig.id, agents::format_indicator(sig.indicator, sig.prefix_len),
                                                               step + settings_.blacklist_expiry}));
     }
   }
@@ -463,7 +479,7 @@ void Engine::phase_decide(std::uint64_t step, std::vector<Produced>& out, events
       for (const auto& [indicator, block] : consensus_.network_blacklist()) {
         if (block.expires_step <= step || agent->blacklist.contains(indicator)) continue;
         agent->blacklist.add(indicator, step, block.expires_step - step, block.signature_id);
-        if (agent->training.purge(indicator) > 0) agent->needs_retrain = true;
+        if (agent->training.purge(indicator, settings_.signature.prefix_len) > 0) agent->needs_retrain = true;
       }
     }
   }

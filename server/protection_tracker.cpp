@@ -9,7 +9,7 @@ void ProtectionTracker::add_campaigns(const std::vector<agents::Campaign>& campa
     const auto& campaign = campaigns[c];
     for (std::size_t i = 0; i < campaign.targets.size(); ++i) {
       pairs_.push_back(
-          Pair{static_cast<std::uint32_t>(c), campaign.kind, campaign.targets[i], campaign.arrival_step(i), {}});
+          Pair{static_cast<std::uint32_t>(c), campaign.kind, campaign.targets[i], campaign.arrival_step(i), i, {}});
     }
   }
   known_campaigns_ = campaigns.size();
@@ -19,7 +19,11 @@ void ProtectionTracker::observe(std::uint64_t step, const std::vector<agents::Ca
                                 const std::function<bool(std::uint32_t, std::uint32_t)>& blocks) {
   for (auto& pair : pairs_) {
     if (pair.protected_step || pair.arrival_step > step) continue;
-    const auto& sources = campaigns[pair.campaign].sources;
+    const auto& campaign = campaigns[pair.campaign];
+    // Classroom campaigns use the same fixed sources everywhere: read them in place.
+    std::vector<std::uint32_t> current;
+    if (campaign.infrastructure.pool_size > 0) current = agents::sources_at(campaign, pair.target_index, step);
+    const auto& sources = campaign.infrastructure.pool_size > 0 ? current : campaign.sources;
     const bool all_blocked =
         std::all_of(sources.begin(), sources.end(), [&](std::uint32_t s) { return blocks(pair.agent, s); });
     if (all_blocked) pair.protected_step = step;

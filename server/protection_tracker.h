@@ -1,6 +1,7 @@
 // Time-to-protect, measured from ground truth: for each campaign and each
-// agent it reaches, was the agent already blocking every source of the
-// campaign when it arrived, and if not, how many steps until it did.
+// agent it reaches, was the agent already blocking every source the campaign
+// uses there (agents::sources_at: with an infrastructure, the target's own
+// subset at that step) when it arrived, and if not, how many steps until it did.
 // figures() reports them so that they cannot flatter: pairs never protected
 // are counted and shared out, the mean over protected pairs is absent (not 0)
 // when none was protected, and a censored mean counts every unprotected pair
@@ -29,6 +30,7 @@ class ProtectionTracker {
     agents::CampaignKind kind = agents::CampaignKind::port_scan;
     std::uint32_t agent = 0;
     std::uint64_t arrival_step = 0;
+    std::size_t target_index = 0;  // the agent's position in the campaign's targets
     std::optional<std::uint64_t> protected_step;  // first step at whose start every source was blocked
   };
 

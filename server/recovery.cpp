@@ -1,6 +1,7 @@
 #include "server/recovery.h"
 
 #include "agents/features.h"
+#include "agents/indicator.h"
 #include "server/engine.h"
 
 namespace dais::server {
@@ -9,10 +10,11 @@ namespace {
 
 void restore_list(agents::Blacklist& out, const projections::Blacklists::List& list, std::uint64_t step) {
   for (const auto& [indicator, e] : list) {
-    const auto address = agents::parse_ipv4(indicator);
-    if (!address || e.expires_step <= step || e.ttl == 0) continue;
+    // Every entry of a run has the run's prefix length; anything else cannot have come from it.
+    const auto parsed = agents::parse_indicator_ipv4(indicator);
+    if (!parsed || parsed->prefix_len != out.prefix_len() || e.expires_step <= step || e.ttl == 0) continue;
     agents::Blacklist::Entry entry;
-    entry.indicator = *address;
+    entry.indicator = parsed->network;
     entry.signature_id = e.signature_id;
     entry.added_step = e.added_step;
     entry.expiry_steps = e.ttl;
@@ -26,8 +28,8 @@ void restore_list(agents::Blacklist& out, const projections::Blacklists::List& l
 }  // namespace
 
 agents::Blacklist recovered_blacklist(const projections::Blacklists& log, std::uint32_t agent, std::uint64_t step,
-                                      std::size_t capacity) {
-  agents::Blacklist out(capacity);
+                                      std::size_t capacity, unsigned prefix_len) {
+  agents::Blacklist out(capacity, prefix_len);
   restore_list(out, log.network(), step);
   restore_list(out, log.local(agent), step);
   return out;

@@ -22,7 +22,7 @@ namespace dais::server {
 // of its own local list that still blocks at `step`, with the log's signature, added step,
 // expiry, renewal length and hits (the last renewal is taken as expires_step - ttl).
 agents::Blacklist recovered_blacklist(const projections::Blacklists& log, std::uint32_t agent, std::uint64_t step,
-                                      std::size_t capacity);
+                                      std::size_t capacity, unsigned prefix_len = 32);
 
 // The training window a recovering agent refits on: its pre-run history (warmup_flows), newest
 // detector.window flows, without flows from sources `blacklist` blocks at `step`.

@@ -1,9 +1,13 @@
 #include "server/settings.h"
 
 #include <algorithm>
+#include <string>
+#include <utility>
 #include <thread>
 
 #include "config/config.h"
+#include "config/error.h"
+#include "config/value.h"
 
 namespace dais::server {
 
@@ -32,6 +36,28 @@ EngineSettings settings_from_config(const config::Config& c) {
   s.campaigns.first_step = static_cast<std::uint64_t>(c.get_int("traffic.first_campaign_step"));
   s.campaigns.interval = static_cast<std::uint64_t>(c.get_int("traffic.campaign_interval"));
   s.campaigns.propagation_delay = u32(c, "traffic.propagation_delay");
+  s.campaigns.infrastructure.pool_size = u32(c, "attack.pool_size");
+  s.campaigns.infrastructure.benign_share = c.get_double("attack.pool_benign_share");
+  s.campaigns.infrastructure.sources_per_target = u32(c, "attack.sources_per_target");
+  s.campaigns.infrastructure.churn = c.get_double("attack.churn");
+  s.campaigns.infrastructure.fresh_per_target = c.get_bool("attack.fresh_address_per_target");
+  const auto& infra = s.campaigns.infrastructure;
+  if (infra.pool_size == 0) {
+    // Fixed addresses: these keys would be silently ignored. Only a value someone set is an error;
+    // the defaults (schema or scenario) are what the model would use with a pool.
+    const std::pair<const char*, bool> ignored[] = {{"attack.pool_benign_share", infra.benign_share > 0},
+                                                    {"attack.sources_per_target", infra.sources_per_target > 0},
+                                                    {"attack.churn", infra.churn > 0},
+                                                    {"attack.fresh_address_per_target", infra.fresh_per_target}};
+    for (const auto& [key, set] : ignored) {
+      if (!set || c.source(key) == "default" || c.source(key).rfind("scenario ", 0) == 0) continue;
+      const auto value = config::format_value(c.get(key));
+      throw config::ConfigError(std::string(key) + " = " + value +
+                                    " needs attacker infrastructure: set attack.pool_size > 0 (0 is the classroom "
+                                    "model, 1-4 fixed addresses per campaign)",
+                                key, value);
+    }
+  }
 
   s.detector.trees = u32(c, "detector.trees");
   s.detector.samples = u32(c, "detector.samples");
@@ -42,6 +68,7 @@ EngineSettings settings_from_config(const config::Config& c) {
 
   s.signature.min_observations = u32(c, "signature.min_observations");
   s.signature_window = u32(c, "signature.window");
+  s.signature.prefix_len = static_cast<unsigned>(c.get_int("consensus.signature_prefix"));
   s.validation.similarity_threshold = c.get_double("validation.similarity_threshold");
   const auto defence = c.get_string("validation.defence");
   s.validation.content_check = defence == "content_check" || defence == "both";

@@ -1,6 +1,7 @@
 #include "server/simulation.h"
 
 #include "agents/features.h"
+#include "agents/indicator.h"
 
 namespace dais::server {
 
@@ -99,15 +100,15 @@ ControlReply Simulation::remove_blacklist(const nlohmann::json& request) {
     if (run_.finished()) return error_reply(409, "the run is finished; no further steps will run");
     const auto indicator = request.find("indicator");
     if (indicator == request.end() || !indicator->is_string()) {
-      return error_reply(400, "'indicator' (an IPv4 address string) is required");
+      return error_reply(400, "'indicator' (an IPv4 address or a.b.c.d/len prefix string) is required");
     }
     events::BlacklistRemoved removed{indicator->get<std::string>(), "api"};
     if (const auto by = request.find("by"); by != request.end()) {
       if (!by->is_string()) return error_reply(400, "'by' must be a string");
       removed.by = by->get<std::string>().substr(0, 200);
     }
-    if (!agents::parse_ipv4(removed.indicator)) {
-      return error_reply(400, "'indicator' is not an IPv4 address: '" + removed.indicator.substr(0, 64) + "'");
+    if (!agents::parse_indicator_ipv4(removed.indicator)) {
+      return error_reply(400, "'indicator' is not an IPv4 address or prefix: '" + removed.indicator.substr(0, 64) + "'");
     }
     try {
       run_.append_operator_input(events::type::blacklist_removed, removed);

@@ -2,11 +2,16 @@
 
 #include <algorithm>
 
+#include "agents/indicator.h"
+
 namespace dais::server {
 
-std::size_t TrainingWindow::purge(std::uint32_t source) {
+std::size_t TrainingWindow::purge(std::uint32_t indicator, unsigned prefix_len) {
   const auto before = entries_.size();
-  entries_.erase(std::remove_if(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.source == source; }),
+  const auto mask = agents::prefix_mask(prefix_len);
+  const auto network = indicator & mask;
+  entries_.erase(std::remove_if(entries_.begin(), entries_.end(),
+                                [&](const Entry& e) { return (e.source & mask) == network; }),
                  entries_.end());
   return before - entries_.size();
 }

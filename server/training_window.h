@@ -21,8 +21,9 @@ class TrainingWindow {
     entries_.push_back({features, source});
     if (entries_.size() > capacity_) entries_.pop_front();
   }
-  // Removes every flow from `source`; returns how many were removed.
-  std::size_t purge(std::uint32_t source);
+  // Removes every flow whose source lies in the prefix (indicator, prefix_len), one
+  // address for 32; returns how many were removed.
+  std::size_t purge(std::uint32_t indicator, unsigned prefix_len = 32);
   bool contains(std::uint32_t source) const;
   std::size_t size() const { return entries_.size(); }
   // Row-major copy, oldest first: the training matrix.

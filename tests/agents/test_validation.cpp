@@ -77,6 +77,11 @@ TEST_CASE("validator view: standing of sources and suspicious centroids") {
   CHECK(view.standing(3) == Standing::undecided);
   CHECK(view.standing(4) == Standing::undecided);  // one flagged flow is not enough
   CHECK(view.standing(5) == Standing::unknown);
+  // A prefix is vetoed when any source inside it stands benign: 0.0.0.0/24 holds source 1.
+  CHECK(view.any_benign(0, 24));
+  CHECK(view.any_benign(1, 32));
+  CHECK_FALSE(view.any_benign(2, 32));
+  CHECK_FALSE(view.any_benign(0x100, 24));
   REQUIRE(view.anomalies().size() == 1);
   CHECK(view.anomalies()[0].source == 2);
   CHECK(view.anomalies()[0].centroid[0] == doctest::Approx(9.0));

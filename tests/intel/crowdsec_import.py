@@ -83,12 +83,21 @@ def cscli(*args):
 data = scratch / "run"
 subprocess.run([str(bin_dir / "daisd"), "--data", str(data), "--agents", "10", "--steps", "120", "--seed", "5"],
                check=True, stdout=subprocess.DEVNULL)
+# And one with /24 signatures (consensus.signature_prefix): its decisions have scope Range.
+data24 = scratch / "run24"
+subprocess.run([str(bin_dir / "daisd"), "--data", str(data24), "--agents", "10", "--steps", "120", "--seed", "5",
+                "--set", "consensus.signature_prefix=24", "--set", "attack.pool_size=8"],
+               check=True, stdout=subprocess.DEVNULL)
 export_file = scratch / "dais-decisions.json"
-subprocess.run([str(bin_dir / "dais-export"), str(data), "--format", "crowdsec", "--out", str(export_file)],
-               check=True)
-exported = json.loads(export_file.read_text())
+exported = []
+for run in (data, data24):
+    exported += json.loads(subprocess.run([str(bin_dir / "dais-export"), str(run), "--format", "crowdsec"],
+                                          check=True, capture_output=True, text=True).stdout)
+export_file.write_text(json.dumps(exported))
 if not exported:
     sys.exit("the run exported no decisions: nothing to import")
+if not any(d["scope"] == "Range" and d["value"].endswith("/24") for d in exported):
+    sys.exit("the /24 run exported no Range decision: the prefix path is not exercised")
 
 # A machine for cscli in the private database, then the LAPI alone.
 cscli("machines", "add", "dais-test", "--auto", "-f", str(credentials), "--url", f"http://127.0.0.1:{port}/")

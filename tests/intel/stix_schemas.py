@@ -22,10 +22,15 @@ scratch.mkdir(parents=True)
 data = scratch / "run"
 subprocess.run([str(bin_dir / "daisd"), "--data", str(data), "--agents", "10", "--steps", "260", "--seed", "11",
                 "--set", "blacklist.expiry=40"], check=True, stdout=subprocess.DEVNULL)
+# A run with /24 signatures (consensus.signature_prefix) and moving attackers: its indicators are prefixes.
+data24 = scratch / "run24"
+subprocess.run([str(bin_dir / "daisd"), "--data", str(data24), "--agents", "10", "--steps", "120", "--seed", "11",
+                "--set", "consensus.signature_prefix=24", "--set", "attack.pool_size=8"],
+               check=True, stdout=subprocess.DEVNULL)
 
 problems = []
-checked = {"identity": 0, "indicator": 0, "revoked": 0, "renewed": 0}
-for at in (None, 120):
+checked = {"identity": 0, "indicator": 0, "revoked": 0, "renewed": 0, "prefix": 0}
+for data, at in ((data, None), (data, 120), (data24, None)):
     args = [str(bin_dir / "dais-export"), str(data), "--format", "stix"] + ([] if at is None else ["--at", str(at)])
     bundle = json.loads(subprocess.run(args, check=True, capture_output=True, text=True).stdout)
     problems += [f"bundle (at {at}): {p}" for p in schemas.validate(bundle, "bundle")]
@@ -34,6 +39,8 @@ for at in (None, 120):
         problems += check_object(schemas, obj)
         checked[obj["type"]] += 1
         if obj["type"] == "indicator":
+            if "ISSUBSET" in obj["pattern"]:
+                checked["prefix"] += 1
             if obj.get("revoked"):
                 checked["revoked"] += 1
             key = (obj["id"], obj["modified"])
@@ -55,7 +62,7 @@ if check_pattern("[ipv4-addr:value = '2001:db8::1']") is None or check_pattern("
     problems.append("the pattern check accepted a malformed pattern")
 
 print("checked:", checked)
-if checked["indicator"] == 0 or checked["revoked"] == 0:
+if checked["indicator"] == 0 or checked["revoked"] == 0 or checked["prefix"] == 0:
     problems.append(f"the run exported too little to prove anything: {checked}")
 if problems:
     print("\n".join(problems[:50]))

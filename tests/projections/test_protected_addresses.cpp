@@ -48,7 +48,16 @@ TEST_CASE("indicators that are not addresses match nothing") {
   CHECK_FALSE(is_protected("", list));
   CHECK_FALSE(is_protected("10.0.0", list));
   CHECK_FALSE(is_protected("gateway", list));
-  CHECK_FALSE(is_protected("10.0.0.1/32", list));
+}
+
+TEST_CASE("a prefix indicator is protected when it overlaps a protected entry (it would block one)") {
+  CHECK(is_protected("10.0.0.1/32", {"10.0.0.0/8"}));
+  CHECK(is_protected("192.0.2.0/24", {"192.0.2.53"}));        // covers a protected address
+  CHECK(is_protected("10.1.2.0/24", {"10.0.0.0/8"}));         // lies inside a protected prefix
+  CHECK(is_protected("10.0.0.0/8", {"10.200.1.0/24"}));       // covers a protected prefix
+  CHECK_FALSE(is_protected("192.0.3.0/24", {"192.0.2.53"}));  // the neighbouring /24
+  CHECK_FALSE(is_protected("11.0.0.0/8", {"10.0.0.0/8"}));
+  CHECK_FALSE(is_protected("10.0.0.0/33", {"10.0.0.0/8"}));   // not a prefix: matches nothing
 }
 
 TEST_CASE("malformed entries are refused with a message naming them") {

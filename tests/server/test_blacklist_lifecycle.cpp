@@ -13,6 +13,7 @@
 #include <tuple>
 
 #include "agents/features.h"
+#include "agents/indicator.h"
 #include "common/temp_dir.h"
 #include "eventstore/store.h"
 #include "server/run.h"
@@ -29,22 +30,25 @@ using test::open_store;
 using Entry = std::tuple<std::string, std::uint64_t>;  // signature id, expires_step
 
 // A short expiry, so that entries expire and hits renew them within the run.
-config::Config short_expiry_config(bool crashes) {
+config::Config short_expiry_config(bool crashes, unsigned prefix) {
   auto cfg = test::small_config({{"blacklist.expiry", "4"}, {"simulation.steps", "40"}});
   if (crashes) cfg.set_text("faults.crash_rate", "0.05", "test");
+  cfg.set_text("consensus.signature_prefix", std::to_string(prefix), "test");
   return cfg;
 }
 
 }  // namespace
 
 TEST_CASE("the engine's network blacklist, the agents' copies and the projection agree on renewal by hits") {
-  for (const bool crashes : {false, true}) {
+  // /24 signatures (consensus.signature_prefix) go through the same lists under their prefix text.
+  for (const auto& [crashes, prefix] : {std::pair{false, 32u}, std::pair{true, 32u}, std::pair{false, 24u}}) {
     CAPTURE(crashes);
+    CAPTURE(prefix);
     TempDir tmp;
     auto store = open_store(tmp.path());
     server::Run::Options options;
     options.version = DAIS_VERSION;
-    auto run = server::Run::open(*store, short_expiry_config(crashes), options);
+    auto run = server::Run::open(*store, short_expiry_config(crashes, prefix), options);
     const auto agent_count = run->settings().agents;
     std::uint64_t renewed = 0;  // network entries whose expiry moved past their decision's
     std::map<std::string, std::uint64_t> decided_expiry;
@@ -58,7 +62,7 @@ TEST_CASE("the engine's network blacklist, the agents' copies and the projection
       std::map<std::string, Entry> from_engine;
       for (const auto& [indicator, block] : engine.network_blacklist()) {
         if (block.expires_step > step + 1) {
-          from_engine[agents::format_ipv4(indicator)] = {block.signature_id, block.expires_step};
+          from_engine[agents::format_indicator(indicator, prefix)] = {block.signature_id, block.expires_step};
         }
       }
       std::map<std::string, Entry> from_log;
@@ -78,7 +82,7 @@ TEST_CASE("the engine's network blacklist, the agents' copies and the projection
             latest = std::max(latest, copy->expires_step);
           }
         }
-        if (!crashes) CHECK_MESSAGE(latest == block.expires_step, "indicator " << agents::format_ipv4(indicator));
+        if (!crashes) CHECK_MESSAGE(latest == block.expires_step, "indicator " << agents::format_indicator(indicator, prefix));
       }
     }
     CHECK(renewed > 0);  // the run did exercise renewal
