@@ -55,6 +55,20 @@ install_missing() {
   fi
 }
 
+# npm tools the tests run (pinned; installed into build/tools, never globally; kept while the version matches).
+REDOCLY_VERSION=2.77.0
+install_test_tools() {
+  local have=""
+  if [[ -f build/tools/node_modules/@redocly/cli/package.json ]]; then
+    have="$(node -p 'require("./build/tools/node_modules/@redocly/cli/package.json").version')"
+  fi
+  if [[ "$have" != "$REDOCLY_VERSION" ]]; then
+    echo "setup: installing @redocly/cli@$REDOCLY_VERSION into build/tools (for api_openapi_lint)"
+    mkdir -p build/tools
+    npm install --prefix build/tools --no-audit --no-fund --silent "@redocly/cli@$REDOCLY_VERSION"
+  fi
+}
+
 build() {
   local preset="${1:-release}"
   cmake --preset "$preset" >/dev/null
@@ -72,6 +86,7 @@ case "$mode" in
     ;;
   test)
     install_missing "${TEST_PACKAGES[@]}"
+    install_test_tools
     build release
     ctest --preset release "$@"
     ;;
