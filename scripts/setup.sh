@@ -16,10 +16,12 @@ PACKAGES=(
   doctest-dev libcli11-dev
   python3 curl
   nodejs npm
+  help2man
 )
 # Only the tests need these: the dashboard's browser test drives Debian's chromium; the export interop
-# tests validate STIX with Debian's python3-jsonschema and import CrowdSec decisions with Debian's cscli.
-TEST_PACKAGES=(chromium python3-jsonschema crowdsec)
+# tests validate STIX with Debian's python3-jsonschema and import CrowdSec decisions with Debian's cscli;
+# the package test builds the .deb (dpkg-shlibdeps from dpkg-dev) and checks its unit with systemd-analyze.
+TEST_PACKAGES=(chromium python3-jsonschema crowdsec dpkg-dev systemd)
 # Present when their command is, whoever packaged it (NodeSource's nodejs ships npm
 # and conflicts with Debian's npm package).
 declare -A PACKAGE_COMMANDS=([nodejs]=node [npm]=npm [chromium]=chromium)
