@@ -171,6 +171,7 @@ std::vector<KeySpec> build_schema() {
       integer("api.ws_max_message", 4096, 64, 64 * kMillion, "Largest WebSocket frame accepted from a client, in bytes."),
       integer("api.ws_idle_timeout_s", 60, 1, 86400, "Ping/pong idle timeout of a WebSocket client, in seconds."),
       integer("api.threads", 2, 1, 64, "I/O threads of the API server."),
+      integer("api.stats_recent_steps", 1000, 1, kMillion, "Per-step rows kept in memory for the statistics (older steps are kept as coarse buckets; totals stay exact)."),
       choice("log.level", "info", {"trace", "debug", "info", "warn", "error", "off"}, "Least severe log level written."),
       choice("log.format", "text", {"text", "json"}, "Log line format: text for people, json (one object per line) for machines."),
       text("log.file", "", "Also write logs to this file, rotated (empty = stderr only)."),

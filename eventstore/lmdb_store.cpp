@@ -62,8 +62,15 @@ class LmdbStore final : public Store {
   void sync() override;
   bool read_only() const override { return options_.read_only; }
   const std::filesystem::path& directory() const override { return dir_; }
+  void copy_compacted(const std::filesystem::path& out_dir) const override;
 
  private:
+  // An ended read transaction whose map lock is still held (see copy_compacted).
+  LmdbEnv::ReadTxn begin_read_adopting_map() const {
+    auto txn = env_->begin_read();
+    txn.commit();
+    return txn;
+  }
   void validate(std::span<const EventDraft> batch, std::span<const MetaPut> meta) const;
 
   std::filesystem::path dir_;
@@ -321,6 +328,30 @@ std::optional<std::string> LmdbStore::get_meta(std::string_view key_text) const 
 
 void LmdbStore::sync() {
   if (!options_.read_only) env_->sync();
+}
+
+void LmdbStore::copy_compacted(const std::filesystem::path& out_dir) const {
+  const auto out_file = out_dir / "data.mdb";
+  if (std::filesystem::exists(out_file)) {
+    throw StoreError(out_dir.string() + ": already holds a data.mdb; refusing to overwrite it");
+  }
+  int rc = 0;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    // begin_read() adopts a map another process has grown and holds this process's map lock
+    // shared, so the copy's own read transaction starts on the current map and no resize here
+    // runs under it. A writer growing the map in between makes the copy fail with
+    // MDB_MAP_RESIZED before it wrote anything: then it is tried again.
+    auto txn = begin_read_adopting_map();
+    rc = mdb_env_copy2(env_->handle(), out_dir.c_str(), MDB_CP_COMPACT);
+    if (rc != MDB_MAP_RESIZED) break;
+    std::error_code ignored;
+    std::filesystem::remove(out_file, ignored);
+  }
+  if (rc != 0) {
+    std::error_code ignored;
+    std::filesystem::remove(out_file, ignored);
+    throw StoreError(dir_.string() + ": cannot copy the log to " + out_dir.string() + ": " + mdb_strerror(rc));
+  }
 }
 
 }  // namespace

@@ -178,6 +178,11 @@ class Store {
   virtual void sync() = 0;  // forces a flush to disk now (no-op when read-only)
   virtual bool read_only() const = 0;
   virtual const std::filesystem::path& directory() const = 0;
+  // Writes a compacted copy of the log (free pages dropped) as `out_dir`/data.mdb, from one
+  // read transaction: a consistent snapshot even while this or another process appends
+  // (LMDB's mdb_env_copy2 with MDB_CP_COMPACT). `out_dir` must exist and hold no data.mdb.
+  // Throws StoreError naming the directory when the copy fails.
+  virtual void copy_compacted(const std::filesystem::path& out_dir) const = 0;
 
  protected:
   Store() = default;

@@ -26,10 +26,12 @@
 
 namespace dais::projections {
 
-inline constexpr const char* kSnapshotFormat = "dais-projections/1";
+inline constexpr const char* kSnapshotFormat = "dais-projections/2";
 
 class Projections {
  public:
+  explicit Projections(HistoryLimits stats_history = {}) : stats_(stats_history) {}
+
   void apply(const events::Event& event);
 
   // Number of events folded, which is the seq the next apply() expects.

@@ -102,26 +102,15 @@ void RunStats::apply(const events::Event& event) {
     StepRow row;
     row.step = event.step;
     row.stats = decode<events::StepCompleted>(event);
-    if (!rows_.empty() && rows_.back().step >= row.step) {
+    const auto& rows = history_.recent();
+    if (!rows.empty() && rows.back().step >= row.step) {
       fail(event, "StepCompleted for step " + std::to_string(row.step) + " after step " +
-                      std::to_string(rows_.back().step));
+                      std::to_string(rows.back().step));
     }
     for (const auto& [indicator, hits] : row.stats.blacklist_hits) row.blacklist_hits += hits;
     row.stats.blacklist_hits.clear();
-    const auto& s = row.stats;
-    totals_.flows += s.flows;
-    totals_.attack_flows += s.attack_flows;
-    totals_.flagged += s.flagged;
-    totals_.true_positives += s.true_positives;
-    totals_.false_positives += s.false_positives;
-    totals_.false_negatives += s.false_negatives;
-    totals_.blocked += s.blocked;
-    totals_.blocked_attack += s.blocked_attack;
-    totals_.blocked_benign += s.blocked_benign;
-    totals_.blacklist_hits += row.blacklist_hits;
-    totals_.flows_while_down += s.flows_while_down;
-    totals_.missed_while_down += s.missed_while_down;
-    rows_.push_back(std::move(row));
+    add_row(totals_, row);
+    history_.add(std::move(row));
   }
   head_step_ = std::max(head_step_.value_or(0), event.step);
 }
@@ -143,7 +132,7 @@ json RunStats::view() const {
   return {{"run", run_},
           {"head_step", or_null(head_step_)},
           {"steps_completed", steps_completed()},
-          {"last_step", rows_.empty() ? json(nullptr) : row_json(rows_.back())},
+          {"last_step", rows().empty() ? json(nullptr) : row_json(rows().back())},
           {"paused", paused_},
           {"paused_by", paused_ ? json(paused_by_) : json(nullptr)},
           {"totals", totals_json(totals_)},
@@ -164,17 +153,31 @@ json RunStats::view() const {
 }
 
 json RunStats::rows_json(std::uint64_t from_step, std::size_t limit) const {
-  auto it = std::lower_bound(rows_.begin(), rows_.end(), from_step,
+  const auto& recent = history_.recent();
+  auto it = std::lower_bound(recent.begin(), recent.end(), from_step,
                              [](const StepRow& row, std::uint64_t step) { return row.step < step; });
   json rows = json::array();
-  for (; it != rows_.end() && rows.size() < limit; ++it) rows.push_back(row_json(*it));
+  for (; it != recent.end() && rows.size() < limit; ++it) rows.push_back(row_json(*it));
   return {{"rows", std::move(rows)}};
 }
 
 json RunStats::to_json() const {
   json rows = json::array();
-  for (const auto& row : rows_) rows.push_back(row_json(row));
+  for (const auto& row : history_.recent()) rows.push_back(row_json(row));
+  json buckets = json::array();
+  for (const auto& b : history_.buckets()) {
+    buckets.push_back({{"first_step", b.first_step}, {"last_step", b.last_step}, {"steps", b.steps},
+                       {"totals", totals_json(b.totals)}});
+  }
+  const auto& limits = history_.limits();
   return {{"rows", std::move(rows)},
+          {"history",
+           {{"recent_steps", limits.recent_steps},
+            {"bucket_steps", limits.bucket_steps},
+            {"max_buckets", limits.max_buckets},
+            {"bucket_width", history_.bucket_width()},
+            {"steps", history_.steps()},
+            {"buckets", std::move(buckets)}}},
           {"totals", totals_json(totals_)},
           {"consensus",
            {{"proposed", consensus_.proposed},
@@ -198,6 +201,7 @@ json RunStats::to_json() const {
 RunStats RunStats::from_json(const json& j) {
   RunStats s;
   try {
+    std::deque<StepRow> recent;
     for (const auto& r : j.at("rows")) {
       StepRow row;
       row.step = r.at("step").get<std::uint64_t>();
@@ -205,8 +209,18 @@ RunStats RunStats::from_json(const json& j) {
       json stats = r;
       stats["blacklist_hits"] = json::object();
       row.stats = stats.get<events::StepCompleted>();
-      s.rows_.push_back(std::move(row));
+      recent.push_back(std::move(row));
     }
+    const auto& h = j.at("history");
+    HistoryLimits limits{h.at("recent_steps").get<std::size_t>(), h.at("bucket_steps").get<std::size_t>(),
+                         h.at("max_buckets").get<std::size_t>()};
+    std::vector<StepBucket> buckets;
+    for (const auto& b : h.at("buckets")) {
+      buckets.push_back(StepBucket{b.at("first_step").get<std::uint64_t>(), b.at("last_step").get<std::uint64_t>(),
+                                   b.at("steps").get<std::uint64_t>(), totals_from(b.at("totals"))});
+    }
+    s.history_ = StepHistory::restore(limits, std::move(recent), std::move(buckets),
+                                      h.at("bucket_width").get<std::uint64_t>(), h.at("steps").get<std::uint64_t>());
     s.totals_ = totals_from(j.at("totals"));
     const auto& c = j.at("consensus");
     s.consensus_.proposed = c.at("proposed").get<std::uint64_t>();
@@ -226,6 +240,8 @@ RunStats RunStats::from_json(const json& j) {
     s.attacks_injected_ = j.at("attacks_injected").get<std::uint64_t>();
     s.run_ = j.at("run");
   } catch (const nlohmann::json::exception& e) {
+    throw ProjectionError(std::string("malformed stats snapshot: ") + e.what());
+  } catch (const std::invalid_argument& e) {
     throw ProjectionError(std::string("malformed stats snapshot: ") + e.what());
   }
   return s;

@@ -1,5 +1,6 @@
-// Projection: the run's statistics. One row per StepCompleted (all kept: a
-// row is ~200 bytes, so 10^5 steps is ~20 MB) and cumulative totals; consensus
+// Projection: the run's statistics. Exact cumulative totals; a bounded
+// per-step history (step_history.h: the last N rows in full, the whole run in
+// coarse buckets) so memory stays flat however long the run; consensus
 // counts from the events themselves; the mean decision latency
 // (decided step - proposed step, over every ConsensusReached); the head step;
 // the pause state (SimulationPaused/SimulationResumed).
@@ -18,21 +19,9 @@
 #include <nlohmann/json.hpp>
 
 #include "events/events.h"
+#include "projections/step_history.h"
 
 namespace dais::projections {
-
-struct StepRow {
-  std::uint64_t step = 0;
-  events::StepCompleted stats;      // blacklist_hits left empty to bound memory...
-  std::uint64_t blacklist_hits = 0; // ...summed here instead
-};
-
-struct StepTotals {
-  std::uint64_t flows = 0, attack_flows = 0, flagged = 0;
-  std::uint64_t true_positives = 0, false_positives = 0, false_negatives = 0;
-  std::uint64_t blocked = 0, blocked_attack = 0, blocked_benign = 0, blacklist_hits = 0;
-  std::uint64_t flows_while_down = 0, missed_while_down = 0;  // included in flows / false_negatives
-};
 
 struct ConsensusTotals {
   std::uint64_t proposed = 0, endorsed = 0, votes = 0, accepted = 0, rejected = 0;
@@ -47,9 +36,13 @@ Rates rates(std::uint64_t tp, std::uint64_t fp, std::uint64_t fn);
 
 class RunStats {
  public:
+  explicit RunStats(HistoryLimits history = {}) : history_(history) {}
+
   void apply(const events::Event& event);
 
-  const std::vector<StepRow>& rows() const { return rows_; }
+  // The most recent rows (at most history().limits().recent_steps), in step order.
+  const std::deque<StepRow>& rows() const { return history_.recent(); }
+  const StepHistory& history() const { return history_; }
   const StepTotals& totals() const { return totals_; }
   const ConsensusTotals& consensus() const { return consensus_; }
   Rates rates() const { return projections::rates(totals_.true_positives, totals_.false_positives,
@@ -58,12 +51,12 @@ class RunStats {
   double mean_decision_latency() const;
   // Highest step of any event folded; nullopt before any.
   std::optional<std::uint64_t> head_step() const { return head_step_; }
-  std::uint64_t steps_completed() const { return rows_.size(); }
+  std::uint64_t steps_completed() const { return history_.steps(); }
   bool paused() const { return paused_; }
 
   // {"run", "head_step", "steps_completed", "paused", "paused_by", "totals", "rates", "consensus", "last_step"}.
   nlohmann::json view() const;
-  // Rows [from_step, ...), at most `limit`: {"rows": [...]} in step order.
+  // Recent rows [from_step, ...), at most `limit`: {"rows": [...]} in step order (older rows are only in buckets).
   nlohmann::json rows_json(std::uint64_t from_step, std::size_t limit) const;
   static nlohmann::json row_json(const StepRow& row);
 
@@ -71,7 +64,7 @@ class RunStats {
   static RunStats from_json(const nlohmann::json& json);
 
  private:
-  std::vector<StepRow> rows_;
+  StepHistory history_;
   StepTotals totals_;
   ConsensusTotals consensus_;
   std::map<std::string, std::uint64_t> open_;  // pending signature -> proposed step

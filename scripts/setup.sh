@@ -16,10 +16,12 @@ PACKAGES=(
   doctest-dev libcli11-dev
   python3 curl
   nodejs npm
+  help2man
 )
 # Only the tests need these: the dashboard's browser test drives Debian's chromium; the export interop
-# tests validate STIX with Debian's python3-jsonschema and import CrowdSec decisions with Debian's cscli.
-TEST_PACKAGES=(chromium python3-jsonschema crowdsec)
+# tests validate STIX with Debian's python3-jsonschema and import CrowdSec decisions with Debian's cscli;
+# the package test builds the .deb (dpkg-shlibdeps from dpkg-dev) and checks its unit with systemd-analyze.
+TEST_PACKAGES=(chromium python3-jsonschema crowdsec dpkg-dev systemd)
 # Present when their command is, whoever packaged it (NodeSource's nodejs ships npm
 # and conflicts with Debian's npm package).
 declare -A PACKAGE_COMMANDS=([nodejs]=node [npm]=npm [chromium]=chromium)
@@ -55,6 +57,20 @@ install_missing() {
   fi
 }
 
+# npm tools the tests run (pinned; installed into build/tools, never globally; kept while the version matches).
+REDOCLY_VERSION=2.77.0
+install_test_tools() {
+  local have=""
+  if [[ -f build/tools/node_modules/@redocly/cli/package.json ]]; then
+    have="$(node -p 'require("./build/tools/node_modules/@redocly/cli/package.json").version')"
+  fi
+  if [[ "$have" != "$REDOCLY_VERSION" ]]; then
+    echo "setup: installing @redocly/cli@$REDOCLY_VERSION into build/tools (for api_openapi_lint)"
+    mkdir -p build/tools
+    npm install --prefix build/tools --no-audit --no-fund --silent "@redocly/cli@$REDOCLY_VERSION"
+  fi
+}
+
 build() {
   local preset="${1:-release}"
   cmake --preset "$preset" >/dev/null
@@ -72,6 +88,7 @@ case "$mode" in
     ;;
   test)
     install_missing "${TEST_PACKAGES[@]}"
+    install_test_tools
     build release
     ctest --preset release "$@"
     ;;

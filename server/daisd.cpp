@@ -30,6 +30,7 @@
 #include "projections/projections.h"
 #include "server/progress.h"
 #include "server/run.h"
+#include "server/service_notify.h"
 #include "server/simulation.h"
 
 extern char** environ;
@@ -86,23 +87,28 @@ class SimulationBackend final : public api::Backend {
   std::filesystem::path data_dir_;
 };
 
-// SIGINT/SIGTERM are blocked in every thread and taken by one waiter thread,
-// so a signal never interrupts a write in the middle.
+// SIGINT/SIGTERM/SIGHUP are blocked in every thread and taken by one waiter thread,
+// so a signal never interrupts a write in the middle. SIGINT/SIGTERM stop the run;
+// SIGHUP asks for a reload (see reload_configuration) and may come any number of times.
 class SignalWaiter {
  public:
   SignalWaiter() {
     sigemptyset(&set_);
     sigaddset(&set_, SIGINT);
     sigaddset(&set_, SIGTERM);
+    sigaddset(&set_, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set_, nullptr);
   }
-  void start(std::function<void()> on_signal) {
-    thread_ = std::thread([this, on_signal = std::move(on_signal)] {
-      int signal_number = 0;
-      sigwait(&set_, &signal_number);
-      if (signal_number == SIGINT || signal_number == SIGTERM) {
-        received_ = signal_number;
-        on_signal();
+  void start(std::function<void()> on_stop, std::function<void()> on_reload) {
+    thread_ = std::thread([this, on_stop = std::move(on_stop), on_reload = std::move(on_reload)] {
+      for (;;) {
+        int signal_number = 0;
+        if (sigwait(&set_, &signal_number) != 0) continue;
+        if (signal_number == SIGHUP) {
+          on_reload();
+        } else if (received_.exchange(signal_number) == 0) {
+          on_stop();
+        }
       }
     });
     thread_.detach();
@@ -114,6 +120,37 @@ class SignalWaiter {
   std::thread thread_;
   std::atomic<int> received_{0};
 };
+
+// SIGHUP: the configuration is loaded again the way it was at start (the same --config file,
+// read anew; the environment and --set/flags of the start) and its log.* keys are applied
+// (level, format, file), which setup_logging may do while other threads log. Every other key
+// is fixed for the life of the process; a change to one is named in the log as needing a restart.
+void reload_configuration(const config::LoadRequest& request, const config::Config& started) {
+  auto log = config::logger("daisd");
+  server::notify_service_manager("RELOADING=1");
+  try {
+    const auto fresh = config::load(request);
+    config::setup_logging(fresh);
+    const auto before = started.to_json();
+    const auto after = fresh.to_json();
+    std::string ignored;
+    for (auto it = after.begin(); it != after.end(); ++it) {
+      if (it.key().rfind("log.", 0) == 0 || before.value(it.key(), nlohmann::json()) == it.value()) continue;
+      ignored += (ignored.empty() ? "" : ", ") + it.key();
+    }
+    log->info("SIGHUP: reloaded log.* (level {})", fresh.get_string("log.level"));
+    if (!ignored.empty()) log->warn("SIGHUP: changed keys that only a restart applies, kept as started: {}", ignored);
+  } catch (const std::exception& e) {
+    log->error("SIGHUP: the configuration was not reloaded, nothing changed: {}", e.what());
+  }
+  server::notify_service_manager("READY=1");
+}
+
+// Tells systemd (Type=notify) that daisd is ready; a failure is logged, never fatal.
+void notify_ready(const std::string& status) {
+  const auto state = "READY=1\nSTATUS=" + status;
+  if (auto why = server::notify_service_manager(state); !why.empty()) config::logger("daisd")->warn("{}", why);
+}
 
 // The API declares the standard dais_* families; daisd adds what only it knows.
 void declare_metrics(api::Metrics& m) {
@@ -204,8 +241,8 @@ int main(int argc, char** argv) {
   }
 
   config::Config cfg;
+  config::LoadRequest request;
   try {
-    config::LoadRequest request;
     if (!config_file.empty()) request.file = config_file;
     for (char** e = environ; e && *e; ++e) request.environment.emplace_back(*e);
     request.sets = sets;
@@ -257,6 +294,7 @@ int main(int argc, char** argv) {
   server::ProgressReporter progress("daisd", !quiet && !serve);
 
   server::Run::Options run_options;
+  run_options.stats_history.recent_steps = static_cast<std::size_t>(cfg.get_int("api.stats_recent_steps"));
   run_options.version = DAIS_VERSION;
   if (steps) run_options.steps = static_cast<std::uint64_t>(*steps);
   run_options.on_appended = [&](const std::vector<eventstore::StoredEvent>& appended, double append_seconds) {
@@ -312,7 +350,12 @@ int main(int argc, char** argv) {
   }
 
   server::Simulation simulation(*run, std::chrono::milliseconds(cfg.get_int("simulation.step_interval_ms")));
-  signals.start([&] { simulation.stop(); });
+  signals.start(
+      [&] {
+        server::notify_service_manager("STOPPING=1");
+        simulation.stop();
+      },
+      [&request, &cfg] { reload_configuration(request, cfg); });
 
   SimulationBackend backend(*store, simulation, data_dir);
   std::unique_ptr<api::Server> api_server;
@@ -345,11 +388,13 @@ int main(int argc, char** argv) {
     }
     std::fprintf(stderr, "daisd: serving http://%s (port %u); dashboard at /, API under /v1\n", o.listen.c_str(),
                  api_server->port());
+    notify_ready("serving http://" + o.listen + " (port " + std::to_string(api_server->port()) + ")");
   } else if (run->finished()) {
     std::printf("daisd: the run in %s is already finished (%llu steps); nothing to do\n", data_dir.c_str(),
                 static_cast<unsigned long long>(run->completed_steps()));
   }
 
+  if (!serve) notify_ready("running " + data_dir);
   int status = 0;
   try {
     simulation.run_loop(/*stop_when_finished=*/!serve);

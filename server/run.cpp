@@ -46,7 +46,8 @@ std::vector<std::string> differing_fields(const nlohmann::json& logged, const nl
 
 }  // namespace
 
-Run::Run(EngineSettings settings, Options options) : options_(std::move(options)) {
+Run::Run(EngineSettings settings, Options options)
+    : options_(std::move(options)), projections_(options_.stats_history) {
   if (options_.threads != 0) settings.threads = options_.threads;
   if (options_.steps) settings.steps = *options_.steps;
   target_steps_ = settings.steps;
@@ -98,6 +99,7 @@ std::unique_ptr<Run> Run::open(eventstore::Store& store, const config::Config& r
   run->next_seq_ = 1;
   run->check_log(store, head.seq(), false);
   run->store_ = &store;
+  run->publish();
   return run;
 }
 
@@ -112,6 +114,7 @@ std::unique_ptr<Run> Run::replay(const eventstore::Store& source, std::optional<
   run->prev_hash_ = logged.hash;
   run->next_seq_ = 1;
   run->check_log(source, std::min(to_seq.value_or(head.seq()), head.seq()), true);
+  run->publish();
   return run;
 }
 
@@ -215,6 +218,7 @@ void Run::commit(std::vector<Produced> produced) {
   }
   prev_hash_ = result.head.hash;
   next_seq_ = result.head.count;
+  publish();
   if (options_.on_appended) options_.on_appended(result.events, append_seconds);
 }
 
@@ -237,9 +241,14 @@ void Run::append_operator_input(const std::string& type, const nlohmann::json& d
 void Run::apply_produced(std::uint64_t seq, const std::string& type, std::uint64_t step, nlohmann::json data,
                          const eventstore::Hash& hash) {
   count(type);
-  std::lock_guard lock(projections_mutex_);
   projections_.apply(events::Event{seq, type, step, std::move(data), to_hex(hash)});
-  snapshot_.reset();
+}
+
+void Run::publish() {
+  // Copied outside the lock: only this thread writes projections_.
+  auto copy = std::make_shared<const projections::Projections>(projections_);
+  std::lock_guard lock(snapshot_mutex_);
+  snapshot_ = std::move(copy);
 }
 
 void Run::count(const std::string& type) {
@@ -257,8 +266,7 @@ void Run::count(const std::string& type) {
 }
 
 std::shared_ptr<const projections::Projections> Run::projections_snapshot() const {
-  std::lock_guard lock(projections_mutex_);
-  if (!snapshot_) snapshot_ = std::make_shared<const projections::Projections>(projections_);
+  std::lock_guard lock(snapshot_mutex_);
   return snapshot_;
 }
 

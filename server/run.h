@@ -73,6 +73,7 @@ class Run {
     std::optional<std::uint64_t> steps;  // overrides the step target (extend a run); nullopt = keep
     AppendedFn on_appended;        // after every committed batch (live API, metrics)
     ProgressFn on_progress;        // after every step
+    projections::HistoryLimits stats_history;  // per-step history kept by the stats projection
   };
 
   // New or resumed run on `store` with the requested configuration (see the header comment).
@@ -109,7 +110,9 @@ class Run {
   events::AttackInjected attack_from_request(const nlohmann::json& request) const;
   bool paused() const { return paused_; }
 
-  // A consistent copy of the projections, refreshed at most once per appended batch.
+  // The projections as of the last committed batch: an immutable copy published by the
+  // driving thread after each commit, so a reader only takes a pointer copy under a lock
+  // the step loop holds just as long. Null while a resume is re-executing the log.
   std::shared_ptr<const projections::Projections> projections_snapshot() const;
 
   // The run summary (DESIGN.md "Run summary").
@@ -136,9 +139,12 @@ class Run {
   RunCounters counters_;
   std::optional<PartialStep> partial_step_;
 
-  mutable std::mutex projections_mutex_;
-  projections::Projections projections_;
-  mutable std::shared_ptr<const projections::Projections> snapshot_;
+  // Publishes a copy of projections_ for projections_snapshot() (driving thread).
+  void publish();
+
+  projections::Projections projections_;  // driving thread only
+  mutable std::mutex snapshot_mutex_;     // guards snapshot_ (a pointer swap, never a copy)
+  std::shared_ptr<const projections::Projections> snapshot_;
 
   std::uint64_t live_steps_ = 0;
   double live_seconds_ = 0;

@@ -117,3 +117,68 @@ TEST_CASE("stats refuse steps out of order and malformed step data") {
                        ProjectionError);
   CHECK_THROWS_AS(RunStats::from_json(nlohmann::json{{"rows", nlohmann::json::array()}}), ProjectionError);
 }
+
+TEST_CASE("step history stays bounded over 100k steps while totals stay exact") {
+  EventLog log;
+  RunStats s(projections::HistoryLimits{500, 100, 16});
+  projections::StepTotals naive;
+  std::uint64_t blacklist_hits = 0;
+  const std::uint64_t steps = 100'000;
+  std::size_t most_rows = 0, most_buckets = 0;
+  for (std::uint64_t i = 1; i <= steps; ++i) {
+    auto row = step(10 + i % 7, i % 3, i % 5, i % 2);
+    row.blocked_benign = i % 4;
+    row.flows_while_down = i % 11;
+    row.blacklist_hits = {{"192.0.2.1", i % 3}};
+    naive.flows += row.flows;
+    naive.true_positives += row.true_positives;
+    naive.false_positives += row.false_positives;
+    naive.false_negatives += row.false_negatives;
+    naive.blocked_benign += row.blocked_benign;
+    naive.flows_while_down += row.flows_while_down;
+    blacklist_hits += i % 3;
+    s.apply(log.add(i, row));
+    most_rows = std::max(most_rows, s.rows().size());
+    most_buckets = std::max(most_buckets, s.history().buckets().size());
+  }
+  CHECK(most_rows == 500);
+  CHECK(most_buckets <= 16);
+  CHECK(s.steps_completed() == steps);
+  CHECK(s.rows().front().step == steps - 499);
+  CHECK(s.rows().back().step == steps);
+  CHECK(s.totals().flows == naive.flows);
+  CHECK(s.totals().true_positives == naive.true_positives);
+  CHECK(s.totals().false_positives == naive.false_positives);
+  CHECK(s.totals().false_negatives == naive.false_negatives);
+  CHECK(s.totals().blocked_benign == naive.blocked_benign);
+  CHECK(s.totals().flows_while_down == naive.flows_while_down);
+  CHECK(s.totals().blacklist_hits == blacklist_hits);
+
+  // The buckets tile the run in order and sum to the totals.
+  projections::StepTotals summed;
+  std::uint64_t bucket_steps = 0, next_first = 1;
+  for (const auto& b : s.history().buckets()) {
+    CHECK(b.first_step == next_first);
+    next_first = b.last_step + 1;
+    bucket_steps += b.steps;
+    projections::add_totals(summed, b.totals);
+  }
+  CHECK(next_first == steps + 1);
+  CHECK(bucket_steps == steps);
+  CHECK(summed == s.totals());
+  CHECK(s.history().bucket_width() == 6400);  // 100 doubled until 16 buckets hold 100k steps
+
+  const auto copy = RunStats::from_json(s.to_json());
+  CHECK(copy.to_json() == s.to_json());
+  CHECK(copy.history().bucket_width() == 6400);
+}
+
+TEST_CASE("a stats snapshot whose history does not fit its limits is refused") {
+  EventLog log;
+  RunStats s(projections::HistoryLimits{2, 1, 2});
+  for (std::uint64_t i = 1; i <= 5; ++i) s.apply(log.add(i, step(1, 0, 0, 0)));
+  auto j = s.to_json();
+  j["history"]["recent_steps"] = 1;  // 2 rows kept, limit says 1
+  CHECK_THROWS_WITH_AS(RunStats::from_json(j), doctest::Contains("does not fit"), ProjectionError);
+  CHECK_THROWS_AS(projections::StepHistory(projections::HistoryLimits{1, 1, 3}), std::invalid_argument);
+}

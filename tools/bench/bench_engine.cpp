@@ -1,12 +1,14 @@
 // dais-bench engine: agent-steps per second of the full step engine (traffic,
 // detection, signatures, voting, consensus, retraining, one append per step)
-// on a fresh log in no-sync mode, with time per phase, events per step and
-// peak resident memory. Targets (2 cores, default traffic): 100 agents >= 50
+// on a fresh log in no-sync mode, with time per phase, events per step, log
+// growth per agent-step (stored event bytes, and the LMDB file) and peak
+// resident memory. Targets (2 cores, default traffic): 100 agents >= 50
 // steps/s, 1000 agents >= 5 steps/s, <= 1 MiB resident per agent.
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -72,7 +74,9 @@ int run_engine(std::vector<std::string> args) {
   const double rss_before = current_rss_bytes();
   double phase[6] = {0, 0, 0, 0, 0, 0};
   double seconds = 0, first_step_seconds = 0;
-  std::uint64_t events = 0;
+  std::uint64_t events = 0, event_bytes = 0;
+  std::uintmax_t file_bytes_first = 0, file_bytes = 0;
+  bool measuring = false;
   {
     dais::eventstore::StoreOptions store_options;
     store_options.sync = dais::eventstore::SyncMode::none;
@@ -80,12 +84,20 @@ int run_engine(std::vector<std::string> args) {
     dais::server::Run::Options options;
     options.version = DAIS_VERSION;
     options.threads = threads;
+    // Each stored entry is the event bytes plus its 32-byte hash (docs/LOG_FORMAT.md), keyed by an 8-byte seq.
+    options.on_appended = [&](const std::vector<dais::eventstore::StoredEvent>& appended, double) {
+      if (!measuring) return;
+      for (const auto& e : appended) event_bytes += e.bytes.size() + e.hash.size() + 8;
+    };
     auto run = dais::server::Run::open(*store, cfg, options);
     // Step 0 trains every agent's first model; it is reported apart from the steady state.
     auto t0 = std::chrono::steady_clock::now();
     run->step();
     first_step_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const auto events_after_first = store->head().count;
+    store->sync();
+    file_bytes_first = std::filesystem::file_size(dir / "data.mdb");
+    measuring = true;
     t0 = std::chrono::steady_clock::now();
     while (!run->finished()) {
       run->step();
@@ -99,6 +111,8 @@ int run_engine(std::vector<std::string> args) {
     }
     seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     events = store->head().count - events_after_first;
+    store->sync();
+    file_bytes = std::filesystem::file_size(dir / "data.mdb");
   }
   const double measured_steps = static_cast<double>(steps > 1 ? steps - 1 : 1);
   const double steps_per_s = measured_steps / seconds;
@@ -112,6 +126,9 @@ int run_engine(std::vector<std::string> args) {
       {"agent_steps_per_s", steps_per_s * agents},
       {"first_step_s", first_step_seconds},
       {"events_per_step", static_cast<double>(events) / measured_steps},
+      {"log_bytes_per_agent_step", static_cast<double>(event_bytes) / (measured_steps * agents)},
+      {"file_bytes_per_agent_step",
+       static_cast<double>(file_bytes - std::min(file_bytes, file_bytes_first)) / (measured_steps * agents)},
       {"phase_ms_per_step",
        {{"faults", 1e3 * phase[0] / measured_steps},
         {"observe_detect", 1e3 * phase[1] / measured_steps},
@@ -127,10 +144,11 @@ int run_engine(std::vector<std::string> args) {
   if (json) {
     std::printf("%s\n", out.dump(2).c_str());
   } else {
-    std::printf("engine: %u agents, %.1f steps/s (%.0f agent-steps/s), %.1f events/step, peak RSS %.1f MiB "
-                "(%.0f KiB/agent)\n",
-                agents, steps_per_s, steps_per_s * agents, out["events_per_step"].get<double>(), peak / 1048576.0,
-                out["rss_per_agent_bytes"].get<double>() / 1024.0);
+    std::printf("engine: %u agents, %.1f steps/s (%.0f agent-steps/s), %.1f events/step, log %.0f B/agent-step "
+                "(LMDB file %.0f B/agent-step), peak RSS %.1f MiB (%.0f KiB/agent)\n",
+                agents, steps_per_s, steps_per_s * agents, out["events_per_step"].get<double>(),
+                out["log_bytes_per_agent_step"].get<double>(), out["file_bytes_per_agent_step"].get<double>(),
+                peak / 1048576.0, out["rss_per_agent_bytes"].get<double>() / 1024.0);
   }
   return 0;
 }
