@@ -123,8 +123,8 @@ TEST_CASE("values from text: lists, booleans and strings from the environment an
   CHECK(config.get_string("api.token") == "a=b");  // only the first '=' separates key and value
   CHECK(config.get_double("detector.contamination") == 0.01);
 
-  request.sets = {"consensus.protected=[a, b]"};
-  CHECK(load(request).get_list("consensus.protected") == std::vector<std::string>{"a", "b"});
+  request.sets = {"consensus.protected=[10.0.0.3, 10.0.0.4]"};
+  CHECK(load(request).get_list("consensus.protected") == std::vector<std::string>{"10.0.0.3", "10.0.0.4"});
 }
 
 TEST_CASE("unknown key in the file names key, value, file:line and suggests the closest key") {
