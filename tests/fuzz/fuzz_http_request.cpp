@@ -45,11 +45,13 @@ constexpr std::size_t kRenewEvery = 20000;
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static std::unique_ptr<World> world;
+  // Never destroyed at exit: the store's directory registry (eventstore/log_directory.cpp) is a
+  // static that may be gone by then, so a static World's destructor would use freed memory.
+  static World* world = nullptr;
   static std::size_t runs = 0;
-  if (!world || ++runs % kRenewEvery == 0) {
-    world.reset();
-    world = std::make_unique<World>();
+  if (world == nullptr || ++runs % kRenewEvery == 0) {
+    delete world;
+    world = new World();
   }
   net::beast::string_view input(reinterpret_cast<const char*>(data), size);
   // Keep-alive: one input may hold several requests, as a connection does.
