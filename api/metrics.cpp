@@ -95,6 +95,7 @@ Metrics::Metrics() {
   declare("dais_ws_catchup_fallbacks_total", K::counter,
           "Times a stream client's live queue overflowed and it fell back to reading the log.");
   declare("dais_ws_closed_too_slow_total", K::counter, "Stream clients closed for staying behind too long.");
+  declare("dais_ws_origin_refused_total", K::counter, "Stream upgrades refused (403) for an Origin not allowed.");
   declare("dais_http_requests_total", K::counter, "HTTP requests answered, by route and status.");
   declare("dais_http_request_seconds", K::histogram, "Time to handle one HTTP request (excluding network).");
   declare("dais_http_connections", K::gauge, "Open HTTP connections.");

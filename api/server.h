@@ -32,7 +32,9 @@ struct ServerOptions {
   double rate_limit = 200;                // api.rate_limit: requests/s per client address; 0 = off
   double rate_burst = 400;                // api.rate_burst: token bucket size
   std::string cors_origin;                // api.cors_origin; empty = no CORS headers
+  std::vector<std::string> ws_allowed_origins;  // api.ws_allowed_origins; besides same-origin; "*" = any
   std::size_t ws_queue = 1024;            // api.ws_queue: live messages queued per stream client
+  std::size_t ws_buffer_bytes = 128 * 1024;  // api.ws_buffer_bytes: bytes buffered per stream client
   unsigned ws_behind_limit_s = 30;        // api.ws_behind_limit_s: close a client behind longer than this
   std::size_t ws_max_message = 4096;      // api.ws_max_message: largest frame accepted from a client
   unsigned ws_idle_timeout_s = 60;        // api.ws_idle_timeout_s: no pong for this long -> close

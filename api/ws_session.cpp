@@ -9,10 +9,12 @@
 // CoalescingStream, which sends each burst in one socket write; the session
 // waits for room when the client reads slowly.
 // The session is in one Phase at a time, and only enter() changes it.
+#include <algorithm>
 #include <chrono>
 #include <deque>
 
 #include "api/coalescing_stream.h"
+#include "api/origin_check.h"
 #include "api/query.h"
 #include "api/server_state.h"
 #include "api/stream_message.h"
@@ -26,15 +28,32 @@ namespace {
 constexpr std::size_t catchup_chunk = 512;
 constexpr std::uint64_t checkpoint_every_seqs = 1000;
 constexpr auto checkpoint_every = std::chrono::seconds(1);
-// Bytes of messages gathered into one socket write (coalescing_stream.h).
+// Bytes of messages gathered into one socket write (coalescing_stream.h), at
+// most; a smaller api.ws_buffer_bytes shrinks it (below).
 constexpr std::size_t coalesce_bytes = 64 * 1024;
+
+// api.ws_buffer_bytes bounds what one client holds on its own, whether it
+// reads or not: a quarter gathering in the coalescing stream, a quarter more
+// in the socket write in flight, half in messages read for it from the log.
+// Live batches in its inbox are built once and shared by every client (and
+// bounded by api.ws_queue messages), so they are not its own.
+struct Budget {
+  explicit Budget(std::size_t bytes)
+      : coalesce(std::clamp<std::size_t>(bytes / 4, 1024, coalesce_bytes)), catchup(bytes / 2) {}
+  std::size_t coalesce;
+  std::size_t catchup;
+};
 using Clock = std::chrono::steady_clock;
 }  // namespace
 
 class WsSession : public StreamSubscriber, public std::enable_shared_from_this<WsSession> {
  public:
   WsSession(ServerState& state, tcp::socket socket, ConnectionSlot slot, std::string remote)
-      : state_(state), ws_(std::move(socket), coalesce_bytes), slot_(std::move(slot)), remote_(std::move(remote)) {
+      : state_(state),
+        budget_(state.options.ws_buffer_bytes),
+        ws_(std::move(socket), budget_.coalesce),
+        slot_(std::move(slot)),
+        remote_(std::move(remote)) {
     state_.sessions.stream_client_opened();
   }
 
@@ -53,7 +72,18 @@ class WsSession : public StreamSubscriber, public std::enable_shared_from_this<W
     } catch (const std::exception& e) {
       problem = e.what();
     }
-    if (!problem.empty()) return refuse_upgrade(std::move(request), problem);
+    if (!problem.empty()) return refuse_upgrade(std::move(request), http::status::bad_request, problem);
+    const auto origin_field = request[http::field::origin];
+    const auto host_field = request[http::field::host];
+    const std::string_view origin(origin_field.data(), origin_field.size());
+    if (!origin_allowed(origin, std::string_view(host_field.data(), host_field.size()),
+                        state_.options.ws_allowed_origins)) {
+      state_.metrics.add("dais_ws_origin_refused_total");
+      return refuse_upgrade(std::move(request), http::status::forbidden,
+                            "origin " + std::string(origin) +
+                                " may not open the stream (api.ws_allowed_origins; the default allows only the "
+                                "server's own origin)");
+    }
 
     auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
     timeouts.handshake_timeout = std::chrono::seconds(10);
@@ -155,13 +185,14 @@ class WsSession : public StreamSubscriber, public std::enable_shared_from_this<W
   bool is_live() const { return phase_ == Phase::live || phase_ == Phase::live_overflowed; }
   bool is_closed() const { return phase_ == Phase::closed; }
 
-  void refuse_upgrade(http::request<http::string_body> request, const std::string& problem) {
-    auto res = std::make_shared<http::response<http::string_body>>(http::status::bad_request, request.version());
+  void refuse_upgrade(http::request<http::string_body> request, http::status status, const std::string& problem) {
+    auto res = std::make_shared<http::response<http::string_body>>(status, request.version());
     res->set(http::field::content_type, "application/json");
     res->set(http::field::connection, "close");
     res->body() = nlohmann::json{{"error", problem}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     res->prepare_payload();
-    state_.metrics.add("dais_http_requests_total", 1, {{"route", "/v1/stream"}, {"status", "400"}});
+    state_.metrics.add("dais_http_requests_total", 1,
+                       {{"route", "/v1/stream"}, {"status", std::to_string(static_cast<unsigned>(status))}});
     http::async_write(ws_.next_layer(), *res, [self = shared_from_this(), res](error_code, std::size_t) {
       self->ws_.next_layer().async_flush([self](error_code) {
         tcp::socket& socket = self->ws_.next_layer().next_layer();
@@ -237,6 +268,7 @@ class WsSession : public StreamSubscriber, public std::enable_shared_from_this<W
       error_code ec;
       ws_.write(asio::buffer(*outbox_.front()), ec);
       if (ec) return drop();
+      outbox_bytes_ -= outbox_.front()->size();
       outbox_.pop_front();
       // Counted in batches: one registry update per message would contend across sessions.
       if (++unreported_sent_ >= 512) report_sent();
@@ -263,6 +295,7 @@ class WsSession : public StreamSubscriber, public std::enable_shared_from_this<W
   }
 
   void push(std::shared_ptr<const std::string> message) {
+    outbox_bytes_ += message->size();
     outbox_.push_back(std::move(message));
     last_progress_ = Clock::now();
   }
@@ -336,12 +369,19 @@ class WsSession : public StreamSubscriber, public std::enable_shared_from_this<W
       close_too_slow();
       return false;
     }
-    const auto chunk = state_.backend.store().read_range(next_seq_, catchup_chunk);
-    for (const auto& e : chunk) {
+    const auto chunk = state_.backend.store().read_range(next_seq_, catchup_chunk_);
+    for (std::size_t i = 0; i < chunk.size(); ++i) {
+      // The outbox is full for this client's budget: the rest is read again once it has been sent,
+      // in smaller chunks from now on (refill runs only on an empty outbox, so i > 0 here).
+      if (outbox_bytes_ >= budget_.catchup) {
+        catchup_chunk_ = std::max<std::size_t>(16, i);
+        return true;
+      }
+      const auto& e = chunk[i];
       if (filter_.accepts(e.type)) push(std::make_shared<const std::string>(stream_message(e)));
       next_seq_ = e.seq + 1;
     }
-    if (chunk.size() == catchup_chunk) {
+    if (chunk.size() == catchup_chunk_) {
       maybe_checkpoint();
       return true;
     }
@@ -361,6 +401,7 @@ class WsSession : public StreamSubscriber, public std::enable_shared_from_this<W
   }
 
   ServerState& state_;
+  const Budget budget_;
   websocket::stream<CoalescingStream> ws_;
   ConnectionSlot slot_;
   std::string remote_;
@@ -377,6 +418,8 @@ class WsSession : public StreamSubscriber, public std::enable_shared_from_this<W
   asio::steady_timer behind_timer_{ws_.get_executor()};
   Clock::time_point last_progress_ = Clock::now();
   std::deque<std::shared_ptr<const std::string>> outbox_;
+  std::size_t outbox_bytes_ = 0;
+  std::size_t catchup_chunk_ = catchup_chunk;  // events per log read; shrinks for large events
   std::uint64_t unreported_sent_ = 0;
 
   // Shared with the publisher.

@@ -1,5 +1,7 @@
 #include "config/schema.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <stdexcept>
@@ -65,6 +67,17 @@ KeySpec list(std::string key, std::string description) {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
+// inet_pton, as the listener (asio::ip::make_address) and the agents'
+// dotted-quad parser read addresses: four decimal octets, no leading zeros.
+bool is_ip(int family, std::string_view text) {
+  unsigned char out[16];
+  return inet_pton(family, std::string(text).c_str(), out) == 1;
+}
+
+std::string check_ipv4(std::string_view text) {
+  return is_ip(AF_INET, text) ? "" : "is not an IPv4 address such as 10.0.0.1";
+}
+
 std::string check_host_port(std::string_view text) {
   const std::size_t colon = text.rfind(':');
   if (colon == std::string_view::npos) return "is not HOST:PORT (no port)";
@@ -85,13 +98,40 @@ std::string check_host_port(std::string_view text) {
   if (port.empty() || port.size() > 5 || !std::all_of(port.begin(), port.end(), is_digit))
     return "is not HOST:PORT (port is not a number)";
   if (std::stoi(std::string(port)) > 65535) return "is not HOST:PORT (port above 65535)";
+  // The server binds the address as written and resolves no names: a name
+  // would pass here and fail only at serve time, after the log was created.
+  const bool numeric = host.front() == '[' ? is_ip(AF_INET6, host.substr(1, host.size() - 2)) : is_ip(AF_INET, host);
+  if (!numeric) return "is not HOST:PORT (the host must be an IP address such as 127.0.0.1 or [::1]; names are not resolved)";
   return "";
 }
 
 KeySpec address(std::string key, std::string fallback, std::string description) {
   KeySpec spec = text(std::move(key), std::move(fallback), std::move(description));
   spec.check_form = check_host_port;
-  spec.form = "HOST:PORT, port 0-65535 (0 picks a free port), IPv6 host in brackets as in [::1]:8080";
+  spec.form = "HOST:PORT with an IP address as host, port 0-65535 (0 picks a free port), IPv6 host in brackets as in [::1]:8080";
+  return spec;
+}
+
+KeySpec address_list(std::string key, std::string description) {
+  KeySpec spec = list(std::move(key), std::move(description));
+  spec.check_item = check_ipv4;
+  spec.form = "a list of IPv4 addresses (comma-separated, or [a, b])";
+  return spec;
+}
+
+std::string check_origin(std::string_view text) {
+  if (text == "*") return "";
+  const std::size_t scheme = text.find("://");
+  if (scheme == std::string_view::npos || scheme == 0 || scheme + 3 == text.size())
+    return "is not an origin such as https://example.org:8443 or \"*\"";
+  if (text.find('/', scheme + 3) != std::string_view::npos) return "is not an origin (an origin has no path)";
+  return "";
+}
+
+KeySpec origin_list(std::string key, std::string description) {
+  KeySpec spec = list(std::move(key), std::move(description));
+  spec.check_item = check_origin;
+  spec.form = "a list of origins such as https://example.org:8443, or [\"*\"]";
   return spec;
 }
 
@@ -134,7 +174,7 @@ std::vector<KeySpec> build_schema() {
       integer("consensus.committee", 0, 0, 100000, "Validators drawn per signature (0 = every active agent votes)."),
       flag("consensus.reputation", false, "Weight votes by reputation learned from past decisions."),
       choice("consensus.tie", "reject", {"reject", "accept"}, "Decision when approving and rejecting weights are equal."),
-      list("consensus.protected", "Addresses no signature may blacklist (e.g. gateways, DNS servers); a prefix signature overlapping one is rejected."),
+      address_list("consensus.protected", "IPv4 addresses no signature may blacklist (e.g. gateways, DNS servers); a prefix signature overlapping one is rejected."),
       integer("consensus.signature_prefix", 32, 8, 32, "Prefix length a signature's indicator covers: 32 = one address, 24 = its /24."),
       integer("blacklist.expiry", 200, 1, kBillion, "Steps an accepted indicator stays blacklisted without hits."),
       integer("blacklist.capacity", 4096, 1, 10 * kMillion, "Most indicators each agent's blacklist holds."),
@@ -161,7 +201,9 @@ std::vector<KeySpec> build_schema() {
       integer("api.body_limit", 1048576, 1, kBillion, "Largest request body in bytes."),
       real("api.rate_limit", 200, incl(0), incl(1e9), "Requests per second per client (0 = no limit)."),
       text("api.cors_origin", "", "Value of Access-Control-Allow-Origin (empty = no CORS header)."),
+      origin_list("api.ws_allowed_origins", "Origins (scheme://host[:port]) of web pages allowed to open the stream, besides the server's own; \"*\" = any. Clients that send no Origin (not browsers) are always allowed."),
       integer("api.ws_queue", 1024, 1, 10 * kMillion, "Messages queued per WebSocket client before it falls back to catch-up from the log."),
+      integer("api.ws_buffer_bytes", 131072, 4096, kBillion, "Bytes one WebSocket client may hold on its own (messages read for it from the log, and waiting for its socket); a client that reads nothing stops there, falls behind and is closed after ws_behind_limit_s."),
       integer("api.ws_behind_limit_s", 30, 1, kMillion, "Seconds a WebSocket client may stay behind before it is closed."),
       integer("api.header_limit", 8192, 512, kMillion, "Largest request header in bytes; larger gets 431."),
       real("api.rate_burst", 400, incl(1), incl(1e9), "Token bucket size of the per-client rate limit (requests)."),
@@ -196,6 +238,13 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 }
 
 std::string format_bound(double value) { return format_value(Value{value}); }
+
+// A value too long to be meant (past the size cap) is shown by its start and size, not whole.
+std::string capped(std::string_view shown_value) {
+  constexpr std::size_t kShown = 200;
+  if (shown_value.size() <= kShown) return std::string(shown_value);
+  return std::string(shown_value.substr(0, kShown)) + "... (" + std::to_string(shown_value.size()) + " bytes)";
+}
 
 bool within(const KeySpec& spec, double value) {
   const bool above_min = spec.min.inclusive ? value >= spec.min.value : value > spec.min.value;
@@ -232,6 +281,19 @@ const KeySpec& closest_key(std::string_view unknown) {
 
 std::string check_value(const KeySpec& spec, const Value& value) {
   if (type_of(value) != spec.type) return "is not of type " + std::string(type_name(spec.type));
+  if (spec.type == ValueType::string && std::get<std::string>(value).size() > kMaxValueBytes)
+    return "is longer than " + std::to_string(kMaxValueBytes) + " bytes";
+  if (spec.type == ValueType::string_list) {
+    const auto& items = std::get<StringList>(value);
+    if (items.size() > kMaxListItems) return "has more than " + std::to_string(kMaxListItems) + " items";
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      if (items[i].size() > kMaxValueBytes)
+        return "has an item longer than " + std::to_string(kMaxValueBytes) + " bytes (item " + std::to_string(i + 1) + ")";
+      if (spec.check_item == nullptr) continue;
+      if (const std::string problem = spec.check_item(items[i]); !problem.empty())
+        return "has item " + std::to_string(i + 1) + " " + quote(items[i]) + " that " + problem;
+    }
+  }
   if (spec.has_range) {
     if (spec.type == ValueType::integer) {
       // Compare as integers: doubles would round values beyond 2^53 onto the bound.
@@ -292,18 +354,19 @@ std::string_view name_in_section(std::string_view key) {
 
 ConfigError bad_value_error(const KeySpec& spec, std::string_view shown_value, std::string_view source,
                             std::string_view problem) {
-  const std::string message = spec.key + ": " + std::string(shown_value) + " (from " + std::string(source) + ") " +
+  const std::string shown = capped(shown_value);
+  const std::string message = spec.key + ": " + shown + " (from " + std::string(source) + ") " +
                               std::string(problem) + "; allowed: " + allowed_values(spec);
-  return ConfigError(message, spec.key, std::string(shown_value), std::string(source));
+  return ConfigError(message, spec.key, shown, std::string(source));
 }
 
 ConfigError unknown_key_error(std::string_view key, std::string_view shown_value, std::string_view source) {
   const KeySpec& near = closest_key(key);
   // A misspelt secret key (--set api.tokn=...) must not print the secret it carries.
-  const std::string value = near.secret ? std::string("hidden, as the key it resembles is secret") : std::string(shown_value);
+  const std::string value = near.secret ? std::string("hidden, as the key it resembles is secret") : capped(shown_value);
   const std::string message = "unknown configuration key " + quote(key) + " (value " + value + ", from " +
                               std::string(source) + "); did you mean " + quote(near.key) + "?";
-  return ConfigError(message, std::string(key), near.secret ? std::string("(hidden)") : std::string(shown_value),
+  return ConfigError(message, std::string(key), near.secret ? std::string("(hidden)") : capped(shown_value),
                      std::string(source));
 }
 

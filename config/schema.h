@@ -6,6 +6,7 @@
 // The table is built once, on first use (thread-safe), and never changes.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +33,8 @@ struct KeySpec {
   // Extra rule for a string's form; returns "" when fine, else a problem phrase.
   std::string (*check_form)(std::string_view) = nullptr;
   std::string form;  // how that rule reads in "allowed: ..." (e.g. "HOST:PORT")
+  // The same for each item of a list key (e.g. an IPv4 address).
+  std::string (*check_item)(std::string_view) = nullptr;
   bool secret = false;  // never written to logs, events or printed configs
   std::string description;
 };
@@ -45,6 +48,13 @@ const KeySpec* find_key(std::string_view key);
 // The known key nearest to an unknown one (edit distance against the full key
 // and against its last part, so "agents" suggests "simulation.agents").
 const KeySpec& closest_key(std::string_view unknown);
+
+// Size caps on every value, so that no value can bloat RunStarted or memory:
+// a string (or one list item) of at most kMaxValueBytes, a list of at most
+// kMaxListItems items. A configuration file is at most kMaxFileBytes.
+inline constexpr std::size_t kMaxValueBytes = 4096;
+inline constexpr std::size_t kMaxListItems = 10000;
+inline constexpr std::size_t kMaxFileBytes = 1 << 20;
 
 // "" when the value has the key's type and is allowed; else a problem phrase
 // such as "is out of range" or "is not one of the choices".

@@ -4,7 +4,6 @@
 #include <cstring>
 #include <fstream>
 #include <map>
-#include <sstream>
 
 #include <yaml-cpp/yaml.h>
 
@@ -126,13 +125,23 @@ void apply_yaml_file(Config& config, const std::filesystem::path& file) {
     throw ConfigError("cannot read configuration file " + name + ": it is a directory", "", "", name);
   std::ifstream in(file, std::ios::binary);
   if (!in) throw ConfigError("cannot read configuration file " + name + ": " + std::strerror(errno), "", "", name);
-  std::ostringstream text;
-  text << in.rdbuf();
+  // Read at most one byte past the cap: a huge file or an endless one (/dev/zero) ends here, fast.
+  std::string text(kMaxFileBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
   if (in.bad()) throw ConfigError("cannot read configuration file " + name + ": read error", "", "", name);
-  apply_yaml_text(config, text.str(), name);
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > kMaxFileBytes)
+    throw ConfigError("configuration file " + name + " is larger than " + std::to_string(kMaxFileBytes >> 20) +
+                          " MiB; a configuration is a few hundred bytes of YAML",
+                      "", "", name);
+  apply_yaml_text(config, text, name);
 }
 
 void apply_yaml_text(Config& config, std::string_view yaml, std::string_view name) {
+  if (yaml.size() > kMaxFileBytes)
+    throw ConfigError("configuration " + std::string(name) + " is larger than " + std::to_string(kMaxFileBytes >> 20) +
+                          " MiB; a configuration is a few hundred bytes of YAML",
+                      "", "", std::string(name));
   YAML::Node root;
   try {
     root = YAML::Load(std::string(yaml));

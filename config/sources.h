@@ -15,7 +15,8 @@ namespace dais::config {
 
 // Reads a YAML file: nested maps (simulation: {agents: 10}) and/or dotted keys
 // (simulation.agents: 10). Each value's source is "FILE:LINE". An unreadable
-// file, malformed YAML (with its line), a key set twice, an unknown key or a
+// file, a file over kMaxFileBytes (only that much is read, so /dev/zero ends
+// fast), malformed YAML (with its line), a key set twice, an unknown key or a
 // bad value throws ConfigError.
 void apply_yaml_file(Config& config, const std::filesystem::path& file);
 // Same for YAML already in memory; name stands for the file in sources.

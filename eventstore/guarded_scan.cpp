@@ -81,4 +81,14 @@ std::string describe_crash_signal(int signal) {
   }
 }
 
+int run_guarded(std::string_view program, const std::string& dir, int damaged_exit_code,
+                const std::function<int()>& body) {
+  const ChildFate fate = run_in_child([&](std::atomic<std::uint64_t>&) { return body(); });
+  if (fate.signal == 0) return fate.exit_code;
+  std::fprintf(stderr, "%.*s: %s/data.mdb is damaged: reading it crashed LMDB (%s); nothing was written (see dais-verify %s)\n",
+               static_cast<int>(program.size()), program.data(), dir.c_str(), describe_crash_signal(fate.signal).c_str(),
+               dir.c_str());
+  return damaged_exit_code;
+}
+
 }  // namespace dais::eventstore

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 
 namespace dais::eventstore {
 
@@ -28,5 +29,13 @@ ChildFate run_in_child(const std::function<int(std::atomic<std::uint64_t>& count
 
 // "SIGBUS (a page lies past the end of the file)" and the like, for messages.
 std::string describe_crash_signal(int signal);
+
+// A tool's whole work on the log in `dir` (body: open, read, print) run in a
+// child: when LMDB crashes on a damaged page, prints "<program>: DIR/data.mdb
+// is damaged: reading it crashed LMDB (<signal>); ... see dais-verify DIR" and
+// returns damaged_exit_code instead of dying without a word. Otherwise returns
+// the body's result; its output is the process's own stdout and stderr.
+int run_guarded(std::string_view program, const std::string& dir, int damaged_exit_code,
+                const std::function<int()>& body);
 
 }  // namespace dais::eventstore

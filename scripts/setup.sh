@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One entry point for a fresh Debian 12 machine:
 #   scripts/setup.sh run [daisd args...]   install what is missing, build (release), start daisd on ./data
-#   scripts/setup.sh test [ctest args...]  install what is missing, build (release), run every test
+#   scripts/setup.sh test [ctest args...]  install what is missing, build (release), run every test, then
+#                                          build the fuzz preset (clang) and run each fuzz target for 20 s
 #   scripts/setup.sh build [preset]        install what is missing and build (default preset: release)
 # Packages are installed only when missing; builds are incremental.
 set -euo pipefail
@@ -21,7 +22,8 @@ PACKAGES=(
 # Only the tests need these: the dashboard's browser test drives Debian's chromium; the export interop
 # tests validate STIX with Debian's python3-jsonschema and import CrowdSec decisions with Debian's cscli;
 # the package test builds the .deb (dpkg-shlibdeps from dpkg-dev) and checks its unit with systemd-analyze.
-TEST_PACKAGES=(chromium python3-jsonschema crowdsec dpkg-dev systemd)
+# The fuzz targets (tests/fuzz) build with Debian's clang and its libFuzzer.
+TEST_PACKAGES=(chromium python3-jsonschema crowdsec dpkg-dev systemd clang libfuzzer-14-dev)
 # Present when their command is, whoever packaged it (NodeSource's nodejs ships npm
 # and conflicts with Debian's npm package).
 declare -A PACKAGE_COMMANDS=([nodejs]=node [npm]=npm [chromium]=chromium)
@@ -91,6 +93,11 @@ case "$mode" in
     install_test_tools
     build release
     ctest --preset release "$@"
+    # The fuzz targets' short runs (ctest label fuzz, 20 s each, two at a time): a separate clang
+    # build of only what they link (build/fuzz), then each target on its seed corpus.
+    cmake --preset fuzz >/dev/null
+    cmake --build --preset fuzz --parallel "$(nproc)"
+    ctest --preset fuzz
     ;;
   build)
     install_missing

@@ -368,7 +368,9 @@ int main(int argc, char** argv) {
     o.body_limit = static_cast<std::size_t>(cfg.get_int("api.body_limit"));
     o.rate_limit = cfg.get_double("api.rate_limit");
     o.cors_origin = cfg.get_string("api.cors_origin");
+    o.ws_allowed_origins = cfg.get_list("api.ws_allowed_origins");
     o.ws_queue = static_cast<std::size_t>(cfg.get_int("api.ws_queue"));
+    o.ws_buffer_bytes = static_cast<std::size_t>(cfg.get_int("api.ws_buffer_bytes"));
     o.ws_behind_limit_s = static_cast<unsigned>(cfg.get_int("api.ws_behind_limit_s"));
     o.header_limit = static_cast<std::size_t>(cfg.get_int("api.header_limit"));
     o.rate_burst = cfg.get_double("api.rate_burst");

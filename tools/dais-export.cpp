@@ -16,6 +16,7 @@
 #include <string>
 
 #include "common/sha256.h"
+#include "eventstore/guarded_scan.h"
 #include "eventstore/store.h"
 #include "events/events.h"
 #include "intel/export_format.h"
@@ -99,43 +100,47 @@ int main(int argc, char** argv) {
                  dais::intel::kFormatNames);
     return 2;
   }
-  std::unique_ptr<dais::eventstore::Store> store;
-  try {
-    if (!fs::is_directory(dir)) throw dais::eventstore::StoreError(dir + " is not a directory");
-    dais::eventstore::StoreOptions options;
-    options.read_only = true;
-    options.create = false;
-    store = dais::eventstore::Store::open(dir, options);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "dais-export: %s\n", e.what());
-    return 2;
-  }
-  const auto head = store->head();
-  if (head.empty()) {
-    std::fprintf(stderr, "dais-export: the log in %s is empty\n", dir.c_str());
-    return 2;
-  }
-  if (at && *at > head.seq()) {
-    std::fprintf(stderr, "dais-export: --at %llu is past the head of the log (seq %llu)\n",
-                 static_cast<unsigned long long>(*at), static_cast<unsigned long long>(head.seq()));
-    return 2;
-  }
-  try {
-    const auto projections = fold(*store, at.value_or(head.seq()));
-    const auto text = dais::intel::render(*format, projections);
-    if (out_path.empty()) {
-      std::cout << text;
-      std::cout.flush();
-      if (!std::cout) throw Failure{1, "cannot write to standard output"};
-    } else {
-      write_file(out_path, text);
+  // LMDB faults or asserts on some damaged pages: the work runs in a child process, so such a
+  // crash ends in a message naming the file instead of a silent signal (guarded_scan.h).
+  return dais::eventstore::run_guarded("dais-export", dir, 1, [&]() -> int {
+    std::unique_ptr<dais::eventstore::Store> store;
+    try {
+      if (!fs::is_directory(dir)) throw dais::eventstore::StoreError(dir + " is not a directory");
+      dais::eventstore::StoreOptions options;
+      options.read_only = true;
+      options.create = false;
+      store = dais::eventstore::Store::open(dir, options);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "dais-export: %s\n", e.what());
+      return 2;
     }
-  } catch (const Failure& f) {
-    std::fprintf(stderr, "dais-export: %s\n", f.message.c_str());
-    return f.code;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "dais-export: %s\n", e.what());
-    return 1;
-  }
-  return 0;
+    const auto head = store->head();
+    if (head.empty()) {
+      std::fprintf(stderr, "dais-export: the log in %s is empty\n", dir.c_str());
+      return 2;
+    }
+    if (at && *at > head.seq()) {
+      std::fprintf(stderr, "dais-export: --at %llu is past the head of the log (seq %llu)\n",
+                   static_cast<unsigned long long>(*at), static_cast<unsigned long long>(head.seq()));
+      return 2;
+    }
+    try {
+      const auto projections = fold(*store, at.value_or(head.seq()));
+      const auto text = dais::intel::render(*format, projections);
+      if (out_path.empty()) {
+        std::cout << text;
+        std::cout.flush();
+        if (!std::cout) throw Failure{1, "cannot write to standard output"};
+      } else {
+        write_file(out_path, text);
+      }
+    } catch (const Failure& f) {
+      std::fprintf(stderr, "dais-export: %s\n", f.message.c_str());
+      return f.code;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "dais-export: %s\n", e.what());
+      return 1;
+    }
+    return 0;
+  });
 }

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "eventstore/guarded_scan.h"
 #include "eventstore/store.h"
 #include "server/progress.h"
 #include "server/run.h"
@@ -33,68 +34,72 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
 
-  std::unique_ptr<dais::eventstore::Store> store;
-  try {
-    dais::eventstore::StoreOptions options;
-    options.read_only = true;
-    options.create = false;
-    store = dais::eventstore::Store::open(dir, options);
-  } catch (const dais::eventstore::StoreError& e) {
-    std::fprintf(stderr, "dais-replay: %s\n", e.what());
-    return 2;
-  }
+  // LMDB faults or asserts on some damaged pages: the work runs in a child process, so such a
+  // crash ends in a message naming the file instead of a silent signal (guarded_scan.h).
+  return dais::eventstore::run_guarded("dais-replay", dir, 2, [&]() -> int {
+    std::unique_ptr<dais::eventstore::Store> store;
+    try {
+      dais::eventstore::StoreOptions options;
+      options.read_only = true;
+      options.create = false;
+      store = dais::eventstore::Store::open(dir, options);
+    } catch (const dais::eventstore::StoreError& e) {
+      std::fprintf(stderr, "dais-replay: %s\n", e.what());
+      return 2;
+    }
 
-  dais::server::ProgressReporter progress("replay", !quiet && !json);
-  dais::server::Run::Options options;
-  options.version = DAIS_VERSION;
-  options.threads = threads;
-  options.on_progress = [&](const dais::server::Progress& p) {
-    progress.update(p.step, 0, std::to_string(p.head_seq + 1) + " events checked");
-  };
-  const auto started = std::chrono::steady_clock::now();
-  auto report = [&](int code, nlohmann::json result, const std::string& line) {
-    progress.finish();
-    result["identical"] = code == 0;
-    result["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    if (json) {
-      std::printf("%s\n", result.dump().c_str());
-    } else {
-      std::fprintf(code == 0 ? stdout : stderr, "%s\n", line.c_str());
+    dais::server::ProgressReporter progress("replay", !quiet && !json);
+    dais::server::Run::Options options;
+    options.version = DAIS_VERSION;
+    options.threads = threads;
+    options.on_progress = [&](const dais::server::Progress& p) {
+      progress.update(p.step, 0, std::to_string(p.head_seq + 1) + " events checked");
+    };
+    const auto started = std::chrono::steady_clock::now();
+    auto report = [&](int code, nlohmann::json result, const std::string& line) {
+      progress.finish();
+      result["identical"] = code == 0;
+      result["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      if (json) {
+        std::printf("%s\n", result.dump().c_str());
+      } else {
+        std::fprintf(code == 0 ? stdout : stderr, "%s\n", line.c_str());
+      }
+      return code;
+    };
+    try {
+      const auto run = dais::server::Run::replay(*store, to_seq, options);
+      const auto head = run->head();
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      nlohmann::json result = {{"events", head.count},
+                               {"steps", run->completed_steps()},
+                               {"head_seq", head.seq()},
+                               {"head_hash", dais::to_hex(head.hash)},
+                               {"complete", !run->partial_step()}};
+      char line[640];
+      std::snprintf(line, sizeof line, "identical: %llu events, %llu steps re-executed in %.2f s, head seq %llu %s",
+                    static_cast<unsigned long long>(head.count), static_cast<unsigned long long>(run->completed_steps()),
+                    seconds, static_cast<unsigned long long>(head.seq()), dais::to_hex(head.hash).c_str());
+      std::string text = line;
+      if (const auto& partial = run->partial_step()) {
+        // Every logged event matched, but the log stops before the step's end:
+        // the last step is not reproduced whole, and the summary says so.
+        result["incomplete_step"] = {{"step", partial->step}, {"logged", partial->logged}, {"expected", partial->expected}};
+        std::snprintf(line, sizeof line,
+                      "\nincomplete: the last step (%llu) is cut: the log holds %zu of its %zu events; those match",
+                      static_cast<unsigned long long>(partial->step), partial->logged, partial->expected);
+        text += line;
+      }
+      return report(0, std::move(result), text);
+    } catch (const dais::server::DivergenceError& e) {
+      const auto& d = e.divergence;
+      return report(1, {{"seq", d.seq}, {"type", d.type}, {"regenerated_type", d.regenerated_type}, {"fields", d.fields}},
+                    std::string("dais-replay: ") + e.what());
+    } catch (const dais::server::VersionMismatchError& e) {
+      return report(3, {{"logged_version", e.logged_version}, {"version", e.our_version}},
+                    std::string("dais-replay: ") + e.what());
+    } catch (const std::exception& e) {
+      return report(2, {{"error", e.what()}}, std::string("dais-replay: ") + e.what());
     }
-    return code;
-  };
-  try {
-    const auto run = dais::server::Run::replay(*store, to_seq, options);
-    const auto head = run->head();
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    nlohmann::json result = {{"events", head.count},
-                             {"steps", run->completed_steps()},
-                             {"head_seq", head.seq()},
-                             {"head_hash", dais::to_hex(head.hash)},
-                             {"complete", !run->partial_step()}};
-    char line[640];
-    std::snprintf(line, sizeof line, "identical: %llu events, %llu steps re-executed in %.2f s, head seq %llu %s",
-                  static_cast<unsigned long long>(head.count), static_cast<unsigned long long>(run->completed_steps()),
-                  seconds, static_cast<unsigned long long>(head.seq()), dais::to_hex(head.hash).c_str());
-    std::string text = line;
-    if (const auto& partial = run->partial_step()) {
-      // Every logged event matched, but the log stops before the step's end:
-      // the last step is not reproduced whole, and the summary says so.
-      result["incomplete_step"] = {{"step", partial->step}, {"logged", partial->logged}, {"expected", partial->expected}};
-      std::snprintf(line, sizeof line,
-                    "\nincomplete: the last step (%llu) is cut: the log holds %zu of its %zu events; those match",
-                    static_cast<unsigned long long>(partial->step), partial->logged, partial->expected);
-      text += line;
-    }
-    return report(0, std::move(result), text);
-  } catch (const dais::server::DivergenceError& e) {
-    const auto& d = e.divergence;
-    return report(1, {{"seq", d.seq}, {"type", d.type}, {"regenerated_type", d.regenerated_type}, {"fields", d.fields}},
-                  std::string("dais-replay: ") + e.what());
-  } catch (const dais::server::VersionMismatchError& e) {
-    return report(3, {{"logged_version", e.logged_version}, {"version", e.our_version}},
-                  std::string("dais-replay: ") + e.what());
-  } catch (const std::exception& e) {
-    return report(2, {{"error", e.what()}}, std::string("dais-replay: ") + e.what());
-  }
+  });
 }

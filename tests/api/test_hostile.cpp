@@ -4,7 +4,9 @@
 // close, and a normal request still works afterwards.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -37,7 +39,104 @@ int close_code_after(std::uint16_t port, const std::string& frame) {
   if (at == std::string::npos || all.size() < at + 4) return -1;
   return (static_cast<unsigned char>(all[at + 2]) << 8) | static_cast<unsigned char>(all[at + 3]);
 }
+std::string upgrade_request(std::uint16_t port, const std::string& origin) {
+  return "GET /v1/stream?from=0 HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+         "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" + (origin.empty() ? "" : "Origin: " + origin + "\r\n") +
+         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+}
+
+// The status line of the answer to an upgrade with this Origin ("" = none).
+std::string upgrade_status(std::uint16_t port, const std::string& origin) {
+  RawSocket raw(port);
+  raw.send(upgrade_request(port, origin));
+  const auto r = raw.read_until("\r\n\r\n", 3s);
+  return r.received.substr(0, r.received.find("\r\n"));
+}
+
+// Anonymous resident memory of this process (RssAnon): heap, not the mapped log.
+std::size_t rss_anon_bytes() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("RssAnon:", 0) == 0) return std::stoull(line.substr(8)) * 1024;
+  FAIL("no RssAnon in /proc/self/status");
+  return 0;
+}
 }  // namespace
+
+TEST_CASE("the stream refuses a browser page from another origin with 403 unless api.ws_allowed_origins lets it in") {
+  {
+    ApiFixture f;
+    f.backend.start_run(2);
+    const std::string own = "http://127.0.0.1:" + std::to_string(f.port);
+    CHECK(upgrade_status(f.port, "") == "HTTP/1.1 101 Switching Protocols");
+    CHECK(upgrade_status(f.port, own) == "HTTP/1.1 101 Switching Protocols");
+    RawSocket raw(f.port);
+    raw.send(upgrade_request(f.port, "http://evil.example"));
+    const auto r = raw.read_all(3s);
+    CHECK(r.received.rfind("HTTP/1.1 403", 0) == 0);
+    CHECK(r.received.find("api.ws_allowed_origins") != std::string::npos);
+    CHECK(r.server_closed);
+    CHECK(f.metrics.value("dais_ws_origin_refused_total") == 1);
+  }
+  {
+    auto options = test_options();
+    options.ws_allowed_origins = {"https://dash.example:8443"};
+    ApiFixture f(options);
+    CHECK(upgrade_status(f.port, "https://dash.example:8443") == "HTTP/1.1 101 Switching Protocols");
+    CHECK(upgrade_status(f.port, "https://dash.example").rfind("HTTP/1.1 403", 0) == 0);
+  }
+  {
+    auto options = test_options();
+    options.ws_allowed_origins = {"*"};
+    ApiFixture f(options);
+    CHECK(upgrade_status(f.port, "http://evil.example") == "HTTP/1.1 101 Switching Protocols");
+  }
+}
+
+TEST_CASE("500 stream clients that read nothing hold at most api.ws_buffer_bytes each, and the memory comes back") {
+  constexpr std::size_t kClients = 500;
+  constexpr std::size_t kBudget = 32 * 1024;
+  auto options = test_options();
+  options.ws_buffer_bytes = kBudget;
+  options.max_connections = 2 * kClients;
+  options.max_connections_per_address = 2 * kClients;
+  options.ws_behind_limit_s = 600;  // stalled, not dropped, while memory is measured
+  ApiFixture f(options);
+  f.backend.start_run(8);
+  f.backend.append_steps(1, 20000, 1000);  // a log of a few MB: far more than any client's buffer
+  REQUIRE(f.backend.store().head().count > 20000);
+
+  const std::size_t before = rss_anon_bytes();
+  std::vector<std::unique_ptr<WsClient>> clients;
+  for (std::size_t i = 0; i < kClients; ++i)
+    clients.push_back(std::make_unique<WsClient>(f.port, "/v1/stream?from=0", 10s, 4096));
+  // Every client's session fills what it may hold and then waits on its socket: wait until the
+  // resident size stops growing (three samples in a row within 256 KiB), or 20 s.
+  std::size_t last = rss_anon_bytes();
+  for (int steady = 0, i = 0; steady < 3 && i < 80; ++i) {
+    std::this_thread::sleep_for(250ms);
+    const std::size_t now = rss_anon_bytes();
+    steady = now < last + 256 * 1024 ? steady + 1 : 0;
+    last = std::max(last, now);
+  }
+  const std::size_t peak = rss_anon_bytes();
+  const std::size_t held = peak > before ? peak - before : 0;
+  MESSAGE("RssAnon grew by " << held / 1024 << " KiB for " << kClients << " stalled clients");
+  // The budget, plus the session, the WebSocket stream and both ends' small buffers (a few KiB);
+  // before the budget a stalled client held about 325 KiB (issue 20).
+  CHECK(held / kClients < kBudget + 48 * 1024);
+
+  clients.clear();
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (f.metrics.value("dais_ws_clients") > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(10ms);
+  REQUIRE(f.metrics.value("dais_ws_clients") == 0);
+  std::this_thread::sleep_for(200ms);
+  const std::size_t after = rss_anon_bytes();
+  MESSAGE("RssAnon after they closed: " << (after > before ? (after - before) / 1024 : 0) << " KiB above the start");
+  CHECK(after < before + held / 4 + 4 * 1024 * 1024);
+}
 
 TEST_CASE("garbage instead of HTTP gets a 400 and a close") {
   ApiFixture f;

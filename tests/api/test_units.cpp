@@ -6,6 +6,7 @@
 
 #include "api/event_hub.h"
 #include "api/metrics.h"
+#include "api/origin_check.h"
 #include "api/query.h"
 #include "api/rate_limiter.h"
 #include "api/response_head.h"
@@ -267,4 +268,21 @@ TEST_CASE("subscribers that unsubscribe when destroyed, while others unsubscribe
     std::_Exit(1);  // the stuck threads cannot be joined
   }
   CHECK(hub.subscriber_count() == 0);
+}
+
+TEST_CASE("stream origins: none, the server's own, listed ones, or any with \"*\"") {
+  const std::vector<std::string> none;
+  CHECK(origin_allowed("", "127.0.0.1:8080", none));  // not a browser
+  CHECK(origin_allowed("http://127.0.0.1:8080", "127.0.0.1:8080", none));
+  CHECK(origin_allowed("HTTPS://LocalHost:8080", "localhost:8080", none));
+  CHECK_FALSE(origin_allowed("http://127.0.0.1:8081", "127.0.0.1:8080", none));
+  CHECK_FALSE(origin_allowed("http://evil.example", "127.0.0.1:8080", none));
+  CHECK_FALSE(origin_allowed("http://127.0.0.1:8080.evil.example", "127.0.0.1:8080", none));
+  CHECK_FALSE(origin_allowed("null", "127.0.0.1:8080", none));
+  CHECK_FALSE(origin_allowed("http://", "", none));
+  const std::vector<std::string> listed{"https://dash.example:8443"};
+  CHECK(origin_allowed("https://dash.example:8443", "127.0.0.1:8080", listed));
+  CHECK(origin_allowed("http://127.0.0.1:8080", "127.0.0.1:8080", listed));
+  CHECK_FALSE(origin_allowed("https://dash.example", "127.0.0.1:8080", listed));
+  CHECK(origin_allowed("http://anything.example", "127.0.0.1:8080", {"*"}));
 }

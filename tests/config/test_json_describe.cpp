@@ -15,7 +15,8 @@ Config varied() {
   request.sets = {"simulation.agents=250",         "simulation.seed=9007199254740992",
                   "consensus.majority=0.66",       "detector.threshold=0.30000000000000004",
                   "consensus.reputation=true",     "consensus.tie=accept",
-                  "consensus.protected=10.0.0.1,\"odd\" name",
+                  "consensus.protected=10.0.0.1,10.0.0.53",
+                  "api.ws_allowed_origins=https://a.example,https://\"odd\" name",
                   "store.sync=none",               "api.listen=0.0.0.0:0",
                   "log.file=/tmp/with \"quotes\"\n.log"};
   return load(request);
@@ -51,7 +52,9 @@ TEST_CASE("to_json -> text -> from_json reproduces every value exactly") {
   CHECK(restored.to_json().dump() == text);
   CHECK(restored.get_int("simulation.seed") == (std::int64_t{1} << 53));
   CHECK(restored.get_double("detector.threshold") == 0.1 + 0.2);
-  CHECK(restored.get_list("consensus.protected") == std::vector<std::string>{"10.0.0.1", "\"odd\" name"});
+  CHECK(restored.get_list("consensus.protected") == std::vector<std::string>{"10.0.0.1", "10.0.0.53"});
+  CHECK(restored.get_list("api.ws_allowed_origins") ==
+        std::vector<std::string>{"https://a.example", "https://\"odd\" name"});
   CHECK(restored.get_string("log.file") == "/tmp/with \"quotes\"\n.log");
   CHECK(restored.source("simulation.agents") == "log");
   CHECK(restored.source("api.token") == "default");

@@ -2,6 +2,7 @@
 // produces (it must name the key, the value, the source and what is allowed).
 #include <doctest/doctest.h>
 
+#include <fstream>
 #include <stdexcept>
 
 #include "common/temp_dir.h"
@@ -122,8 +123,8 @@ TEST_CASE("values from text: lists, booleans and strings from the environment an
   CHECK(config.get_string("api.token") == "a=b");  // only the first '=' separates key and value
   CHECK(config.get_double("detector.contamination") == 0.01);
 
-  request.sets = {"consensus.protected=[a, b]"};
-  CHECK(load(request).get_list("consensus.protected") == std::vector<std::string>{"a", "b"});
+  request.sets = {"consensus.protected=[10.0.0.3, 10.0.0.4]"};
+  CHECK(load(request).get_list("consensus.protected") == std::vector<std::string>{"10.0.0.3", "10.0.0.4"});
 }
 
 TEST_CASE("unknown key in the file names key, value, file:line and suggests the closest key") {
@@ -337,4 +338,44 @@ TEST_CASE("asking for a key or type the schema lacks is a programming error") {
   CHECK_THROWS_AS(config.source("nope.nope"), std::logic_error);
   // ConfigError is for user input, so it must not be confused with a logic_error.
   CHECK_THROWS_AS(Config().set_text("nope.nope", "1", "--set"), ConfigError);
+}
+
+TEST_CASE("a configuration file over 1 MiB is refused after reading only that much, /dev/zero included") {
+  TempDir tmp;
+  const auto big = tmp / "big.yaml";
+  {
+    std::ofstream out(big);
+    out << "simulation:\n";
+    for (std::size_t written = 0; written <= kMaxFileBytes; written += 25) out << "  # padding padding padd\n";
+  }
+  LoadRequest request;
+  request.file = big;
+  std::string message = error_of(request).what();
+  CAPTURE(message);
+  CHECK(contains(message, big.string()));
+  CHECK(contains(message, "larger than 1 MiB"));
+  request.file = "/dev/zero";
+  message = error_of(request).what();
+  CHECK(contains(message, "/dev/zero is larger than 1 MiB"));
+}
+
+TEST_CASE("oversized values from every source are refused naming the key") {
+  LoadRequest request;
+  request.sets = {"api.cors_origin=" + std::string(5000, 'o')};
+  std::string message = error_of(request).what();
+  CAPTURE(message);
+  CHECK(contains(message, "api.cors_origin"));
+  CHECK(contains(message, "is longer than 4096 bytes"));
+  CHECK(message.size() < 1000);
+  TempDir tmp;
+  {
+    std::ofstream out(tmp / "c.yaml");
+    out << "consensus:\n  protected: [10.0.0.1, not-an-ip]\n";
+  }
+  request = {};
+  request.file = tmp / "c.yaml";
+  message = error_of(request).what();
+  CHECK(contains(message, "consensus.protected"));
+  CHECK(contains(message, "c.yaml:2"));
+  CHECK(contains(message, "\"not-an-ip\""));
 }

@@ -115,9 +115,14 @@ TEST_CASE("choices") {
 
 TEST_CASE("api.listen must be HOST:PORT") {
   const KeySpec& listen = *find_key("api.listen");
-  for (const char* good : {"127.0.0.1:8080", "localhost:1", "0.0.0.0:0", "[::1]:8080", "my-host.example:65535"}) {
+  for (const char* good : {"127.0.0.1:8080", "0.0.0.0:0", "[::1]:8080", "[::]:65535", "127.0.0.2:1"}) {
     CAPTURE(good);
     CHECK(check_value(listen, Value{std::string(good)}) == "");
+  }
+  // The listener binds an IP address as written; a name would fail only at serve time.
+  for (const char* name : {"localhost:1", "my-host.example:65535", "256.0.0.1:80", "[fe80::1::2]:80", "01.2.3.4:80"}) {
+    CAPTURE(name);
+    CHECK(check_value(listen, Value{std::string(name)}).find("the host must be an IP address") != std::string::npos);
   }
   for (const char* bad : {"localhost", ":8080", "host:", "host:http", "host:65536", "::1:8080", "[::1:80", "a b:80",
                           "host:123456"}) {
@@ -195,4 +200,33 @@ TEST_CASE("schema_help lists every key with type, default, allowed values and de
     CHECK(entry.find(spec.description) != std::string::npos);
   }
   CHECK(help.find("simulation:\n") == 0);
+}
+
+TEST_CASE("consensus.protected holds IPv4 addresses only; the problem names the item") {
+  const KeySpec& spec = *find_key("consensus.protected");
+  CHECK(check_value(spec, Value{StringList{"10.0.0.1", "192.168.255.255", "0.0.0.0"}}) == "");
+  CHECK(check_value(spec, Value{StringList{}}) == "");
+  for (const char* bad : {"not-an-ip", "10.0.0", "10.0.0.256", "10.0.0.01", "::1", "10.0.0.1/24", " 10.0.0.1", ""}) {
+    CAPTURE(bad);
+    const std::string problem = check_value(spec, Value{StringList{"10.0.0.1", bad}});
+    CHECK(problem.find("has item 2") == 0);
+    CHECK(problem.find("is not an IPv4 address") != std::string::npos);
+  }
+  CHECK(allowed_values(spec).find("IPv4") != std::string::npos);
+}
+
+TEST_CASE("every string and list value is capped in size") {
+  const KeySpec& text = *find_key("api.cors_origin");
+  CHECK(check_value(text, Value{std::string(kMaxValueBytes, 'a')}) == "");
+  CHECK(check_value(text, Value{std::string(kMaxValueBytes + 1, 'a')}) ==
+        "is longer than " + std::to_string(kMaxValueBytes) + " bytes");
+  const KeySpec& list = *find_key("consensus.protected");
+  CHECK(check_value(list, Value{StringList(kMaxListItems, "10.0.0.1")}) == "");
+  CHECK(check_value(list, Value{StringList(kMaxListItems + 1, "10.0.0.1")}) ==
+        "has more than " + std::to_string(kMaxListItems) + " items");
+  CHECK(check_value(list, Value{StringList{std::string(kMaxValueBytes + 1, '1')}}).find("has an item longer") == 0);
+  // The message shows the start of an oversized value and its size, not all of it.
+  const ConfigError error = bad_value_error(text, std::string(50000, 'x'), "--set", "is longer than 4096 bytes");
+  CHECK(std::string(error.what()).size() < 1000);
+  CHECK(std::string(error.what()).find("(50000 bytes)") != std::string::npos);
 }

@@ -207,6 +207,35 @@ TEST_CASE("daisd refuses bad configuration with exit 2 and a message naming key,
   CHECK_FALSE(std::filesystem::exists(tmp / "d"));
 }
 
+TEST_CASE("values that used to break a run later are refused before the data folder is touched") {
+  dais::TempDir tmp;
+  const auto data = tmp / "d";
+  struct Case {
+    std::vector<std::string> args;
+    const char* key;
+  };
+  const std::vector<Case> cases = {
+      {{"--set", "consensus.protected=10.0.0.1,not-an-ip"}, "consensus.protected"},  // failed at step 10
+      {{"--serve", "--listen", "localhost:0"}, "api.listen"},                       // failed at serve time
+      {{"--set", "api.cors_origin=" + std::string(5000, 'x')}, "api.cors_origin"},  // went into the log
+      {{"--config", "/dev/zero"}, "/dev/zero"},                                     // grew without end
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.key);
+    const auto r = run(small_daisd({"--data", data.string(), "--steps", "12"}, c.args), kMerged);
+    CHECK(r.exit_code == 2);
+    CHECK(r.output.find(c.key) != std::string::npos);
+    CHECK(r.output.size() < 2000);
+    CHECK_FALSE(std::filesystem::exists(data));
+  }
+  // An existing log is left byte for byte as it was.
+  REQUIRE(run(small_daisd({"--data", data.string(), "--steps", "2"}), kMerged).exit_code == 0);
+  const std::string before = dais::test::read_text(data / "data.mdb");
+  const auto r = run(small_daisd({"--data", data.string(), "--steps", "12"}, {"--set", "consensus.protected=x"}), kMerged);
+  CHECK(r.exit_code == 2);
+  CHECK(dais::test::read_text(data / "data.mdb") == before);
+}
+
 TEST_CASE("daisd --print-config shows each value with its source") {
   const auto r = run({program("daisd"), "--print-config", "--agents", "12"},
                      {.env = {{"DAIS_CONSENSUS__MAJORITY", "0.66"}}, .streams = Streams::merged});
