@@ -7,6 +7,7 @@
 #include "api/openapi.h"
 #include "api/query.h"
 #include "api/stream_message.h"
+#include "api/transparency_routes.h"
 #include "api/views.h"
 #include "common/json_depth.h"
 #include "config/logging.h"
@@ -102,6 +103,7 @@ std::string_view Router::route_label(std::string_view path) {
     if (p == e) return e;
   }
   if (p.starts_with("/assets/")) return "/assets/{name}";
+  if (const auto label = transparency_route_label(p); !label.empty()) return label;
   std::string_view rest;
   if (starts_with_segment(p, "/v1/events/", rest)) return "/v1/events/{seq}";
   if (starts_with_segment(p, "/v1/signatures/", rest)) return "/v1/signatures/{id}";
@@ -176,6 +178,11 @@ HttpResponse Router::dispatch(const HttpRequest& request) const {
     r.body = std::string(asset->body);
     r.headers.emplace_back("Cache-Control", std::string(asset->cache_control));
     return r;
+  }
+
+  if (is_transparency_path(path)) {
+    if (!get) return method_not_allowed("GET, HEAD");
+    return transparency_response(backend_, target);
   }
 
   const bool known = path == "/openapi.json" || path == "/metrics" || path == "/v1/health" ||
