@@ -19,7 +19,8 @@ PACKAGES=(
 )
 # Only the tests need these: the dashboard's browser test drives Debian's chromium; the export interop
 # tests validate STIX with Debian's python3-jsonschema and import CrowdSec decisions with Debian's cscli.
-TEST_PACKAGES=(chromium python3-jsonschema crowdsec)
+# The transparency-log interop test builds a Go checker with golang-go and golang-golang-x-mod-dev.
+TEST_PACKAGES=(chromium python3-jsonschema crowdsec golang-go golang-golang-x-mod-dev)
 # Present when their command is, whoever packaged it (NodeSource's nodejs ships npm
 # and conflicts with Debian's npm package).
 declare -A PACKAGE_COMMANDS=([nodejs]=node [npm]=npm [chromium]=chromium)
