@@ -243,6 +243,9 @@ AppendResult LmdbStore::append(std::span<const EventDraft> batch, std::span<cons
     result.first_seq = next;
     result.events.clear();
     result.events.reserve(batch.size());
+    // Leaf hashes are taken while each event's bytes are still in cache.
+    std::vector<merkle::Hash> leaves;
+    if (options_.merkle_tree) leaves.reserve(batch.size());
     for (const EventDraft& draft : batch) {
       // MDB_RESERVE: the event is built and hashed straight into its page, then
       // copied out once for the caller.
@@ -256,19 +259,18 @@ AppendResult LmdbStore::append(std::span<const EventDraft> batch, std::span<cons
       stored.hash = prev;
       stored.bytes.assign(static_cast<const char*>(v.mv_data) + format::kHashSize, v.mv_size - format::kHashSize);
       stored.type = draft.type;
+      if (options_.merkle_tree) leaves.push_back(merkle::leaf_hash(stored.bytes));
       ++next;
     }
     if (options_.merkle_tree) {
       // The tree follows the chain in this same transaction (a crash keeps both or neither).
-      const std::uint64_t leaves = read_tree_size(*env_, txn, dbs_.merkle);
-      if (leaves != result.first_seq) {
-        throw StoreError(dir_.string() + ": refusing to append: the Merkle tree holds " + std::to_string(leaves) +
+      const std::uint64_t leaves_in_tree = read_tree_size(*env_, txn, dbs_.merkle);
+      if (leaves_in_tree != result.first_seq) {
+        throw StoreError(dir_.string() + ": refusing to append: the Merkle tree holds " +
+                         std::to_string(leaves_in_tree) +
                          " leaves but the log " + std::to_string(result.first_seq) + " entries; run dais-verify");
       }
-      std::vector<merkle::Hash> hashes;
-      hashes.reserve(result.events.size());
-      for (const StoredEvent& e : result.events) hashes.push_back(merkle::leaf_hash(e.bytes));
-      add_leaves(*env_, txn, dbs_.merkle, leaves, hashes);
+      add_leaves(*env_, txn, dbs_.merkle, leaves_in_tree, leaves);
     }
     for (const MetaPut& put : meta) {
       MDB_val k = val(put.key), v = val(put.value);

@@ -101,13 +101,7 @@ bool parse_group(std::string_view s, std::uint64_t& out) {
 
 }  // namespace
 
-Hash leaf_hash(std::string_view entry_bytes) {
-  Sha256 h;
-  const unsigned char prefix = 0x00;
-  h.update(&prefix, 1);
-  h.update(entry_bytes);
-  return h.finish();
-}
+Hash leaf_hash(std::string_view entry_bytes) { return sha256_prefixed(0x00, entry_bytes); }
 
 Hash node_hash(const Hash& left, const Hash& right) {
   char buf[65];
