@@ -6,8 +6,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "common/base64.h"
 
@@ -57,22 +55,30 @@ note::SigningKey load_or_create_key(const std::filesystem::path& path, std::stri
   const std::string where = "signing key file " + path.string();
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0 && errno == ENOENT) {
+    // Written whole to a private file, then linked into place: link() is atomic and fails when
+    // another daisd (a sweep starts several at once) got there first, whose key is then used.
     const auto key = note::SigningKey::generate(name);
     if (path.has_parent_path()) {
       std::error_code ec;
       std::filesystem::create_directories(path.parent_path(), ec);
     }
-    fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) throw note::NoteError("cannot create " + where + ": " + errno_text());
+    const std::string temp = path.string() + ".new." + std::to_string(::getpid());
+    int out = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (out < 0) throw note::NoteError("cannot create " + where + ": " + errno_text());
     const std::string text = key.text() + "\n";
-    const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+    const bool ok = ::write(out, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(out) == 0;
     const std::string problem = ok ? "" : errno_text();
-    ::close(fd);
+    ::close(out);
     if (!ok) {
-      ::unlink(path.c_str());
+      ::unlink(temp.c_str());
       throw note::NoteError("cannot write " + where + ": " + problem);
     }
-    return key;
+    const int linked = ::link(temp.c_str(), path.c_str());
+    const int link_errno = errno;
+    ::unlink(temp.c_str());
+    if (linked == 0) return key;
+    if (link_errno != EEXIST) throw note::NoteError("cannot create " + where + ": " + std::strerror(link_errno));
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   }
   if (fd < 0) throw note::NoteError("cannot read " + where + ": " + errno_text());
   struct stat st;

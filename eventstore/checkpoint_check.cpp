@@ -1,5 +1,6 @@
 #include "eventstore/checkpoint_check.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "eventstore/tree_queries.h"
@@ -27,6 +28,33 @@ merkle::Hash root_from_entries(const Store& store, std::uint64_t size) {
   merkle::Hash root = stack.back().second;
   for (std::size_t i = stack.size() - 1; i-- > 0;) root = merkle::node_hash(stack[i].second, root);
   return root;
+}
+
+std::string tree_problem(const Store& store) {
+  if (!store.head_intact()) return store.head_problem();
+  const std::uint64_t size = store.tree_size();
+  const std::uint64_t count = store.head().count;
+  if (size > count) {
+    return "the Merkle tree holds " + std::to_string(size) + " leaves but the log only " + std::to_string(count);
+  }
+  // Every tile the log's entries could need is read (also past the tree's size, where a writable
+  // open will extend the tree), so damage anywhere in the tree shows here and not in a later append.
+  for (unsigned level = 0; merkle::tile_width(level, 0, count) > 0; ++level) {
+    for (std::uint64_t index = 0;; ++index) {
+      if (merkle::tile_width(level, index, count) == 0) break;
+      const unsigned width = merkle::tile_width(level, index, size);
+      const std::size_t stored = store.read_tile(level, index).size();
+      if (stored != std::size_t{width} * 32) {
+        return "Merkle tile " + merkle::tile_path({level, index, std::max(width, 1u)}) + " holds " +
+               std::to_string(stored) + " bytes, not " + std::to_string(width * 32) + " for a tree of " +
+               std::to_string(size);
+      }
+    }
+  }
+  if (size > 0 && tree_root(store, size) != root_from_entries(store, size)) {
+    return "the stored Merkle tiles do not match the entries (a tile is damaged)";
+  }
+  return {};
 }
 
 CheckpointVerdict check_checkpoint(const Store& store, std::string_view signed_note, const note::VerifierKey& key) {

@@ -26,6 +26,11 @@ struct CheckpointVerdict {
 // their bytes with O(log n) memory. Throws StoreError when an entry is missing.
 merkle::Hash root_from_entries(const Store& store, std::uint64_t size);
 
+// Reads every stored tile and checks the tree against the entries (size, tile widths, root
+// recomputed from the entries). Empty when they agree; otherwise why not. daisd runs it, in a
+// child process, before it signs anything of an existing log.
+std::string tree_problem(const Store& store);
+
 CheckpointVerdict check_checkpoint(const Store& store, std::string_view signed_note, const note::VerifierKey& key);
 
 }  // namespace dais::eventstore

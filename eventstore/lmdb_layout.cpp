@@ -58,13 +58,15 @@ EnvKind classify(const LmdbEnv& env) {
   return EnvKind::dais_log;
 }
 
-Handles create_log(LmdbEnv& env) {
+Handles create_log(LmdbEnv& env, bool with_tree) {
   Handles h;
   env.write([&](MDB_txn* txn) {
     env.check(mdb_dbi_open(txn, format::kEventsDb, MDB_CREATE, &h.events), "cannot create the events sub-database");
     env.check(mdb_dbi_open(txn, format::kMetaDb, MDB_CREATE, &h.meta), "cannot create the meta sub-database");
-    env.check(mdb_dbi_open(txn, format::kMerkleDb, MDB_CREATE, &h.merkle), "cannot create the merkle sub-database");
-    h.has_merkle = true;
+    if (with_tree) {
+      env.check(mdb_dbi_open(txn, format::kMerkleDb, MDB_CREATE, &h.merkle), "cannot create the merkle sub-database");
+    }
+    h.has_merkle = with_tree;
     const auto key_bytes = std::string(format::kMarkerKey);
     MDB_val key = val(key_bytes), value = val(format::kMarker);
     env.check(mdb_put(txn, h.meta, &key, &value, 0), "cannot write the format marker");

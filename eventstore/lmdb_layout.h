@@ -35,8 +35,8 @@ struct Handles {
 // something else (refused, naming what it holds).
 EnvKind classify(const LmdbEnv& env);
 
-// Creates the sub-databases and the format marker of a new log.
-Handles create_log(LmdbEnv& env);
+// Creates the sub-databases and the format marker of a new log (the Merkle one when with_tree).
+Handles create_log(LmdbEnv& env, bool with_tree);
 // Opens the sub-databases of an existing log for the environment's lifetime.
 Handles open_handles(const LmdbEnv& env);
 // Creates the Merkle sub-database of a log written before it existed (writable env).

@@ -142,19 +142,20 @@ LmdbStore::LmdbStore(const std::filesystem::path& dir, const StoreOptions& optio
     const unsigned flags = options.sync == SyncMode::none ? MDB_NOSYNC : 0u;
     env_ = std::make_unique<LmdbEnv>(dir, writable ? flags : MDB_RDONLY, options.initial_map_bytes);
   }
-  dbs_ = fresh ? create_log(*env_) : open_handles(*env_);
+  dbs_ = fresh ? create_log(*env_, options.merkle_tree) : open_handles(*env_);
   head_problem_ = check_head(*env_, dbs_.events);
   if (head_problem_.empty() && dbs_.has_merkle) {
     auto txn = env_->begin_read();
     const std::uint64_t leaves = read_tree_size(*env_, txn.get(), dbs_.merkle);
     MDB_stat stat;
     env_->check(mdb_stat(txn.get(), dbs_.events, &stat), "cannot count the entries");
-    if (leaves > stat.ms_entries) {
-      head_problem_ = "the Merkle tree holds " + std::to_string(leaves) + " leaves but the log only " +
-                      std::to_string(stat.ms_entries) + " entries";
+    // Written in the same transaction as the entries, so any difference is damage.
+    if (leaves != stat.ms_entries) {
+      head_problem_ = "the Merkle tree holds " + std::to_string(leaves) + " leaves but the log " +
+                      std::to_string(stat.ms_entries) + " entries (they are written together: the file is damaged)";
     }
   }
-  if (writable && options.merkle_tree && head_problem_.empty()) catch_up_tree();
+  if (writable && options.merkle_tree && !dbs_.has_merkle && head_problem_.empty()) catch_up_tree();
   if (writable) {
     std::uint64_t txnid = 0;
     const Head head = read_head(&txnid);
@@ -173,9 +174,9 @@ LmdbStore::LmdbStore(const std::filesystem::path& dir, const StoreOptions& optio
 // A log written before the tree existed (or with it off) gets its tree here,
 // in bounded transactions, before the first append.
 void LmdbStore::catch_up_tree() {
-  if (!dbs_.has_merkle) create_merkle(*env_, dbs_);
-  constexpr std::uint64_t kChunk = 100000;
   const std::uint64_t count = read_head().count;
+  create_merkle(*env_, dbs_);
+  constexpr std::uint64_t kChunk = 100000;
   for (;;) {
     std::uint64_t size = 0;
     env_->write([&](MDB_txn* txn) {
@@ -245,7 +246,7 @@ AppendResult LmdbStore::append(std::span<const EventDraft> batch, std::span<cons
     result.events.reserve(batch.size());
     // Leaf hashes are taken while each event's bytes are still in cache.
     std::vector<merkle::Hash> leaves;
-    if (options_.merkle_tree) leaves.reserve(batch.size());
+    if (dbs_.has_merkle) leaves.reserve(batch.size());
     for (const EventDraft& draft : batch) {
       // MDB_RESERVE: the event is built and hashed straight into its page, then
       // copied out once for the caller.
@@ -259,10 +260,10 @@ AppendResult LmdbStore::append(std::span<const EventDraft> batch, std::span<cons
       stored.hash = prev;
       stored.bytes.assign(static_cast<const char*>(v.mv_data) + format::kHashSize, v.mv_size - format::kHashSize);
       stored.type = draft.type;
-      if (options_.merkle_tree) leaves.push_back(merkle::leaf_hash(stored.bytes));
+      if (dbs_.has_merkle) leaves.push_back(merkle::leaf_hash(stored.bytes));
       ++next;
     }
-    if (options_.merkle_tree) {
+    if (dbs_.has_merkle) {
       // The tree follows the chain in this same transaction (a crash keeps both or neither).
       const std::uint64_t leaves_in_tree = read_tree_size(*env_, txn, dbs_.merkle);
       if (leaves_in_tree != result.first_seq) {

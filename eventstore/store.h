@@ -58,8 +58,9 @@ struct StoreOptions {
   unsigned periodic_sync_ms = 1000;  // SyncMode::none only; 0 disables
   bool read_only = false;            // tools that only read (verify, replay source)
   bool create = true;                // create the directory and an empty log if absent
-  // Keep the Merkle tree (sub-database `merkle`) in each append's transaction. Off only to
-  // measure its cost (dais-bench append); a later open with it on catches the tree up.
+  // Give a new log (or, on a writable open, a log written before the tree existed) the Merkle
+  // tree, kept in each append's transaction. Off only to measure its cost (dais-bench append):
+  // a log that has the tree keeps it either way; a later open with it on builds it.
   bool merkle_tree = true;
   // Told of failures that no caller can be: the periodic sync (called on its thread, so it
   // must be thread-safe) and the sync on close. `problem` names the directory. daisd routes

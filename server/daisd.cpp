@@ -26,6 +26,7 @@
 #include "config/config.h"
 #include "config/logging.h"
 #include "config/schema.h"
+#include "eventstore/checkpoint_check.h"
 #include "eventstore/checkpointer.h"
 #include "eventstore/guarded_scan.h"
 #include "eventstore/store.h"
@@ -156,7 +157,14 @@ int check_existing_log(const std::string& dir) {
     verify.progress = [&](std::uint64_t done, std::uint64_t) { checked.store(done); };
     try {
       const auto report = store->verify(0, std::nullopt, verify);
-      if (report.ok) return 0;
+      if (report.ok) {
+        // The tree too: daisd signs its root, so a damaged tile must stop it, not be signed.
+        const std::string problem = eventstore::tree_problem(*store);
+        if (problem.empty()) return 0;
+        std::fprintf(stderr, "daisd: the log in %s is damaged: %s; nothing was run (see dais-verify %s)\n",
+                     dir.c_str(), problem.c_str(), dir.c_str());
+        return kRunFailed;
+      }
       std::fprintf(stderr, "daisd: the log in %s is damaged at seq %llu: %s: %s; nothing was run (see dais-verify %s)\n",
                    dir.c_str(), static_cast<unsigned long long>(*report.bad_seq),
                    eventstore::problem_name(report.problem), report.reason.c_str(), dir.c_str());
