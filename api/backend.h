@@ -16,6 +16,7 @@
 
 namespace dais::eventstore {
 class Store;
+struct SignedCheckpoint;
 }
 namespace dais::projections {
 class Projections;
@@ -56,6 +57,10 @@ class Backend {
   virtual ControlResult remove_blacklist(const nlohmann::json& request) = 0;
 
   virtual HealthReport health() const = 0;
+
+  // The latest signed checkpoint of the log's Merkle tree (GET /checkpoint); null when none
+  // has been signed (a backend without a signing key).
+  virtual std::shared_ptr<const eventstore::SignedCheckpoint> checkpoint() const { return nullptr; }
 };
 
 }  // namespace dais::api

@@ -8,6 +8,7 @@
 #include "api/query.h"
 #include "api/stream_message.h"
 #include "api/taxii_routes.h"
+#include "api/transparency_routes.h"
 #include "api/views.h"
 #include "common/json_depth.h"
 #include "config/logging.h"
@@ -104,6 +105,7 @@ std::string_view Router::route_label(std::string_view path) {
   }
   if (p.starts_with("/assets/")) return "/assets/{name}";
   if (is_taxii_path(p)) return taxii_route_label(p);
+  if (const auto label = transparency_route_label(p); !label.empty()) return label;
   std::string_view rest;
   if (starts_with_segment(p, "/v1/events/", rest)) return "/v1/events/{seq}";
   if (starts_with_segment(p, "/v1/signatures/", rest)) return "/v1/signatures/{id}";
@@ -181,6 +183,10 @@ HttpResponse Router::dispatch(const HttpRequest& request) const {
   }
 
   if (is_taxii_path(path)) return taxii_response(request, target, backend_, options_);
+  if (is_transparency_path(path)) {
+    if (!get) return method_not_allowed("GET, HEAD");
+    return transparency_response(backend_, target);
+  }
 
   const bool known = path == "/openapi.json" || path == "/metrics" || path == "/v1/health" ||
                      path == "/v1/chain" || path == "/v1/events" || path == "/v1/signatures" ||

@@ -29,6 +29,16 @@ Digest sha256(std::string_view bytes) {
   return out;
 }
 
+Digest sha256_prefixed(std::uint8_t prefix, std::string_view bytes) {
+  SHA256_CTX ctx;
+  Digest out;
+  if (SHA256_Init(&ctx) != 1 || SHA256_Update(&ctx, &prefix, 1) != 1 ||
+      SHA256_Update(&ctx, bytes.data(), bytes.size()) != 1 || SHA256_Final(out.data(), &ctx) != 1) {
+    throw std::runtime_error("OpenSSL: SHA-256 failed");
+  }
+  return out;
+}
+
 Sha256::Sha256() : ctx_(new SHA256_CTX) {
   if (SHA256_Init(ctx_of(ctx_)) != 1) {
     delete ctx_of(ctx_);
@@ -70,6 +80,18 @@ Digest sha256(std::string_view bytes) {
   Digest out;
   unsigned int len = 0;
   if (EVP_DigestInit_ex(hasher.ctx, hasher.md, nullptr) != 1 ||
+      EVP_DigestUpdate(hasher.ctx, bytes.data(), bytes.size()) != 1 ||
+      EVP_DigestFinal_ex(hasher.ctx, out.data(), &len) != 1) {
+    throw std::runtime_error("OpenSSL: SHA-256 failed");
+  }
+  return out;
+}
+
+Digest sha256_prefixed(std::uint8_t prefix, std::string_view bytes) {
+  thread_local ThreadHasher hasher;
+  Digest out;
+  unsigned int len = 0;
+  if (EVP_DigestInit_ex(hasher.ctx, hasher.md, nullptr) != 1 || EVP_DigestUpdate(hasher.ctx, &prefix, 1) != 1 ||
       EVP_DigestUpdate(hasher.ctx, bytes.data(), bytes.size()) != 1 ||
       EVP_DigestFinal_ex(hasher.ctx, out.data(), &len) != 1) {
     throw std::runtime_error("OpenSSL: SHA-256 failed");

@@ -15,6 +15,9 @@ using Digest = std::array<std::uint8_t, 32>;
 // SHA-256 of exactly these bytes.
 Digest sha256(std::string_view bytes);
 
+// SHA-256 of one byte followed by `bytes`, without copying them (RFC 6962's domain-separated hashes).
+Digest sha256_prefixed(std::uint8_t prefix, std::string_view bytes);
+
 // Incremental SHA-256 for data that arrives in pieces (e.g. a serialised model).
 class Sha256 {
  public:

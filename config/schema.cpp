@@ -105,6 +105,23 @@ std::string check_host_port(std::string_view text) {
   return "";
 }
 
+// A C2SP note key name: non-empty printable ASCII without spaces or '+'.
+std::string check_key_name(std::string_view text) {
+  if (text.empty()) return "is empty";
+  for (char c : text) {
+    if (static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) >= 0x7f) return "has a space or non-ASCII character";
+    if (c == '+') return "has a '+'";
+  }
+  return "";
+}
+
+KeySpec key_name(std::string key, std::string fallback, std::string description) {
+  KeySpec spec = text(std::move(key), std::move(fallback), std::move(description));
+  spec.check_form = check_key_name;
+  spec.form = "printable ASCII without spaces or '+', e.g. example.com/dais";
+  return spec;
+}
+
 KeySpec address(std::string key, std::string fallback, std::string description) {
   KeySpec spec = text(std::move(key), std::move(fallback), std::move(description));
   spec.check_form = check_host_port;
@@ -219,6 +236,8 @@ std::vector<KeySpec> build_schema() {
       text("log.file", "", "Also write logs to this file, rotated (empty = stderr only)."),
       integer("log.file_max_mb", 10, 1, 100000, "Size in MiB at which the log file is rotated."),
       integer("log.file_count", 3, 1, 100, "Rotated log files kept."),
+      key_name("log.origin", "dais.local/log", "Origin line of the signed checkpoints and name of their key (docs/MERKLE.md)."),
+      text("log.signing_key", "", "Ed25519 checkpoint signing key file, created 0600 if missing (empty = dais-signing.key beside the data directory)."),
   };
 }
 

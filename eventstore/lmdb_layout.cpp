@@ -58,11 +58,15 @@ EnvKind classify(const LmdbEnv& env) {
   return EnvKind::dais_log;
 }
 
-Handles create_log(LmdbEnv& env) {
+Handles create_log(LmdbEnv& env, bool with_tree) {
   Handles h;
   env.write([&](MDB_txn* txn) {
     env.check(mdb_dbi_open(txn, format::kEventsDb, MDB_CREATE, &h.events), "cannot create the events sub-database");
     env.check(mdb_dbi_open(txn, format::kMetaDb, MDB_CREATE, &h.meta), "cannot create the meta sub-database");
+    if (with_tree) {
+      env.check(mdb_dbi_open(txn, format::kMerkleDb, MDB_CREATE, &h.merkle), "cannot create the merkle sub-database");
+    }
+    h.has_merkle = with_tree;
     const auto key_bytes = std::string(format::kMarkerKey);
     MDB_val key = val(key_bytes), value = val(format::kMarker);
     env.check(mdb_put(txn, h.meta, &key, &value, 0), "cannot write the format marker");
@@ -75,8 +79,19 @@ Handles open_handles(const LmdbEnv& env) {
   auto txn = env.begin_read();
   env.check(mdb_dbi_open(txn.get(), format::kEventsDb, 0, &h.events), "cannot open the events sub-database");
   env.check(mdb_dbi_open(txn.get(), format::kMetaDb, 0, &h.meta), "cannot open the meta sub-database");
+  const int rc = mdb_dbi_open(txn.get(), format::kMerkleDb, 0, &h.merkle);
+  if (rc != MDB_NOTFOUND) env.check(rc, "cannot open the merkle sub-database");
+  h.has_merkle = rc == 0;
   txn.commit();  // keeps the handles for the environment's lifetime
   return h;
+}
+
+void create_merkle(LmdbEnv& env, Handles& handles) {
+  env.write([&](MDB_txn* txn) {
+    env.check(mdb_dbi_open(txn, format::kMerkleDb, MDB_CREATE, &handles.merkle),
+              "cannot create the merkle sub-database");
+  });
+  handles.has_merkle = true;
 }
 
 StoredEvent to_stored(const std::filesystem::path& dir, const MDB_val& key, const MDB_val& value) {

@@ -23,6 +23,8 @@ enum class EnvKind { dais_log, blank };
 struct Handles {
   MDB_dbi events = 0;
   MDB_dbi meta = 0;
+  MDB_dbi merkle = 0;
+  bool has_merkle = false;  // false for a log written before the tree, opened read-only
 };
 
 // Throws StoreError: `dir` holds `what`, which is not a DAIS log.
@@ -33,10 +35,12 @@ struct Handles {
 // something else (refused, naming what it holds).
 EnvKind classify(const LmdbEnv& env);
 
-// Creates the sub-databases and the format marker of a new log.
-Handles create_log(LmdbEnv& env);
+// Creates the sub-databases and the format marker of a new log (the Merkle one when with_tree).
+Handles create_log(LmdbEnv& env, bool with_tree);
 // Opens the sub-databases of an existing log for the environment's lifetime.
 Handles open_handles(const LmdbEnv& env);
+// Creates the Merkle sub-database of a log written before it existed (writable env).
+void create_merkle(LmdbEnv& env, Handles& handles);
 
 // The entry as a StoredEvent (type read from its envelope); throws StoreError
 // naming the key for an entry too short to hold a hash.

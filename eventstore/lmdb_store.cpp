@@ -14,6 +14,7 @@
 #include "eventstore/lmdb_env.h"
 #include "eventstore/lmdb_layout.h"
 #include "eventstore/log_directory.h"
+#include "eventstore/lmdb_tree.h"
 #include "eventstore/log_format.h"
 #include "eventstore/periodic_sync.h"
 #include "eventstore/store.h"
@@ -58,6 +59,9 @@ class LmdbStore final : public Store {
                       const VerifyOptions& options) const override;
   bool head_intact() const override { return head_problem_.empty(); }
   std::string head_problem() const override { return head_problem_; }
+  std::uint64_t tree_size() const override;
+  std::string read_tile(unsigned level, std::uint64_t index) const override;
+  void read_tree(const std::function<void(std::uint64_t, const merkle::HashReader&)>& body) const override;
   std::optional<std::string> get_meta(std::string_view key) const override;
   void sync() override;
   bool read_only() const override { return options_.read_only; }
@@ -72,6 +76,7 @@ class LmdbStore final : public Store {
     return txn;
   }
   void validate(std::span<const EventDraft> batch, std::span<const MetaPut> meta) const;
+  void catch_up_tree();
 
   std::filesystem::path dir_;
   StoreOptions options_;
@@ -144,8 +149,20 @@ LmdbStore::LmdbStore(const std::filesystem::path& dir, const StoreOptions& optio
     const unsigned flags = options.sync == SyncMode::none ? MDB_NOSYNC : 0u;
     env_ = std::make_unique<LmdbEnv>(dir, writable ? flags : MDB_RDONLY, options.initial_map_bytes);
   }
-  dbs_ = fresh ? create_log(*env_) : open_handles(*env_);
+  dbs_ = fresh ? create_log(*env_, options.merkle_tree) : open_handles(*env_);
   head_problem_ = check_head(*env_, dbs_.events);
+  if (head_problem_.empty() && dbs_.has_merkle) {
+    auto txn = env_->begin_read();
+    const std::uint64_t leaves = read_tree_size(*env_, txn.get(), dbs_.merkle);
+    MDB_stat stat;
+    env_->check(mdb_stat(txn.get(), dbs_.events, &stat), "cannot count the entries");
+    // Written in the same transaction as the entries, so any difference is damage.
+    if (leaves != stat.ms_entries) {
+      head_problem_ = "the Merkle tree holds " + std::to_string(leaves) + " leaves but the log " +
+                      std::to_string(stat.ms_entries) + " entries (they are written together: the file is damaged)";
+    }
+  }
+  if (writable && options.merkle_tree && !dbs_.has_merkle && head_problem_.empty()) catch_up_tree();
   if (writable) {
     std::uint64_t txnid = 0;
     const Head head = read_head(&txnid);
@@ -158,6 +175,22 @@ LmdbStore::LmdbStore(const std::filesystem::path& dir, const StoreOptions& optio
         [this](const std::exception& e) {
           if (options_.report_failure) options_.report_failure(dir_.string() + ": periodic sync failed: " + e.what());
         });
+  }
+}
+
+// A log written before the tree existed (or with it off) gets its tree here,
+// in bounded transactions, before the first append.
+void LmdbStore::catch_up_tree() {
+  const std::uint64_t count = read_head().count;
+  create_merkle(*env_, dbs_);
+  constexpr std::uint64_t kChunk = 100000;
+  for (;;) {
+    std::uint64_t size = 0;
+    env_->write([&](MDB_txn* txn) {
+      const std::uint64_t from = read_tree_size(*env_, txn, dbs_.merkle);
+      size = extend_tree_from_events(*env_, txn, dbs_.merkle, dbs_.events, std::min(count, from + kChunk));
+    });
+    if (size >= count) return;
   }
 }
 
@@ -218,6 +251,9 @@ AppendResult LmdbStore::append(std::span<const EventDraft> batch, std::span<cons
     result.first_seq = next;
     result.events.clear();
     result.events.reserve(batch.size());
+    // Leaf hashes are taken while each event's bytes are still in cache.
+    std::vector<merkle::Hash> leaves;
+    if (dbs_.has_merkle) leaves.reserve(batch.size());
     for (const EventDraft& draft : batch) {
       // MDB_RESERVE: the event is built and hashed straight into its page, then
       // copied out once for the caller.
@@ -231,7 +267,18 @@ AppendResult LmdbStore::append(std::span<const EventDraft> batch, std::span<cons
       stored.hash = prev;
       stored.bytes.assign(static_cast<const char*>(v.mv_data) + format::kHashSize, v.mv_size - format::kHashSize);
       stored.type = draft.type;
+      if (dbs_.has_merkle) leaves.push_back(merkle::leaf_hash(stored.bytes));
       ++next;
+    }
+    if (dbs_.has_merkle) {
+      // The tree follows the chain in this same transaction (a crash keeps both or neither).
+      const std::uint64_t leaves_in_tree = read_tree_size(*env_, txn, dbs_.merkle);
+      if (leaves_in_tree != result.first_seq) {
+        throw StoreError(dir_.string() + ": refusing to append: the Merkle tree holds " +
+                         std::to_string(leaves_in_tree) +
+                         " leaves but the log " + std::to_string(result.first_seq) + " entries; run dais-verify");
+      }
+      add_leaves(*env_, txn, dbs_.merkle, leaves_in_tree, leaves);
     }
     for (const MetaPut& put : meta) {
       MDB_val k = val(put.key), v = val(put.value);
@@ -314,6 +361,41 @@ void LmdbStore::scan(std::uint64_t from, const std::function<bool(const StoredEv
 VerifyReport LmdbStore::verify(std::uint64_t from, std::optional<std::uint64_t> to,
                                const VerifyOptions& options) const {
   return verify_events(*env_, dbs_.events, from, to, options);
+}
+
+std::uint64_t LmdbStore::tree_size() const {
+  if (!dbs_.has_merkle) return 0;
+  auto txn = env_->begin_read();
+  return read_tree_size(*env_, txn.get(), dbs_.merkle);
+}
+
+std::string LmdbStore::read_tile(unsigned level, std::uint64_t index) const {
+  if (!dbs_.has_merkle) return {};
+  auto txn = env_->begin_read();
+  return eventstore::read_tile(*env_, txn.get(), dbs_.merkle, level, index);
+}
+
+void LmdbStore::read_tree(const std::function<void(std::uint64_t, const merkle::HashReader&)>& body) const {
+  if (!dbs_.has_merkle) {
+    body(0, [this](unsigned, std::uint64_t) -> merkle::Hash {
+      throw StoreError(dir_.string() + ": this log has no Merkle tree yet (open it writable once to build it)");
+    });
+    return;
+  }
+  auto txn = env_->begin_read();
+  MDB_txn* t = txn.get();
+  const merkle::TileLoader load = [this, t](unsigned level, std::uint64_t index) {
+    return eventstore::read_tile(*env_, t, dbs_.merkle, level, index);
+  };
+  const merkle::HashReader reader = [this, &load](unsigned level, std::uint64_t index) {
+    try {
+      return merkle::hash_from_tiles(level, index, load);
+    } catch (const std::runtime_error& e) {
+      if (dynamic_cast<const StoreError*>(&e) != nullptr) throw;
+      throw StoreError(dir_.string() + ": Merkle " + e.what() + "; run dais-verify");
+    }
+  };
+  body(read_tree_size(*env_, t, dbs_.merkle), reader);
 }
 
 std::optional<std::string> LmdbStore::get_meta(std::string_view key_text) const {

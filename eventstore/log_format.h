@@ -12,6 +12,11 @@ namespace dais::eventstore::format {
 
 inline constexpr const char* kEventsDb = "events";
 inline constexpr const char* kMetaDb = "meta";
+// The Merkle tree beside the chain (docs/MERKLE.md): tiles keyed by level (1 byte)
+// and tile index (8 bytes big-endian), value = the tile's hashes; plus kTreeSizeKey.
+inline constexpr const char* kMerkleDb = "merkle";
+inline constexpr std::string_view kTreeSizeKey = "size";  // leaves in the tree, 8 bytes big-endian
+inline constexpr std::size_t kTileKeySize = 9;
 // Key in `meta` whose value marks a directory as a DAIS log of this format.
 inline constexpr std::string_view kMarkerKey = "format";
 inline constexpr std::string_view kMarker = "dais-log/1";

@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "common/sha256.h"
+#include "eventstore/merkle.h"
 
 namespace dais::eventstore {
 
@@ -57,6 +58,10 @@ struct StoreOptions {
   unsigned periodic_sync_ms = 1000;  // SyncMode::none only; 0 disables
   bool read_only = false;            // tools that only read (verify, replay source)
   bool create = true;                // create the directory and an empty log if absent
+  // Give a new log (or, on a writable open, a log written before the tree existed) the Merkle
+  // tree, kept in each append's transaction. Off only to measure its cost (dais-bench append):
+  // a log that has the tree keeps it either way; a later open with it on builds it.
+  bool merkle_tree = true;
   // Told of failures that no caller can be: the periodic sync (called on its thread, so it
   // must be thread-safe) and the sync on close. `problem` names the directory. daisd routes
   // it to its "store" logger; empty drops such failures.
@@ -173,6 +178,16 @@ class Store {
   virtual bool head_intact() const = 0;
   // Why the head check failed on open; empty when head_intact().
   virtual std::string head_problem() const = 0;
+
+  // The Merkle tree over the entries (docs/MERKLE.md). Leaves in the stored tree: head().count,
+  // except for a log written before the tree existed and opened read-only (then what a
+  // writable open last built), or a store opened with merkle_tree off.
+  virtual std::uint64_t tree_size() const = 0;
+  // The stored hashes of tile (level, index), width·32 bytes as of now; empty when absent.
+  virtual std::string read_tile(unsigned level, std::uint64_t index) const = 0;
+  // Calls body(tree size, reader) inside one read snapshot; the reader gives the hash of a
+  // complete subtree of that tree from its tiles. Keep body short: it holds a read transaction.
+  virtual void read_tree(const std::function<void(std::uint64_t, const merkle::HashReader&)>& body) const = 0;
 
   virtual std::optional<std::string> get_meta(std::string_view key) const = 0;
   virtual void sync() = 0;  // forces a flush to disk now (no-op when read-only)

@@ -30,7 +30,8 @@ inline constexpr const char* kSnapshotFormat = "dais-projections/2";
 
 class Projections {
  public:
-  explicit Projections(HistoryLimits stats_history = {}) : stats_(stats_history) {}
+  Projections() : Projections(HistoryLimits{}) {}
+  explicit Projections(HistoryLimits stats_history) : stats_(stats_history) {}
 
   void apply(const events::Event& event);
 

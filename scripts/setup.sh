@@ -23,7 +23,8 @@ PACKAGES=(
 # tests validate STIX with Debian's python3-jsonschema and import CrowdSec decisions with Debian's cscli;
 # the package test builds the .deb (dpkg-shlibdeps from dpkg-dev) and checks its unit with systemd-analyze.
 # The fuzz targets (tests/fuzz) build with Debian's clang and its libFuzzer.
-TEST_PACKAGES=(chromium python3-jsonschema crowdsec dpkg-dev systemd clang libfuzzer-14-dev)
+# The transparency-log interop test builds a Go checker with golang-go and golang-golang-x-mod-dev.
+TEST_PACKAGES=(chromium python3-jsonschema crowdsec dpkg-dev systemd clang libfuzzer-14-dev golang-go golang-golang-x-mod-dev)
 # Present when their command is, whoever packaged it (NodeSource's nodejs ships npm
 # and conflicts with Debian's npm package).
 declare -A PACKAGE_COMMANDS=([nodejs]=node [npm]=npm [chromium]=chromium)

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "api/backend.h"
@@ -25,6 +26,8 @@
 #include "config/config.h"
 #include "config/logging.h"
 #include "config/schema.h"
+#include "eventstore/checkpoint_check.h"
+#include "eventstore/checkpointer.h"
 #include "eventstore/guarded_scan.h"
 #include "eventstore/store.h"
 #include "projections/projections.h"
@@ -45,8 +48,11 @@ constexpr int kRunFailed = 1;
 // The API's view of the running simulation.
 class SimulationBackend final : public api::Backend {
  public:
-  SimulationBackend(eventstore::Store& store, server::Simulation& simulation, std::filesystem::path data_dir)
-      : store_(store), simulation_(simulation), data_dir_(std::move(data_dir)) {}
+  SimulationBackend(eventstore::Store& store, server::Simulation& simulation, std::filesystem::path data_dir,
+                    const eventstore::Checkpointer& checkpointer)
+      : store_(store), simulation_(simulation), data_dir_(std::move(data_dir)), checkpointer_(checkpointer) {}
+
+  std::shared_ptr<const eventstore::SignedCheckpoint> checkpoint() const override { return checkpointer_.latest(); }
 
   const eventstore::Store& store() const override { return store_; }
   std::shared_ptr<const projections::Projections> projections() const override { return simulation_.projections(); }
@@ -85,7 +91,18 @@ class SimulationBackend final : public api::Backend {
   eventstore::Store& store_;
   server::Simulation& simulation_;
   std::filesystem::path data_dir_;
+  const eventstore::Checkpointer& checkpointer_;
 };
+
+// log.signing_key, or dais-signing.key beside the data directory (never inside it: the
+// directory holds the LMDB log alone, and the key outlives any one run).
+std::filesystem::path signing_key_path(const config::Config& cfg, const std::string& data_dir) {
+  const std::string configured = cfg.get_string("log.signing_key");
+  if (!configured.empty()) return configured;
+  auto dir = std::filesystem::absolute(data_dir).lexically_normal();
+  if (!dir.has_filename()) dir = dir.parent_path();
+  return dir.parent_path() / "dais-signing.key";
+}
 
 // SIGINT/SIGTERM/SIGHUP are blocked in every thread and taken by one waiter thread,
 // so a signal never interrupts a write in the middle. SIGINT/SIGTERM stop the run;
@@ -177,7 +194,14 @@ int check_existing_log(const std::string& dir) {
     verify.progress = [&](std::uint64_t done, std::uint64_t) { checked.store(done); };
     try {
       const auto report = store->verify(0, std::nullopt, verify);
-      if (report.ok) return 0;
+      if (report.ok) {
+        // The tree too: daisd signs its root, so a damaged tile must stop it, not be signed.
+        const std::string problem = eventstore::tree_problem(*store);
+        if (problem.empty()) return 0;
+        std::fprintf(stderr, "daisd: the log in %s is damaged: %s; nothing was run (see dais-verify %s)\n",
+                     dir.c_str(), problem.c_str(), dir.c_str());
+        return kRunFailed;
+      }
       std::fprintf(stderr, "daisd: the log in %s is damaged at seq %llu: %s: %s; nothing was run (see dais-verify %s)\n",
                    dir.c_str(), static_cast<unsigned long long>(*report.bad_seq),
                    eventstore::problem_name(report.problem), report.reason.c_str(), dir.c_str());
@@ -211,6 +235,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> sets;
   std::optional<std::int64_t> agents, steps, seed, threads;
   std::optional<std::string> listen, summary_json;
+  bool print_verifier_key = false;
   bool serve = false, print_config = false, config_help = false, show_version = false, quiet = false;
   app.add_option("--data", data_dir, "Data directory holding the LMDB log (created if absent)");
   app.add_option("--config", config_file, "YAML configuration file (see config/daisd.yaml)")->check(CLI::ExistingFile);
@@ -224,6 +249,8 @@ int main(int argc, char** argv) {
   app.add_option("--summary-json", summary_json, "Write the run summary as JSON to this file");
   app.add_flag("--print-config", print_config, "Print the effective configuration with each value's source, and exit");
   app.add_flag("--config-help", config_help, "List every configuration key with its type, default and range, and exit");
+  app.add_flag("--print-verifier-key", print_verifier_key,
+               "Print the verifier key of the checkpoint signing key (created if missing), and exit");
   app.add_flag("--quiet", quiet, "No progress output");
   app.add_flag("--version", show_version, "Print the version and exit");
   try {
@@ -260,9 +287,20 @@ int main(int argc, char** argv) {
     std::fputs(cfg.describe().c_str(), stdout);
     return 0;
   }
-  if (data_dir.empty()) {
+  if (data_dir.empty() && !(print_verifier_key && !cfg.get_string("log.signing_key").empty())) {
     std::fprintf(stderr, "daisd: --data DIR is required (the directory of the run's LMDB log)\n");
     return kUsageError;
+  }
+  std::optional<eventstore::note::SigningKey> signing_key;
+  try {
+    signing_key = eventstore::load_or_create_key(signing_key_path(cfg, data_dir), cfg.get_string("log.origin"));
+  } catch (const eventstore::note::NoteError& e) {
+    std::fprintf(stderr, "daisd: %s\n", e.what());
+    return kUsageError;
+  }
+  if (print_verifier_key) {
+    std::printf("%s\n", signing_key->verifier().text().c_str());
+    return 0;
   }
   config::setup_logging(cfg);
   auto log = config::logger("daisd");
@@ -288,6 +326,7 @@ int main(int argc, char** argv) {
     return kUsageError;
   }
 
+  eventstore::Checkpointer checkpointer(*store, std::move(*signing_key));
   api::EventHub hub;
   api::Metrics metrics;
   declare_metrics(metrics);
@@ -299,6 +338,7 @@ int main(int argc, char** argv) {
   if (steps) run_options.steps = static_cast<std::uint64_t>(*steps);
   run_options.on_appended = [&](const std::vector<eventstore::StoredEvent>& appended, double append_seconds) {
     hub.publish(appended);
+    checkpointer.refresh();  // beside the chain: a signed checkpoint of the tree after every commit
     metrics.observe("dais_append_seconds", append_seconds);
     for (const auto& e : appended) metrics.add("dais_events_appended_total", 1, {{"type", e.type}});
     if (!appended.empty()) metrics.set("dais_head_seq", static_cast<double>(appended.back().seq));
@@ -357,7 +397,13 @@ int main(int argc, char** argv) {
       },
       [&request, &cfg] { reload_configuration(request, cfg); });
 
-  SimulationBackend backend(*store, simulation, data_dir);
+  try {
+    checkpointer.refresh();  // a resumed or finished run serves its checkpoint at once
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "daisd: cannot sign a checkpoint of the log: %s\n", e.what());
+    return kRunFailed;
+  }
+  SimulationBackend backend(*store, simulation, data_dir, checkpointer);
   std::unique_ptr<api::Server> api_server;
   if (serve) {
     api::ServerOptions o;

@@ -1,7 +1,9 @@
 // dais-verify: checks a DAIS log's hash chain (docs/LOG_FORMAT.md) read-only.
 //   dais-verify DIR [--from SEQ] [--to SEQ] [--json] [--expect SEQ:HASH]... [--threads T]
-// Exit 0 when intact (and every --expect holds), 1 naming the first bad seq
-// (or the failed expectation), 2 on usage errors or when DIR is not a DAIS log.
+//               [--checkpoint FILE --key VERIFIER]
+// Exit 0 when intact (and every --expect holds, and the checkpoint checks out),
+// 1 naming the first bad seq (or the failed expectation, or why the checkpoint
+// was rejected), 2 on usage errors or when DIR is not a DAIS log.
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -11,11 +13,14 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "common/sha256.h"
+#include "eventstore/checkpoint_check.h"
 #include "eventstore/guarded_scan.h"
 #include "eventstore/store.h"
 
@@ -103,6 +108,10 @@ int main(int argc, char** argv) {
   bool json = false;
   std::vector<std::string> expect_texts;
   unsigned threads = 0;
+  std::string checkpoint_file, key_text;
+  app.add_option("--checkpoint", checkpoint_file,
+                 "signed checkpoint file (GET /checkpoint) to check against the log's Merkle tree");
+  app.add_option("--key", key_text, "verifier key of the checkpoint (daisd --print-verifier-key), or a file holding it");
   app.add_option("DIR", dir, "data directory holding the log")->required();
   app.add_option("--from", from_opt, "first seq to check (its link to seq-1 is checked too)");
   app.add_option("--to", to_opt, "last seq to check (default: the head)");
@@ -128,6 +137,31 @@ int main(int argc, char** argv) {
       return 2;
     }
     expectations.push_back(*e);
+  }
+  std::optional<dais::eventstore::note::VerifierKey> key;
+  std::string checkpoint_note;
+  if (checkpoint_file.empty() != key_text.empty()) {
+    std::fprintf(stderr, "dais-verify: --checkpoint and --key go together\n");
+    return 2;
+  }
+  if (!checkpoint_file.empty()) {
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(key_text, ec)) {
+      std::ifstream in(key_text);
+      std::getline(in, key_text);
+    }
+    try {
+      key = dais::eventstore::note::VerifierKey::parse(key_text);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "dais-verify: --key: %s\n", e.what());
+      return 2;
+    }
+    std::ifstream in(checkpoint_file, std::ios::binary);
+    if (!in) {
+      std::fprintf(stderr, "dais-verify: cannot read --checkpoint %s\n", checkpoint_file.c_str());
+      return 2;
+    }
+    checkpoint_note.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
   const std::uint64_t from = from_opt.value_or(0);
   if (to_opt && from > *to_opt) {
@@ -176,7 +210,16 @@ int main(int argc, char** argv) {
         if (auto why = check_expectation(*store, e); !why.empty()) expect_failures.push_back(why);
       }
     }
-    const bool ok = report.ok && expect_failures.empty();
+    std::optional<dais::eventstore::CheckpointVerdict> verdict;
+    if (report.ok && key) {
+      try {
+        verdict = dais::eventstore::check_checkpoint(*store, checkpoint_note, *key);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "dais-verify: cannot read the log: %s\n", e.what());
+        return 1;
+      }
+    }
+    const bool ok = report.ok && expect_failures.empty() && (!verdict || verdict->ok);
     const bool whole_log = !from_opt && !to_opt;
 
     if (json) {
@@ -193,6 +236,9 @@ int main(int argc, char** argv) {
         out["reason"] = report.reason;
       }
       if (!expectations.empty()) out["expect_failures"] = expect_failures;
+      if (verdict) {
+        out["checkpoint"] = {{"ok", verdict->ok}, {"size", verdict->checkpoint.size}, {"reason", verdict->reason}};
+      }
       std::printf("%s\n", out.dump().c_str());
       return ok ? 0 : 1;
     }
@@ -205,6 +251,16 @@ int main(int argc, char** argv) {
     }
     for (const auto& why : expect_failures) std::printf("FAILED expectation: %s\n", why.c_str());
     if (!expect_failures.empty()) return 1;
+    if (verdict && !verdict->ok) {
+      std::printf("FAILED checkpoint: %s\n", verdict->reason.c_str());
+      return 1;
+    }
+    if (verdict) {
+      std::printf("checkpoint ok: %s, %llu entries, root %s, signed by %s%s\n", verdict->checkpoint.origin.c_str(),
+                  static_cast<unsigned long long>(verdict->checkpoint.size),
+                  dais::to_hex(verdict->checkpoint.root).c_str(), key->text().c_str(),
+                  verdict->tiles_checked ? "; the stored tiles agree" : "");
+    }
     if (report.checked == 0) {
       std::printf("ok: 0 events%s\n", whole_log ? " (the log is empty)" : " in that range");
       return 0;

@@ -1,7 +1,10 @@
 #include <doctest/doctest.h>
 
+#include <optional>
 #include <set>
+#include <utility>
 
+#include "common/base64.h"
 #include "common/random.h"
 #include "common/sha256.h"
 
@@ -50,4 +53,18 @@ TEST_CASE("uniform, below and normal have the expected ranges and moments") {
   CHECK(seen.size() == 10);
   CHECK(sum / n == doctest::Approx(0.0).epsilon(0.01).scale(1.0));
   CHECK(sum2 / n == doctest::Approx(1.0).epsilon(0.02));
+}
+
+TEST_CASE("base64 matches RFC 4648's test vectors and refuses non-canonical text") {
+  const std::pair<const char*, const char*> vectors[] = {{"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},
+                                                         {"foo", "Zm9v"}, {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="},
+                                                         {"foobar", "Zm9vYmFy"}};
+  for (const auto& [plain, encoded] : vectors) {
+    CHECK(dais::base64_encode(plain) == encoded);
+    CHECK(dais::base64_decode(encoded) == std::optional<std::string>(plain));
+  }
+  for (const char* bad : {"Zg=", "Zh==", "Zm9=", "Z===", "Zg==Zg==", "Zm9v!A==", "Zm 9"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(dais::base64_decode(bad).has_value());
+  }
 }

@@ -5,6 +5,7 @@
 #include <lmdb.h>
 
 #include <algorithm>
+#include <array>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
@@ -38,6 +39,26 @@ inline void write_log(const std::filesystem::path& dir, std::size_t count, std::
   }
 }
 
+// RFC 9162's MTH written out recursively over leaf hashes: the reference the
+// stored tree is compared with.
+inline merkle::Hash naive_root(const std::vector<merkle::Hash>& leaves, std::size_t lo, std::size_t hi) {
+  if (hi - lo == 1) return leaves[lo];
+  std::size_t k = 1;
+  while (k * 2 < hi - lo) k *= 2;
+  return merkle::node_hash(naive_root(leaves, lo, lo + k), naive_root(leaves, lo + k, hi));
+}
+
+// The leaf hashes of the first `count` entries, read back from the store.
+inline std::vector<merkle::Hash> leaves_of(const Store& store, std::uint64_t count) {
+  std::vector<merkle::Hash> leaves;
+  store.scan(0, [&](const StoredEvent& e) {
+    if (e.seq >= count) return false;
+    leaves.push_back(merkle::leaf_hash(e.bytes));
+    return true;
+  });
+  return leaves;
+}
+
 // Raw LMDB access to a closed log, to damage it the way a disk or a bug could.
 class RawLog {
  public:
@@ -69,18 +90,40 @@ class RawLog {
     MDB_val k{key.size(), key.data()};
     check(mdb_del(txn_, events_, &k, nullptr));
   }
+  // A tile of the Merkle sub-database (key: level byte + 8-byte index).
+  std::string get_tile(unsigned level, std::uint64_t index) {
+    MDB_val k = tile_key(level, index), v;
+    check(mdb_get(txn_, merkle(), &k, &v));
+    return std::string(static_cast<const char*>(v.mv_data), v.mv_size);
+  }
+  void put_tile(unsigned level, std::uint64_t index, const std::string& value) {
+    MDB_val k = tile_key(level, index), v{value.size(), const_cast<char*>(value.data())};
+    check(mdb_put(txn_, merkle(), &k, &v, 0));
+  }
   void commit() {
     check(mdb_txn_commit(txn_));
     txn_ = nullptr;
   }
 
  private:
+  MDB_dbi merkle() {
+    if (merkle_ == 0) check(mdb_dbi_open(txn_, format::kMerkleDb, 0, &merkle_));
+    return merkle_;
+  }
+  MDB_val tile_key(unsigned level, std::uint64_t index) {
+    tile_key_[0] = static_cast<char>(level);
+    const auto rest = format::encode_key(index);
+    std::copy(rest.begin(), rest.end(), tile_key_.begin() + 1);
+    return MDB_val{tile_key_.size(), tile_key_.data()};
+  }
   static void check(int rc) {
     if (rc != 0) throw std::runtime_error(std::string("raw LMDB: ") + mdb_strerror(rc));
   }
   MDB_env* env_ = nullptr;
   MDB_txn* txn_ = nullptr;
   MDB_dbi events_ = 0;
+  MDB_dbi merkle_ = 0;
+  std::array<char, format::kTileKeySize> tile_key_{};
 };
 
 // dais-verify with `args`, its stdout and stderr together in `output`.

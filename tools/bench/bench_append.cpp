@@ -7,6 +7,10 @@
 // of the same event bytes, one event after another as the chain requires, and
 // prints the ratio an append would reach if it cost exactly one baseline put
 // plus that hash and nothing else (the bound for hashing on the append path).
+// The Merkle tree's cost: each round also appends the same events to a store
+// with StoreOptions::merkle_tree off (ratio tree on / off, goal >= 0.8), and
+// the last round's log answers random inclusion and consistency proofs
+// (eventstore/tree_queries.h, one read snapshot each) for --proof-seconds.
 #include <lmdb.h>
 
 #include <CLI/CLI.hpp>
@@ -14,11 +18,13 @@
 
 #include <chrono>
 #include <cstdio>
+#include <random>
 
 #include "common/sha256.h"
 #include "common/temp_dir.h"
 #include "eventstore/log_format.h"
 #include "eventstore/store.h"
+#include "eventstore/tree_queries.h"
 #include "tools/bench/event_log_data.h"
 #include "tools/bench/registry.h"
 
@@ -89,6 +95,8 @@ int run(std::vector<std::string> args) {
   std::size_t batch = 1000;
   bool json = false;
   int rounds = 3;
+  double proof_seconds = 1.0;
+  app.add_option("--proof-seconds", proof_seconds, "seconds to spend on each kind of proof")->check(CLI::Range(0.0, 600.0));
   unsigned periodic_sync_ms = es::StoreOptions{}.periodic_sync_ms;
   std::size_t initial_map_mb = es::StoreOptions{}.initial_map_bytes >> 20;
   app.add_option("--periodic-sync-ms", periodic_sync_ms, "the store's periodic sync interval (0: none)");
@@ -113,11 +121,10 @@ int run(std::vector<std::string> args) {
 
   // Rounds alternate ours and the baseline, each in fresh directories; the
   // best round of each counts, so a busy machine penalises neither side.
-  double seconds = 1e300, base_seconds = 1e300, sha_seconds = 1e300, mean_bytes = 0;
+  double seconds = 1e300, no_tree_seconds = 1e300, base_seconds = 1e300, sha_seconds = 1e300, mean_bytes = 0;
   unsigned char digest_fold = 0;
-  for (int round = 0; round < rounds; ++round) {
-    dais::TempDir dir;
-    auto store = es::Store::open(dir.path() / "log", options);
+  double inclusion_per_s = 0, consistency_per_s = 0;
+  const auto append_all = [&](es::Store& store) {
     double round_seconds = 0;
     std::vector<es::EventDraft> drafts;
     for (std::uint64_t done = 0, step = 0; done < events; ++step) {
@@ -128,10 +135,23 @@ int run(std::vector<std::string> args) {
         drafts[i].step = step;
       }
       const auto started = Clock::now();
-      store->append(drafts);
+      store.append(drafts);
       round_seconds += std::chrono::duration<double>(Clock::now() - started).count();
       done += n;
     }
+    return round_seconds;
+  };
+  for (int round = 0; round < rounds; ++round) {
+    {
+      dais::TempDir dir;
+      es::StoreOptions no_tree = options;
+      no_tree.merkle_tree = false;
+      auto store = es::Store::open(dir.path() / "log", no_tree);
+      no_tree_seconds = std::min(no_tree_seconds, append_all(*store));
+    }
+    dais::TempDir dir;
+    auto store = es::Store::open(dir.path() / "log", options);
+    const double round_seconds = append_all(*store);
     seconds = std::min(seconds, round_seconds);
     std::uint64_t event_bytes = 0;
     const auto sample = store->read_range(0, 1000);
@@ -141,9 +161,35 @@ int run(std::vector<std::string> args) {
     base_seconds = std::min(base_seconds, base.lmdb);
     sha_seconds = std::min(sha_seconds, base.sha256);
     digest_fold ^= base.digest_fold;
+    if (round == rounds - 1 && proof_seconds > 0) {
+      std::mt19937_64 rng(42);
+      const auto time_proofs = [&](auto&& prove) {
+        std::uint64_t done = 0;
+        const auto started = Clock::now();
+        double spent = 0;
+        while (spent < proof_seconds) {
+          for (int i = 0; i < 256; ++i, ++done) digest_fold ^= prove()[0][0];
+          spent = std::chrono::duration<double>(Clock::now() - started).count();
+        }
+        return static_cast<double>(done) / spent;
+      };
+      inclusion_per_s = time_proofs([&] {
+        const std::uint64_t size = 1 + rng() % events;
+        auto proof = es::inclusion_proof(*store, rng() % size, size);
+        proof.emplace_back();  // a proof of a one-leaf tree is empty
+        return proof;
+      });
+      consistency_per_s = time_proofs([&] {
+        const std::uint64_t to = 1 + rng() % events;
+        auto proof = es::consistency_proof(*store, 1 + rng() % to, to);
+        proof.emplace_back();
+        return proof;
+      });
+    }
   }
 
   const double ours = static_cast<double>(events) / seconds;
+  const double no_tree = static_cast<double>(events) / no_tree_seconds;
   const double baseline = static_cast<double>(events) / base_seconds;
   const double sha256 = static_cast<double>(events) / sha_seconds;
   const double bound = static_cast<double>(events) / (base_seconds + sha_seconds);
@@ -158,17 +204,25 @@ int run(std::vector<std::string> args) {
                        {"sha256_events_per_s", sha256},
                        {"lmdb_plus_sha256_events_per_s", bound},
                        {"lmdb_plus_sha256_ratio", bound / baseline},
+                       {"no_tree_events_per_s", no_tree},
+                       {"tree_on_off_ratio", ours / no_tree},
+                       {"inclusion_proofs_per_s", inclusion_per_s},
+                       {"consistency_proofs_per_s", consistency_per_s},
                        {"digest_fold", digest_fold}};
     std::printf("%s\n", out.dump().c_str());
   } else {
     std::printf("append: %llu events of %.0f bytes in batches of %zu (no-sync)\n",
                 static_cast<unsigned long long>(events), mean_bytes, batch);
     std::printf("  event store    %12.0f events/s (%.3f s)\n", ours, seconds);
+    std::printf("  without tree   %12.0f events/s (%.3f s): tree on/off ratio %.3f\n", no_tree, no_tree_seconds,
+                ours / no_tree);
     std::printf("  plain LMDB     %12.0f events/s (%.3f s)\n", baseline, base_seconds);
     std::printf("  ratio          %12.3f\n", ours / baseline);
     std::printf("  bare SHA-256   %12.0f events/s (%.3f s)\n", sha256, sha_seconds);
     std::printf("  LMDB + SHA-256 %12.0f events/s: ratio %.3f if an append cost only these two\n", bound,
                 bound / baseline);
+    std::printf("  proofs         %12.0f inclusion/s, %.0f consistency/s (random sizes, library calls)\n",
+                inclusion_per_s, consistency_per_s);
   }
   return 0;
 }
