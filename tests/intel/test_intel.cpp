@@ -11,6 +11,7 @@
 #include "intel/export_format.h"
 #include "intel/stix.h"
 #include "intel/uuid5.h"
+#include "tests/intel/folded_log.h"
 #include "tests/projections/event_log.h"
 
 namespace {
@@ -19,22 +20,8 @@ using dais::intel::ExportClock;
 using nlohmann::json;
 namespace ev = dais::events;
 
-// Folds a log, giving each event a stored hash as the store would (SHA-256 of a stand-in for its bytes).
-dais::projections::Projections fold(const dais::test::EventLog& log, std::uint64_t last_seq = ~0ULL) {
-  dais::projections::Projections p;
-  for (auto e : log.events()) {
-    if (e.seq > last_seq) break;
-    e.hash = dais::to_hex(dais::sha256(std::to_string(e.seq) + e.type + e.data.dump()));
-    p.apply(e);
-  }
-  return p;
-}
-
-ev::StepCompleted step_done(std::map<std::string, std::uint64_t> hits = {}) {
-  ev::StepCompleted s;
-  s.blacklist_hits = std::move(hits);
-  return s;
-}
+using dais::test::fold;
+using dais::test::step_done;
 
 ev::ConsensusReached accepted(const std::string& id, const std::string& indicator, std::uint64_t expires,
                               double yes_weight, double no_weight) {

@@ -18,17 +18,12 @@
 #include "eventstore/store.h"
 #include "server/engine.h"
 #include "server/run.h"
+#include "tests/server/logged_run.h"
 #include "tests/server/test_support.h"
 
 using namespace dais;
 
 namespace {
-
-server::Run::Options run_options() {
-  server::Run::Options o;
-  o.version = DAIS_VERSION;
-  return o;
-}
 
 // A network with a third of its agents Byzantine, long enough for several campaigns.
 config::Config adversarial(std::initializer_list<std::pair<const char*, const char*>> extra) {
@@ -40,25 +35,13 @@ config::Config adversarial(std::initializer_list<std::pair<const char*, const ch
   return c;
 }
 
-struct Logged {
-  std::vector<events::Event> events;
-  std::set<std::uint32_t> byzantine;
-  server::RunSummary summary;
-  server::EngineSettings settings;
+struct Logged : test::LoggedRun {
+  std::set<std::uint32_t> byzantine;  // from RunStarted
 };
 
 Logged run_to_end(const config::Config& cfg) {
   TempDir tmp;
-  auto store = test::open_store(tmp.path());
-  auto run = server::Run::open(*store, cfg, run_options());
-  while (!run->finished()) run->step();
-  Logged out;
-  out.summary = run->summary();
-  out.settings = run->settings();
-  store->scan(0, [&](const eventstore::StoredEvent& stored) {
-    out.events.push_back(events::parse_event(stored.bytes));
-    return true;
-  });
+  Logged out{test::run_and_read(tmp.path(), cfg), {}};
   const auto started = out.events.at(0).data.get<events::RunStarted>();
   out.byzantine.insert(started.byzantine.begin(), started.byzantine.end());
   return out;

@@ -15,38 +15,19 @@
 #include "events/events.h"
 #include "eventstore/store.h"
 #include "server/run.h"
+#include "tests/server/logged_run.h"
 #include "tests/server/test_support.h"
 
 using namespace dais;
 
 namespace {
 
-struct Logged {
-  std::vector<events::Event> events;
-  server::RunSummary summary;
-  std::string head;
-};
+using test::run_options;
 
-server::Run::Options options(unsigned threads) {
-  server::Run::Options o;
-  o.version = DAIS_VERSION;
-  o.threads = threads;
-  return o;
-}
-
-Logged run_and_read(const config::Config& cfg, unsigned threads = 2) {
+// `cfg` run to its end on a log of its own.
+test::LoggedRun run_and_read(const config::Config& cfg, unsigned threads = 2) {
   TempDir dir;
-  auto store = test::open_store(dir.path());
-  auto run = server::Run::open(*store, cfg, options(threads));
-  while (!run->finished()) run->step();
-  Logged logged;
-  logged.summary = run->summary();
-  logged.head = to_hex(store->head().hash);
-  store->scan(0, [&](const eventstore::StoredEvent& e) {
-    logged.events.push_back(events::parse_event(e.bytes));
-    return true;
-  });
-  return logged;
+  return test::run_and_read(dir.path(), cfg, threads);
 }
 
 config::Config infra_config(const char* fresh, const char* pool) {
@@ -97,18 +78,18 @@ TEST_CASE("/24 signatures: prefix indicators in the log, none covering a protect
   TempDir dir;
   {
     auto store = test::open_store(dir.path());
-    auto run = server::Run::open(*store, cfg, options(2));
+    auto run = server::Run::open(*store, cfg, run_options(2));
     while (!run->finished()) run->step();
   }
   auto store = test::open_store(dir.path());
-  const auto replayed = server::Run::replay(*store, std::nullopt, options(1));
+  const auto replayed = server::Run::replay(*store, std::nullopt, run_options(1));
   CHECK(to_hex(replayed->head().hash) == one.head);
 }
 
 TEST_CASE("a /24 run lifts a block by its prefix text; an address inside it is refused and nothing is logged") {
   TempDir dir;
   auto store = test::open_store(dir.path());
-  auto run = server::Run::open(*store, test::small_config({{"consensus.signature_prefix", "24"}}), options(2));
+  auto run = server::Run::open(*store, test::small_config({{"consensus.signature_prefix", "24"}}), run_options(2));
   while (run->engine().network_blacklist().empty() && !run->finished()) run->step();
   REQUIRE_FALSE(run->engine().network_blacklist().empty());
   const auto network = run->engine().network_blacklist().begin()->first;
@@ -130,7 +111,7 @@ TEST_CASE("a /24 run lifts a block by its prefix text; an address inside it is r
 TEST_CASE("attacker keys without a pool are a configuration error, and nothing is logged") {
   TempDir dir;
   auto store = test::open_store(dir.path());
-  CHECK_THROWS_WITH_AS(server::Run::open(*store, test::small_config({{"attack.churn", "0.1"}}), options(1)),
+  CHECK_THROWS_WITH_AS(server::Run::open(*store, test::small_config({{"attack.churn", "0.1"}}), run_options(1)),
                        doctest::Contains("attack.churn = 0.1 needs attacker infrastructure"), config::ConfigError);
   CHECK(store->head().count == 0);
 }

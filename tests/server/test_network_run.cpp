@@ -18,6 +18,7 @@
 #include "server/run.h"
 #include "server/settings.h"
 #include "server/thread_pool.h"
+#include "tests/server/logged_run.h"
 #include "tests/server/test_support.h"
 
 using namespace dais;
@@ -26,32 +27,8 @@ namespace {
 
 using test::open_store;
 
-server::Run::Options options(unsigned threads) {
-  server::Run::Options o;
-  o.version = DAIS_VERSION;
-  o.threads = threads;
-  return o;
-}
-
-struct Logged {
-  std::vector<events::Event> events;
-  server::RunSummary summary;
-  std::string head;
-};
-
-Logged run_and_read(const std::filesystem::path& dir, const config::Config& cfg, unsigned threads = 2) {
-  auto store = open_store(dir);
-  auto run = server::Run::open(*store, cfg, options(threads));
-  while (!run->finished()) run->step();
-  Logged logged;
-  logged.summary = run->summary();
-  logged.head = to_hex(store->head().hash);
-  store->scan(0, [&](const eventstore::StoredEvent& e) {
-    logged.events.push_back(events::parse_event(e.bytes));
-    return true;
-  });
-  return logged;
-}
+using test::run_and_read;
+using test::run_options;
 
 // Per decision: the steps from the proposal it decides (a rejected id may be proposed again).
 struct Decision {
@@ -189,7 +166,7 @@ TEST_CASE("a run with delay, jitter, loss and a partition gives the same log wit
   CHECK(one.head == two.head);
   CHECK(one.summary.accepted > 0);
   auto store = open_store(tmp / "t1");
-  const auto replayed = server::Run::replay(*store, std::nullopt, options(2));
+  const auto replayed = server::Run::replay(*store, std::nullopt, run_options(2));
   CHECK(to_hex(replayed->head().hash) == one.head);
 }
 
