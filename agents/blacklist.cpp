@@ -19,6 +19,14 @@ void Blacklist::touch(Entry& e, std::uint64_t step) {
   recency_.insert(key_of(e));
 }
 
+void Blacklist::make_room() {
+  if (entries_.size() < capacity_) return;
+  const RecencyKey victim = *recency_.begin();
+  recency_.erase(recency_.begin());
+  entries_.erase(std::get<2>(victim));
+  ++evictions_;
+}
+
 bool Blacklist::add(std::uint32_t indicator, std::uint64_t step, std::uint64_t expiry_steps, std::string signature_id) {
   if (expiry_steps == 0) throw std::invalid_argument("Blacklist::add: expiry_steps must be >= 1");
   indicator = key(indicator);
@@ -29,12 +37,7 @@ bool Blacklist::add(std::uint32_t indicator, std::uint64_t step, std::uint64_t e
     touch(e, step);
     return false;
   }
-  if (entries_.size() >= capacity_) {
-    const RecencyKey victim = *recency_.begin();
-    recency_.erase(recency_.begin());
-    entries_.erase(std::get<2>(victim));
-    ++evictions_;
-  }
+  make_room();
   Entry e;
   e.indicator = indicator;
   e.signature_id = std::move(signature_id);
@@ -51,12 +54,7 @@ void Blacklist::restore(Entry entry) {
   if (entry.expiry_steps == 0) throw std::invalid_argument("Blacklist::restore: expiry_steps must be >= 1");
   entry.indicator = key(entry.indicator);
   remove(entry.indicator);
-  if (entries_.size() >= capacity_) {
-    const RecencyKey victim = *recency_.begin();
-    recency_.erase(recency_.begin());
-    entries_.erase(std::get<2>(victim));
-    ++evictions_;
-  }
+  make_room();
   recency_.insert(key_of(entry));
   entries_.emplace(entry.indicator, std::move(entry));
 }

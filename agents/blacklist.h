@@ -71,6 +71,8 @@ class Blacklist {
   using RecencyKey = std::tuple<std::uint64_t, std::uint64_t, std::uint32_t>;
   static RecencyKey key_of(const Entry& e) { return {e.last_hit_step, e.added_step, e.indicator}; }
   void touch(Entry& e, std::uint64_t step);
+  // Evicts the first entry in eviction order when the list is full.
+  void make_room();
 
   std::size_t capacity_;
   unsigned prefix_len_;

@@ -304,9 +304,8 @@ void Engine::phase_faults(std::uint64_t step, std::vector<Produced>& out, events
       out.push_back(produce(step, events::AgentCrashed{agent->id, agent->recover_step}));
     }
   }
-  protection_.observe(step, campaigns_, [this](std::uint32_t agent, std::uint32_t address) {
-    return agents_[agent]->blacklist.contains(address);
-  });
+  protection_.observe(step, campaigns_,
+                      [this](std::uint32_t agent, std::uint32_t address) { return blocks(agent, address); });
 }
 
 // A Byzantine agent remembers the last kSignatureMemory real signatures it saw (its material

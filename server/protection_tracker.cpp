@@ -30,23 +30,6 @@ void ProtectionTracker::observe(std::uint64_t step, const std::vector<agents::Ca
   }
 }
 
-std::size_t ProtectionTracker::pairs_arrived(std::uint64_t through_step) const {
-  return static_cast<std::size_t>(
-      std::count_if(pairs_.begin(), pairs_.end(), [&](const Pair& p) { return p.arrival_step <= through_step; }));
-}
-
-std::size_t ProtectionTracker::protected_before_hit() const {
-  return static_cast<std::size_t>(std::count_if(pairs_.begin(), pairs_.end(), [](const Pair& p) {
-    return p.protected_step && *p.protected_step <= p.arrival_step;
-  }));
-}
-
-std::size_t ProtectionTracker::protected_after_hit() const {
-  return static_cast<std::size_t>(std::count_if(pairs_.begin(), pairs_.end(), [](const Pair& p) {
-    return p.protected_step && *p.protected_step > p.arrival_step;
-  }));
-}
-
 namespace {
 double share(std::size_t part, std::size_t whole) {
   return whole == 0 ? 0.0 : static_cast<double>(part) / static_cast<double>(whole);

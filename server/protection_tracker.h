@@ -42,10 +42,6 @@ class ProtectionTracker {
   void observe(std::uint64_t step, const std::vector<agents::Campaign>& campaigns,
                const std::function<bool(std::uint32_t agent, std::uint32_t address)>& blocks);
 
-  std::size_t pairs_arrived(std::uint64_t through_step) const;
-  std::size_t protected_before_hit() const;
-  std::size_t protected_after_hit() const;
-
   struct Figures {
     std::size_t arrived = 0;  // pairs whose campaign reached the agent by the last step
     std::size_t protected_before_hit = 0, protected_after_hit = 0, never_protected = 0;

@@ -8,10 +8,8 @@ namespace dais::server {
 
 std::size_t TrainingWindow::purge(std::uint32_t indicator, unsigned prefix_len) {
   const auto before = entries_.size();
-  const auto mask = agents::prefix_mask(prefix_len);
-  const auto network = indicator & mask;
   entries_.erase(std::remove_if(entries_.begin(), entries_.end(),
-                                [&](const Entry& e) { return (e.source & mask) == network; }),
+                                [&](const Entry& e) { return agents::covers(indicator, prefix_len, e.source); }),
                  entries_.end());
   return before - entries_.size();
 }

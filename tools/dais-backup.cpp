@@ -18,6 +18,7 @@
 
 #include "common/sha256.h"
 #include "eventstore/store.h"
+#include "tools/command_line.h"
 
 namespace {
 
@@ -56,14 +57,7 @@ int main(int argc, char** argv) {
   app.add_option("DIR", dir_text, "data directory holding the log")->required();
   app.add_option("OUT", out_text, "new directory for the copy (must not exist, or be empty)")->required();
   app.add_flag("--json", json, "print one JSON object instead of text");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return 2;
-  }
+  if (const auto exit_code = dais::tools::parse_command_line(app, argc, argv)) return *exit_code;
   const fs::path dir(dir_text), out(out_text);
 
   std::error_code ec;

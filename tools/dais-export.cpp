@@ -21,6 +21,7 @@
 #include "events/events.h"
 #include "intel/export_format.h"
 #include "projections/projections.h"
+#include "tools/command_line.h"
 
 namespace {
 
@@ -86,14 +87,7 @@ int main(int argc, char** argv) {
   app.add_option("--format", format_name, std::string("export format: ") + dais::intel::kFormatNames)->required();
   app.add_option("--at", at, "export as of this seq (default: the head)");
   app.add_option("--out", out_path, "write to FILE instead of standard output");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return 2;
-  }
+  if (const auto exit_code = dais::tools::parse_command_line(app, argc, argv)) return *exit_code;
   const auto format = dais::intel::parse_format(format_name);
   if (!format) {
     std::fprintf(stderr, "dais-export: unknown --format '%s' (allowed: %s)\n", format_name.c_str(),

@@ -23,6 +23,7 @@
 #include "eventstore/checkpoint_check.h"
 #include "eventstore/guarded_scan.h"
 #include "eventstore/store.h"
+#include "tools/command_line.h"
 
 namespace {
 
@@ -119,14 +120,7 @@ int main(int argc, char** argv) {
   app.add_option("--expect", expect_texts, "SEQ:HASH the log must still hold (detects truncation or rewriting)");
   app.add_option("--threads", threads, "hash-checking threads (default: one per hardware thread)")
       ->check(CLI::Range(0u, 256u));
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return 2;
-  }
+  if (const auto exit_code = dais::tools::parse_command_line(app, argc, argv)) return *exit_code;
 
   std::vector<Expectation> expectations;
   for (const auto& text : expect_texts) {

@@ -21,38 +21,9 @@ using nlohmann::json;
 namespace ev = dais::events;
 
 using dais::test::fold;
+using dais::test::accepted;
+using dais::test::sample_log;
 using dais::test::step_done;
-
-ev::ConsensusReached accepted(const std::string& id, const std::string& indicator, std::uint64_t expires,
-                              double yes_weight, double no_weight) {
-  auto d = dais::test::decision(id, true, "majority", indicator, expires);
-  d.yes = 3;
-  d.no = 1;
-  d.voters = 4;
-  d.yes_weight = yes_weight;
-  d.no_weight = no_weight;
-  return d;
-}
-
-// Step 0: two proposals; step 1: votes and both accepted (sig-a expires at 5, sig-b at 4);
-// step 2: a hit on sig-a moves its expiry to 2 + 4 = 6; steps 3 and 4 pass: sig-b ends at 4; sig-a
-// outlives its announced end (5), so it is renewed until 6.
-dais::test::EventLog sample_log() {
-  dais::test::EventLog log;
-  log.add(0, dais::test::run_started(4, false));
-  log.add(0, dais::test::proposal("sig-a", 0, "192.0.2.7", 1));
-  log.add(0, dais::test::proposal("sig-b", 1, "2001:db8::/32", 1));
-  log.add(0, step_done());
-  log.add(1, dais::test::vote("sig-a", 1, true));
-  log.add(1, dais::test::vote("sig-b", 0, true));
-  log.add(1, accepted("sig-a", "192.0.2.7", 5, 3.0, 1.0));
-  log.add(1, accepted("sig-b", "2001:db8::/32", 4, 2.0, 0.0));
-  log.add(1, step_done());
-  log.add(2, step_done({{"192.0.2.7", 3}}));
-  log.add(3, step_done());
-  log.add(4, step_done());
-  return log;
-}
 
 }  // namespace
 

@@ -22,37 +22,9 @@ namespace ev = dais::events;
 using nlohmann::json;
 
 using dais::test::fold;
+using dais::test::accepted;
+using dais::test::sample_log;
 using dais::test::step_done;
-
-ev::ConsensusReached accepted(const std::string& id, const std::string& indicator, std::uint64_t expires) {
-  auto d = dais::test::decision(id, true, "majority", indicator, expires);
-  d.yes = 3;
-  d.no = 1;
-  d.voters = 4;
-  d.yes_weight = 3;
-  d.no_weight = 1;
-  return d;
-}
-
-// The STIX export's sample run (tests/intel/test_intel.cpp): sig-a decided at seq 6 (step 1) and renewed
-// by the StepCompleted of step 4 (seq 11); sig-b decided at seq 7 and ended by the StepCompleted of step 3
-// (seq 10).
-dais::test::EventLog sample_log() {
-  dais::test::EventLog log;
-  log.add(0, dais::test::run_started(4, false));
-  log.add(0, dais::test::proposal("sig-a", 0, "192.0.2.7", 1));
-  log.add(0, dais::test::proposal("sig-b", 1, "2001:db8::/32", 1));
-  log.add(0, step_done());
-  log.add(1, dais::test::vote("sig-a", 1, true));
-  log.add(1, dais::test::vote("sig-b", 0, true));
-  log.add(1, accepted("sig-a", "192.0.2.7", 5));
-  log.add(1, accepted("sig-b", "2001:db8::/32", 4));
-  log.add(1, step_done());
-  log.add(2, step_done({{"192.0.2.7", 3}}));
-  log.add(3, step_done());
-  log.add(4, step_done());
-  return log;
-}
 
 // sig-a accepted at step 1 (expires 3), ends, is proposed again at step 4 and accepted again at step 5;
 // then its address is removed by an operator at step 6.
