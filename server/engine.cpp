@@ -14,6 +14,10 @@
 #include "common/random.h"
 #include "server/agent_runtime.h"
 #include "server/detection.h"
+#include "server/partition.h"
+#include "server/phase_results.h"
+#include "server/rank_commands.h"
+#include "server/rank_exchange.h"
 #include "server/recovery.h"
 
 namespace dais::server {
@@ -81,22 +85,17 @@ std::vector<agents::Flow> warmup_flows(const EngineSettings& settings, std::uint
   return out;
 }
 
-// What one agent saw in one step; filled in parallel, read in agent order.
-struct Engine::Observation {
-  events::StepCompleted counts;
-  std::map<std::uint32_t, std::uint64_t> hits;  // blocked flows by source
-  std::vector<agents::Signature> findings;      // honest signatures, or a Byzantine agent's forgery
-  std::vector<bool> forged;                     // parallel to findings: forged by the adversary
-  std::map<std::uint32_t, KindDetection> by_label;  // attack flows and detected ones, by campaign id
-  std::optional<std::uint64_t> recovered_to_block;  // steps from its recovery to this first block
-};
-
-Engine::Engine(EngineSettings settings, ThreadPool& pool)
+Engine::Engine(EngineSettings settings, ThreadPool& pool, RankExchange* ranks)
     : settings_(std::move(settings)),
       pool_(pool),
+      ranks_(ranks),
       adversary_(settings_.seed, adversary_params(settings_)),
       consensus_(settings_) {
   const auto n = settings_.agents;
+  owned_ = ranks_ ? owned_agents(settings_.partition, n, ranks_->rank(), ranks_->size())
+                  : owned_agents(settings_.partition, n, 0, 1);
+  owns_.assign(n, false);
+  for (const auto a : owned_) owns_[a] = true;
   agents_.reserve(n);
   for (std::uint32_t a = 0; a < n; ++a) {
     agents_.push_back(std::make_unique<AgentRuntime>(a, settings_.detector.window, settings_.blacklist_capacity,
@@ -154,11 +153,14 @@ void Engine::remove_block(const events::BlacklistRemoved& removed) {
 }
 
 void Engine::apply_operator_input(const events::Event& input) {
+  // Applied here first: an input this rank refuses is never sent to the others.
   if (input.type == events::type::blacklist_removed) {
     remove_block(input.data.get<events::BlacklistRemoved>());
     fold_into_log_view(input.type, input.step, input.data);
+    if (multi_rank() && ranks_->rank() == 0) inputs_to_announce_.push_back(input);
     return;
   }
+  if (multi_rank() && ranks_->rank() == 0) inputs_to_announce_.push_back(input);
   if (input.type != events::type::attack_injected) return;
   const auto attack = input.data.get<events::AttackInjected>();
   const auto kind = agents::parse_campaign_kind(attack.kind);
@@ -190,7 +192,29 @@ void Engine::fold_into_log_view(const std::string& type, std::uint64_t step, con
   }
 }
 
+bool Engine::multi_rank() const { return ranks_ != nullptr && ranks_->size() > 1; }
+
+// Rank 0 tells the others to run the next step, with the operator inputs to apply first.
+void Engine::announce_step() {
+  if (!multi_rank() || ranks_->rank() != 0) return;
+  ranks_->broadcast(encode_step_command(next_step_, inputs_to_announce_));
+  inputs_to_announce_.clear();
+}
+
 std::vector<Produced> Engine::run_step() {
+  if (!multi_rank()) return step_phases();
+  ranks_->count_step();
+  try {
+    announce_step();
+    return step_phases();
+  } catch (const std::exception& e) {
+    // The other ranks wait in a collective this rank will never reach: end the whole job.
+    ranks_->abort("step " + std::to_string(next_step_) + " failed: " + e.what());
+    throw;  // not reached: abort() ends the process
+  }
+}
+
+std::vector<Produced> Engine::step_phases() {
   const std::uint64_t step = next_step_;
   std::vector<Produced> out;
   events::StepCompleted stats;
@@ -219,14 +243,14 @@ std::vector<Produced> Engine::run_step() {
 
 // Every agent starts with a model trained on pre-run benign history of its own segment.
 void Engine::phase_initial_models(std::uint64_t step, std::vector<Produced>& out) {
-  pool_.parallel_for(agents_.size(), [&](std::size_t i) {
-    auto& agent = *agents_[i];
+  pool_.parallel_for(owned_.size(), [&](std::size_t k) {
+    auto& agent = *agents_[owned_[k]];
     for (const auto& f : warmup_flows(settings_, agent.id)) agent.training.add(f.features, f.source);
     agent.needs_retrain = true;
   });
   events::StepCompleted unused;
   retrain_due(step, out, unused);
-  pool_.parallel_for(agents_.size(), [&](std::size_t i) { seed_view(*agents_[i]); });
+  pool_.parallel_for(owned_.size(), [&](std::size_t k) { seed_view(*agents_[owned_[k]]); });
 }
 
 // Validators judge peers' signatures against what they have seen: they start with the same
@@ -279,29 +303,71 @@ void Engine::recover(AgentRuntime& agent, std::uint64_t step, std::vector<Produc
   agent.awaiting_block = step;
   agent.blacklist = recovered_blacklist(log_blacklists_, agent.id, step, settings_.blacklist_capacity,
                                         settings_.signature.prefix_len);
-  agent.training = recovery_training(settings_, agent.id, agent.blacklist, step);
+  // Its refit (heavy) happens on its owner rank; phase_faults puts the ModelRetrained here.
+  out.push_back(Produced{std::string{}, step, nlohmann::json(agent.id)});
+  (void)stats;
+}
+
+// A recovered agent's new model, fitted on its owner rank; nullopt when it has nothing to learn
+// from (then it watches nothing until it has, detection.h).
+std::optional<events::ModelRetrained> Engine::refit_recovered(AgentRuntime& agent) {
+  agent.training = recovery_training(settings_, agent.id, agent.blacklist, next_step_);
   const auto rows = agent.training.rows();
   const std::size_t samples = rows.size() / agents::kFeatureCount;
-  if (samples < 2) return;  // nothing to learn from: it watches nothing until it has (detection.h)
+  if (samples < 2) return std::nullopt;
   agent.model = agents::IsolationForest::fit(rows, agents::kFeatureCount,
                                              forest_params(settings_, agent.id, agent.model_version + 1));
   agent.threshold = settings_.detector.contamination > 0 ? agent.model->threshold() : settings_.detector.threshold;
   ++agent.model_version;
-  out.push_back(produce(step, events::ModelRetrained{agent.id, agent.model_version, samples,
-                                                     to_hex(agent.model->digest())}));
-  ++stats.retrained;
   seed_view(agent);
+  return events::ModelRetrained{agent.id, agent.model_version, samples, to_hex(agent.model->digest())};
 }
 
 // Crashes and recoveries, then what the campaigns reach this step (for time-to-protect).
 void Engine::phase_faults(std::uint64_t step, std::vector<Produced>& out, events::StepCompleted& stats) {
+  std::vector<std::size_t> refit_at;  // positions in `out` of the recovered agents' ModelRetrained
   for (auto& agent : agents_) {
     if (agent->crashed) {
-      if (step >= agent->recover_step) recover(*agent, step, out, stats);
+      if (step >= agent->recover_step) {
+        recover(*agent, step, out, stats);
+        refit_at.push_back(out.size() - 1);
+      }
     } else if (settings_.faults.crash_rate > 0 &&
                Stream(settings_.seed, Purpose::crash, agent->id, step).chance(settings_.faults.crash_rate)) {
       crash(*agent, step);
       out.push_back(produce(step, events::AgentCrashed{agent->id, agent->recover_step}));
+    }
+  }
+  if (!refit_at.empty()) {
+    // Recovered agents refit in parallel on their owners, then every rank learns the results.
+    std::vector<std::optional<events::ModelRetrained>> refits(agents_.size());
+    std::vector<std::uint32_t> mine;
+    for (const auto at : refit_at) {
+      const auto id = out[at].data.get<std::uint32_t>();
+      if (owns_[id]) mine.push_back(id);
+    }
+    pool_.parallel_for(mine.size(), [&](std::size_t k) { refits[mine[k]] = refit_recovered(*agents_[mine[k]]); });
+    if (multi_rank()) {
+      // Every recovered agent owned here is sent, refitted or not, so the others learn which logged nothing.
+      share_slots(
+          *ranks_, mine, refits, [](const auto&) { return true; },
+          [](ByteWriter& w, const std::optional<events::ModelRetrained>& r) {
+            w.boolean(r.has_value());
+            if (r) write_retrained(w, *r);
+          },
+          [](ByteReader& in, std::optional<events::ModelRetrained>& r) {
+            r.reset();
+            if (in.boolean()) read_retrained(in, r.emplace());
+          });
+    }
+    for (auto it = refit_at.rbegin(); it != refit_at.rend(); ++it) {
+      const auto id = out[*it].data.get<std::uint32_t>();
+      if (refits[id]) {
+        out[*it] = produce(step, *refits[id]);
+        ++stats.retrained;
+      } else {
+        out.erase(out.begin() + static_cast<std::ptrdiff_t>(*it));
+      }
     }
   }
   protection_.observe(step, campaigns_,
@@ -323,7 +389,8 @@ void Engine::remember(AgentRuntime& agent, const std::vector<agents::Signature>&
 
 std::vector<Engine::Observation> Engine::phase_observe(std::uint64_t step, events::StepCompleted& stats) {
   std::vector<Observation> observations(agents_.size());
-  pool_.parallel_for(agents_.size(), [&](std::size_t i) {
+  pool_.parallel_for(owned_.size(), [&](std::size_t k) {
+    const auto i = owned_[k];
     auto& agent = *agents_[i];
     auto& obs = observations[i];
     const auto flows = agent.traffic.flows(step, campaigns_);
@@ -369,6 +436,7 @@ std::vector<Engine::Observation> Engine::phase_observe(std::uint64_t step, event
       agent.awaiting_block.reset();
     }
   });
+  if (multi_rank()) share_observations(step, observations);
   for (const auto& obs : observations) {
     add_counts(stats, obs.counts);
     if (obs.recovered_to_block) recovery_times_.add_block(*obs.recovered_to_block);
@@ -384,6 +452,22 @@ std::vector<Engine::Observation> Engine::phase_observe(std::uint64_t step, event
     }
   }
   return observations;
+}
+
+// Every rank learns every agent's observation; the light state the owners changed while
+// observing follows: blacklist hits renew the replicas' entries exactly as they renewed the
+// owner's (Blacklist::check_and_hit once per blocked flow), and a first block ends a recovery's wait.
+void Engine::share_observations(std::uint64_t step, std::vector<Observation>& observations) {
+  share_slots(
+      *ranks_, owned_, observations, [](const Observation&) { return true; }, write_observation, read_observation);
+  for (std::size_t i = 0; i < agents_.size(); ++i) {
+    if (owns_[i]) continue;
+    auto& agent = *agents_[i];
+    for (const auto& [source, count] : observations[i].hits) {
+      for (std::uint64_t c = 0; c < count; ++c) agent.blacklist.check_and_hit(source, step);
+    }
+    if (observations[i].recovered_to_block) agent.awaiting_block.reset();
+  }
 }
 
 void Engine::block_locally(AgentRuntime& agent, const std::string& signature_id, std::uint32_t indicator,
@@ -417,7 +501,8 @@ void Engine::phase_propose(std::uint64_t step, std::vector<Observation>& observa
 // Honest voters validate against their own view and model; Byzantine ones follow the adversary.
 void Engine::phase_vote(std::uint64_t step, std::vector<Produced>& out, events::StepCompleted& stats) {
   auto ballots = consensus_.ballots_owed(agents_.size(), active_agents(), step);
-  pool_.parallel_for(agents_.size(), [&](std::size_t v) {
+  pool_.parallel_for(owned_.size(), [&](std::size_t k) {
+    const auto v = owned_[k];
     const auto& voter = *agents_[v];
     for (auto& ballot : ballots[v]) {
       const auto& pending = consensus_.open(ballot.signature);
@@ -437,6 +522,11 @@ void Engine::phase_vote(std::uint64_t step, std::vector<Produced>& out, events::
       ballot.abstain = decision.abstain;
     }
   });
+  if (multi_rank()) {
+    share_slots(
+        *ranks_, owned_, ballots, [](const std::vector<Ballot>& b) { return !b.empty(); }, write_ballots,
+        read_ballots);
+  }
   for (std::size_t v = 0; v < agents_.size(); ++v) {
     auto& voter = *agents_[v];
     const bool voted = std::any_of(ballots[v].begin(), ballots[v].end(), [](const Ballot& b) { return !b.abstain; });
@@ -498,13 +588,13 @@ void Engine::phase_apply(std::uint64_t step, std::vector<Produced>& out, events:
 void Engine::retrain_due(std::uint64_t step, std::vector<Produced>& out, events::StepCompleted& stats) {
   const auto interval = settings_.detector.retrain_interval;
   std::vector<std::size_t> due;
-  for (std::size_t i = 0; i < agents_.size(); ++i) {
+  for (const auto i : owned_) {
     auto& agent = *agents_[i];
     if (agent.crashed) continue;
     const bool periodic = interval != 0 && step != 0 && (step + agent.id) % interval == 0;
     if (agent.needs_retrain || periodic) due.push_back(i);
   }
-  std::vector<events::ModelRetrained> retrained(due.size());
+  std::vector<events::ModelRetrained> retrained(agents_.size());  // by agent; no digest: not retrained
   pool_.parallel_for(due.size(), [&](std::size_t k) {
     auto& agent = *agents_[due[k]];
     const auto rows = agent.training.rows();
@@ -515,8 +605,14 @@ void Engine::retrain_due(std::uint64_t step, std::vector<Produced>& out, events:
     agent.threshold = settings_.detector.contamination > 0 ? agent.model->threshold() : settings_.detector.threshold;
     ++agent.model_version;
     agent.needs_retrain = false;
-    retrained[k] = events::ModelRetrained{agent.id, agent.model_version, samples, to_hex(agent.model->digest())};
+    retrained[due[k]] =
+        events::ModelRetrained{agent.id, agent.model_version, samples, to_hex(agent.model->digest())};
   });
+  if (multi_rank()) {
+    share_slots(
+        *ranks_, owned_, retrained, [](const events::ModelRetrained& r) { return !r.model_digest.empty(); },
+        write_retrained, read_retrained);
+  }
   for (auto& r : retrained) {
     if (r.model_digest.empty()) continue;
     out.push_back(produce(step, r));
