@@ -18,6 +18,7 @@
 #include "server/phase_results.h"
 #include "server/rank_commands.h"
 #include "tests/support/child_process.h"
+#include "tests/support/ports.h"
 #include "tests/support/text_files.h"
 
 using dais::test::program;
@@ -274,4 +275,54 @@ TEST_CASE("under mpirun a usage error ends every rank with daisd's message and e
   CHECK(r.exit_code != 0);
   CHECK(r.output.find("simulation.partition") != std::string::npos);
   CHECK(!r.timed_out);
+}
+
+TEST_CASE("operator inputs through rank 0's API reach every rank: the MPI log replays in one process") {
+  dais::TempDir tmp;
+  const auto port = std::to_string(dais::test::free_port());
+  const auto data = (tmp / "served").string();
+  auto argv = mpirun(2);
+  for (const auto& a : std::vector<std::string>{
+           "--data", data, "--serve", "--listen", "127.0.0.1:" + port, "--steps", "14", "--agents", "6", "--seed", "3",
+           "--set", "api.token=tok", "--set", "simulation.step_interval_ms=150", "--set", "store.sync=none",
+           "--set", "traffic.flows_per_step=25", "--set", "detector.trees=30", "--set", "detector.window=500",
+           "--quiet"}) {
+    argv.push_back(a);
+  }
+  const auto out = tmp / "served.out";
+  dais::test::ChildProcess job(argv, out, out, kMpiEnv);
+  REQUIRE_MESSAGE(dais::test::wait_for_port(static_cast<std::uint16_t>(std::stoi(port)), 30s),
+                  dais::test::read_text(out));
+  const auto url = "http://127.0.0.1:" + port;
+  auto post = [&](const std::string& path, const std::string& body = {}) {
+    std::vector<std::string> curl{"/usr/bin/curl", "-s", "-X", "POST", "-H", "Authorization: Bearer tok"};
+    if (!body.empty()) {
+      for (const auto& a : {std::string("-H"), std::string("Content-Type: application/json"), std::string("-d"), body}) {
+        curl.push_back(a);
+      }
+    }
+    curl.push_back(url + path);
+    return run(curl).output;
+  };
+  CHECK(post("/v1/simulation/pause").find("\"paused\":true") != std::string::npos);
+  CHECK(post("/v1/simulation/step").find("stepping") != std::string::npos);
+  // Agents 3-5 belong to rank 1 (block partition of 6 agents on 2 ranks).
+  const auto attack = post("/v1/attacks", R"({"kind":"flood","sources":["198.51.100.7"],"targets":[3,4,5]})");
+  CHECK_MESSAGE(attack.find("op-") != std::string::npos, attack);
+  CHECK(post("/v1/simulation/resume").find("\"paused\":false") != std::string::npos);
+  bool finished = false;
+  for (int i = 0; i < 300 && !finished; ++i) {
+    std::this_thread::sleep_for(100ms);
+    finished = run({"/usr/bin/curl", "-s", url + "/v1/stats"}).output.find("\"steps_completed\":14") !=
+               std::string::npos;
+  }
+  REQUIRE_MESSAGE(finished, dais::test::read_text(out));
+  const auto events = run({"/usr/bin/curl", "-s", url + "/v1/events?type=AttackInjected"}).output;
+  CHECK_MESSAGE(events.find("198.51.100.7") != std::string::npos, events);
+  job.signal(SIGTERM);
+  REQUIRE(job.wait(60s).has_value());
+  const auto replay = run({program("dais-replay"), "--quiet", data}, {.streams = dais::test::Streams::merged});
+  INFO(replay.output);
+  CHECK(replay.exit_code == 0);
+  CHECK(replay.output.find("identical") != std::string::npos);
 }
