@@ -294,8 +294,7 @@ void Engine::crash(AgentRuntime& agent, std::uint64_t step) {
 // Recovery rebuilds the agent from the log (server/recovery.h): its blacklist from the log's
 // blacklists, a model refitted on its pre-run history without the sources they block (logged as
 // ModelRetrained right after AgentRecovered), and a validator view seeded as at the start.
-void Engine::recover(AgentRuntime& agent, std::uint64_t step, std::vector<Produced>& out,
-                     events::StepCompleted& stats) {
+void Engine::recover(AgentRuntime& agent, std::uint64_t step, std::vector<Produced>& out) {
   agent.crashed = false;
   out.push_back(produce(step, events::AgentRecovered{agent.id, step - agent.crashed_at}));
   ++recovery_times_.recoveries;
@@ -303,9 +302,8 @@ void Engine::recover(AgentRuntime& agent, std::uint64_t step, std::vector<Produc
   agent.awaiting_block = step;
   agent.blacklist = recovered_blacklist(log_blacklists_, agent.id, step, settings_.blacklist_capacity,
                                         settings_.signature.prefix_len);
-  // Its refit (heavy) happens on its owner rank; phase_faults puts the ModelRetrained here.
+  // Its refit (heavy) happens on its owner rank; refit_recovered_agents puts the ModelRetrained here.
   out.push_back(Produced{std::string{}, step, nlohmann::json(agent.id)});
-  (void)stats;
 }
 
 // A recovered agent's new model, fitted on its owner rank; nullopt when it has nothing to learn
@@ -329,7 +327,7 @@ void Engine::phase_faults(std::uint64_t step, std::vector<Produced>& out, events
   for (auto& agent : agents_) {
     if (agent->crashed) {
       if (step >= agent->recover_step) {
-        recover(*agent, step, out, stats);
+        recover(*agent, step, out);
         refit_at.push_back(out.size() - 1);
       }
     } else if (settings_.faults.crash_rate > 0 &&
@@ -338,40 +336,45 @@ void Engine::phase_faults(std::uint64_t step, std::vector<Produced>& out, events
       out.push_back(produce(step, events::AgentCrashed{agent->id, agent->recover_step}));
     }
   }
-  if (!refit_at.empty()) {
-    // Recovered agents refit in parallel on their owners, then every rank learns the results.
-    std::vector<std::optional<events::ModelRetrained>> refits(agents_.size());
-    std::vector<std::uint32_t> mine;
-    for (const auto at : refit_at) {
-      const auto id = out[at].data.get<std::uint32_t>();
-      if (owns_[id]) mine.push_back(id);
-    }
-    pool_.parallel_for(mine.size(), [&](std::size_t k) { refits[mine[k]] = refit_recovered(*agents_[mine[k]]); });
-    if (multi_rank()) {
-      // Every recovered agent owned here is sent, refitted or not, so the others learn which logged nothing.
-      share_slots(
-          *ranks_, mine, refits, [](const auto&) { return true; },
-          [](ByteWriter& w, const std::optional<events::ModelRetrained>& r) {
-            w.boolean(r.has_value());
-            if (r) write_retrained(w, *r);
-          },
-          [](ByteReader& in, std::optional<events::ModelRetrained>& r) {
-            r.reset();
-            if (in.boolean()) read_retrained(in, r.emplace());
-          });
-    }
-    for (auto it = refit_at.rbegin(); it != refit_at.rend(); ++it) {
-      const auto id = out[*it].data.get<std::uint32_t>();
-      if (refits[id]) {
-        out[*it] = produce(step, *refits[id]);
-        ++stats.retrained;
-      } else {
-        out.erase(out.begin() + static_cast<std::ptrdiff_t>(*it));
-      }
-    }
-  }
+  if (!refit_at.empty()) refit_recovered_agents(step, refit_at, out, stats);
   protection_.observe(step, campaigns_,
                       [this](std::uint32_t agent, std::uint32_t address) { return blocks(agent, address); });
+}
+
+// Recovered agents refit in parallel on their owners, then every rank learns the results; each
+// placeholder recover() left in `out` (at refit_at) becomes its ModelRetrained, or goes when the
+// agent had nothing to learn from.
+void Engine::refit_recovered_agents(std::uint64_t step, const std::vector<std::size_t>& refit_at,
+                                    std::vector<Produced>& out, events::StepCompleted& stats) {
+  std::vector<std::optional<events::ModelRetrained>> refits(agents_.size());
+  std::vector<std::uint32_t> mine;
+  for (const auto at : refit_at) {
+    const auto id = out[at].data.get<std::uint32_t>();
+    if (owns_[id]) mine.push_back(id);
+  }
+  pool_.parallel_for(mine.size(), [&](std::size_t k) { refits[mine[k]] = refit_recovered(*agents_[mine[k]]); });
+  if (multi_rank()) {
+    // Every recovered agent owned here is sent, refitted or not, so the others learn which logged nothing.
+    share_slots(
+        *ranks_, mine, refits, [](const auto&) { return true; },
+        [](ByteWriter& w, const std::optional<events::ModelRetrained>& r) {
+          w.boolean(r.has_value());
+          if (r) write_retrained(w, *r);
+        },
+        [](ByteReader& in, std::optional<events::ModelRetrained>& r) {
+          r.reset();
+          if (in.boolean()) read_retrained(in, r.emplace());
+        });
+  }
+  for (auto it = refit_at.rbegin(); it != refit_at.rend(); ++it) {
+    const auto id = out[*it].data.get<std::uint32_t>();
+    if (refits[id]) {
+      out[*it] = produce(step, *refits[id]);
+      ++stats.retrained;
+    } else {
+      out.erase(out.begin() + static_cast<std::ptrdiff_t>(*it));
+    }
+  }
 }
 
 // A Byzantine agent remembers the last kSignatureMemory real signatures it saw (its material

@@ -120,7 +120,9 @@ class Engine {
   void phase_initial_models(std::uint64_t step, std::vector<Produced>& out);
   void phase_faults(std::uint64_t step, std::vector<Produced>& out, events::StepCompleted& stats);
   void crash(AgentRuntime& agent, std::uint64_t step);
-  void recover(AgentRuntime& agent, std::uint64_t step, std::vector<Produced>& out, events::StepCompleted& stats);
+  void recover(AgentRuntime& agent, std::uint64_t step, std::vector<Produced>& out);
+  void refit_recovered_agents(std::uint64_t step, const std::vector<std::size_t>& refit_at,
+                              std::vector<Produced>& out, events::StepCompleted& stats);
   void seed_view(AgentRuntime& agent) const;
   void fold_into_log_view(const std::string& type, std::uint64_t step, const nlohmann::json& data);
   std::vector<Observation> phase_observe(std::uint64_t step, events::StepCompleted& stats);
