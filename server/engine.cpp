@@ -7,7 +7,9 @@
 #include <span>
 #include <stdexcept>
 
+#include "agents/connection.h"
 #include "agents/features.h"
+#include "agents/flow_window.h"
 #include "agents/indicator.h"
 #include "agents/signature.h"
 #include "agents/traffic.h"
@@ -28,7 +30,9 @@ template <typename Phase> void timed(double& seconds, Phase&& phase) {
   seconds = std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// Warm-up history lives far above any run step, so it never collides with run traffic.
+// The classroom warm-up history lives far above any run step, so it never collides with run
+// traffic (its features are drawn per flow, with no times); the realistic one is the traffic of
+// the steps before 0 (warmup_flows).
 constexpr std::uint64_t kWarmupStepBase = std::uint64_t{1} << 62;
 
 void add_counts(events::StepCompleted& stats, const events::StepCompleted& c) {
@@ -73,6 +77,22 @@ std::vector<agents::Flow> warmup_flows(const EngineSettings& settings, std::uint
   const auto per_step = std::max<std::uint32_t>(1, settings.traffic.flows_per_step);
   const std::uint64_t warmup_steps = (settings.detector.window + per_step - 1) / per_step;
   std::vector<agents::Flow> out;
+  const auto& params = settings.traffic;
+  if (params.scenario == agents::Scenario::realistic) {
+    // The steps just before the run (what the window of step 0 also replays), not steps near
+    // kWarmupStepBase: there step x step length leaves a double no sub-step resolution, every
+    // connection of a step would start at the same instant and the history's inter-arrival
+    // features would all read 0, unlike any traffic the model then scores.
+    if (params.window_steps == 0) throw std::invalid_argument("traffic.window_steps must be >= 1");
+    const double step_s = agents::step_seconds(params);
+    const auto first = -static_cast<std::int64_t>(warmup_steps);
+    agents::FlowWindow window(params.window_steps);
+    for (std::int64_t s = first - static_cast<std::int64_t>(params.window_steps) + 1; s < 0; ++s) {
+      const auto flows = window.advance(s, agents::generate_connections(settings.seed, agent, s, params, {}), step_s);
+      if (s >= first) out.insert(out.end(), flows.begin(), flows.end());
+    }
+    return out;
+  }
   agents::SegmentTraffic traffic(settings.seed, agent, settings.traffic);
   for (std::uint64_t w = 0; w < warmup_steps; ++w) {
     const auto flows = traffic.flows(kWarmupStepBase + w, {});

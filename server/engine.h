@@ -43,7 +43,8 @@ struct AgentRuntime;
 // The forest parameters of `agent`'s model number `version` (1 = the initial model):
 // a pure function, so a model can be rebuilt from the log and the traffic.
 agents::ForestParams forest_params(const EngineSettings& settings, std::uint32_t agent, std::uint64_t version);
-// The pre-run benign history every agent's first model is trained on, oldest first.
+// The pre-run benign history every agent's first model is trained on, oldest first: in the
+// realistic scenario the segment's traffic in the steps just before step 0 (no campaigns).
 std::vector<agents::Flow> warmup_flows(const EngineSettings& settings, std::uint32_t agent);
 
 // Recovery time: steps from an agent's recovery until it casts a ballot again and until its
