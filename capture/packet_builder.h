@@ -14,13 +14,13 @@
 namespace dais::capture {
 
 struct PacketSpec {
-  IpAddress src, dst;                    // both IPv4 or both IPv6
+  IpAddress src{}, dst{};                // both IPv4 or both IPv6
   std::uint8_t protocol = 6;             // 6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6, or any other (header-less payload)
   std::uint16_t src_port = 0, dst_port = 0;
   std::uint8_t tcp_flags = 0;            // capture/packet_parser.h tcp_flag
   std::uint8_t icmp_type = 8;            // echo request (ICMPv6: use 128)
   std::size_t payload = 0;               // bytes after the transport header
-  std::vector<std::uint16_t> vlans;      // Ethernet only: VLAN ids, outermost first (802.1ad outside 802.1Q)
+  std::vector<std::uint16_t> vlans{};    // Ethernet only: VLAN ids, outermost first (802.1ad outside 802.1Q)
   std::uint16_t fragment_offset = 0;     // IPv4 only, in 8-byte units: non-zero makes a non-first fragment
 };
 
