@@ -19,12 +19,12 @@ std::uint64_t mix(std::uint64_t h) {
 }  // namespace
 
 FlowTable::FlowTable(const FlowTimeouts& timeouts, Sink sink)
-    : timeouts_(timeouts), sink_(std::move(sink)), slots_(1024, kNone) {}
+    : timeouts_(timeouts), sink_(std::move(sink)), slots_(1024, kEmpty) {}
 
 void FlowTable::add(const Packet& packet, double time_s) {
   now_ = started_ ? std::max(now_, time_s) : time_s;
   started_ = true;
-  while (oldest_ != kNone && now_ - flows_[oldest_].last > timeouts_.idle_s) end(oldest_, &FlowEnds::idle);
+  expire_idle();
 
   // The endpoints in a fixed order, so both directions find the same flow.
   Key key;
@@ -40,8 +40,9 @@ void FlowTable::add(const Packet& packet, double time_s) {
   std::uint64_t words[5];
   static_assert(sizeof(Key) == sizeof words);
   std::memcpy(words, &key, sizeof words);
-  std::uint64_t hash = 0x9E3779B97F4A7C15ull;
-  for (const std::uint64_t w : words) hash = mix(hash ^ w);
+  std::uint64_t hash = words[0];
+  for (int i = 1; i < 5; ++i) hash = (hash ^ (hash >> 29)) * 0x9E3779B97F4A7C15ull + words[i];
+  hash = mix(hash);
 
   const bool tcp = packet.protocol == 6;
   const bool syn = tcp && (packet.tcp_flags & tcp_flag::syn) != 0;
@@ -49,7 +50,10 @@ void FlowTable::add(const Packet& packet, double time_s) {
   std::uint32_t index = find(key, hash);
   if (index != kNone) {
     const Flow& flow = flows_[index];
-    if (now_ - flow.start > timeouts_.active_s) {
+    if (now_ - flow.last > timeouts_.idle_s) {
+      end(index, &FlowEnds::idle);  // idle, not yet handed over by expire_idle()
+      index = kNone;
+    } else if (now_ - flow.start > timeouts_.active_s) {
       end(index, &FlowEnds::active);
       index = kNone;
     } else if (flow.fin_from == 3 && syn && !ack) {
@@ -72,33 +76,56 @@ void FlowTable::add(const Packet& packet, double time_s) {
       flow.fin_from |= static_cast<std::uint8_t>(1 << from);
     }
     if (packet.tcp_flags & tcp_flag::rst) ++flow.rst;
-    if ((packet.tcp_flags & tcp_flag::rst) || closing) {
-      end(index, &FlowEnds::tcp_close);
-      return;
-    }
+    if ((packet.tcp_flags & tcp_flag::rst) || closing) end(index, &FlowEnds::tcp_close);
   }
-  if (newest_ != index) {
-    unlink(index);
-    link_last(index);
+}
+
+// The list holds open flows in the order they were queued (created, or requeued here), each with
+// the capture time it was queued at. A flow is requeued lazily, only when it reaches the head
+// and has seen packets since, so a packet costs no list update. A flow is therefore handed to
+// the sink up to idle_s later than the moment it became idle; which packets it holds is exact,
+// because add() also checks idleness when a flow's next packet arrives.
+void FlowTable::expire_idle() {
+  while (oldest_ != kNone && now_ - flows_[oldest_].queued > timeouts_.idle_s) {
+    Flow& flow = flows_[oldest_];
+    if (now_ - flow.last > timeouts_.idle_s) {
+      end(oldest_, &FlowEnds::idle);
+    } else {
+      const std::uint32_t index = oldest_;
+      unlink(index);
+      flow.queued = now_;
+      link_last(index);
+    }
   }
 }
 
 void FlowTable::flush() {
-  while (oldest_ != kNone) end(oldest_, &FlowEnds::end_of_capture);
+  std::vector<std::uint32_t> open;
+  open.reserve(open_);
+  for (std::uint32_t i = oldest_; i != kNone; i = flows_[i].next) open.push_back(i);
+  // Stable: flows whose last packets share a timestamp end in the order they were queued.
+  std::stable_sort(open.begin(), open.end(),
+                   [this](std::uint32_t x, std::uint32_t y) { return flows_[x].last < flows_[y].last; });
+  for (const std::uint32_t index : open) end(index, &FlowEnds::end_of_capture);
 }
 
 double FlowTable::memory_per_flow() const {
   if (open_ == 0) return 0;
-  return static_cast<double>(flows_.capacity() * sizeof(Flow) + slots_.capacity() * sizeof(std::uint32_t)) /
+  return static_cast<double>(flows_.capacity() * sizeof(Flow) + slots_.capacity() * sizeof(std::uint64_t)) /
          static_cast<double>(open_);
 }
 
 std::uint32_t FlowTable::find(const Key& key, std::uint64_t hash) const {
   const std::size_t mask = slots_.size() - 1;
+  const std::uint64_t tag = tag_of(hash);
   for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
-    const std::uint32_t index = slots_[i];
-    if (index == kNone) return kNone;
-    if (flows_[index].hash == hash && flows_[index].key == key) return index;
+    const std::uint64_t slot = slots_[i];
+    if (slot == kEmpty) return kNone;
+    // The tag (high hash bits) lives in the slot, so a probe past another flow touches no Flow.
+    if ((slot & kTagMask) == tag) {
+      const auto index = static_cast<std::uint32_t>(slot);
+      if (flows_[index].key == key) return index;
+    }
   }
 }
 
@@ -116,11 +143,12 @@ std::uint32_t FlowTable::insert(const Key& key, std::uint64_t hash, std::uint8_t
   flow.key = key;
   flow.hash = hash;
   flow.start = flow.last = time_s;
+  flow.queued = now_;
   flow.initiator = initiator;
   const std::size_t mask = slots_.size() - 1;
   std::size_t i = hash & mask;
-  while (slots_[i] != kNone) i = (i + 1) & mask;
-  slots_[i] = index;
+  while (slots_[i] != kEmpty) i = (i + 1) & mask;
+  slots_[i] = tag_of(hash) | index;
   link_last(index);
   ++open_;
   max_open_ = std::max(max_open_, open_);
@@ -180,9 +208,9 @@ void FlowTable::link_last(std::uint32_t index) {
 void FlowTable::erase_slot(std::uint64_t hash, std::uint32_t index) {
   const std::size_t mask = slots_.size() - 1;
   std::size_t hole = hash & mask;
-  while (slots_[hole] != index) hole = (hole + 1) & mask;
-  for (std::size_t j = (hole + 1) & mask; slots_[j] != kNone; j = (j + 1) & mask) {
-    const std::size_t home = flows_[slots_[j]].hash & mask;
+  while (static_cast<std::uint32_t>(slots_[hole]) != index || slots_[hole] == kEmpty) hole = (hole + 1) & mask;
+  for (std::size_t j = (hole + 1) & mask; slots_[j] != kEmpty; j = (j + 1) & mask) {
+    const std::size_t home = flows_[static_cast<std::uint32_t>(slots_[j])].hash & mask;
     // The entry at j may fill the hole when its home is not in the cyclic range (hole, j].
     const bool home_between = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j);
     if (!home_between) {
@@ -190,17 +218,17 @@ void FlowTable::erase_slot(std::uint64_t hash, std::uint32_t index) {
       hole = j;
     }
   }
-  slots_[hole] = kNone;
+  slots_[hole] = kEmpty;
 }
 
 void FlowTable::grow() {
-  std::vector<std::uint32_t> bigger(slots_.size() * 2, kNone);
+  std::vector<std::uint64_t> bigger(slots_.size() * 2, kEmpty);
   const std::size_t mask = bigger.size() - 1;
-  for (const std::uint32_t index : slots_) {
-    if (index == kNone) continue;
-    std::size_t i = flows_[index].hash & mask;
-    while (bigger[i] != kNone) i = (i + 1) & mask;
-    bigger[i] = index;
+  for (const std::uint64_t slot : slots_) {
+    if (slot == kEmpty) continue;
+    std::size_t i = flows_[static_cast<std::uint32_t>(slot)].hash & mask;
+    while (bigger[i] != kEmpty) i = (i + 1) & mask;
+    bigger[i] = slot;
   }
   slots_ = std::move(bigger);
 }

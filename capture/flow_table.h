@@ -1,7 +1,8 @@
 // FlowTable: assembles decoded packets into bidirectional flows, in packet order. A flow is
 // keyed by its 5-tuple (addresses, ports, protocol) either way round; its forward direction is
 // that of its first packet. A flow ends (and is handed to the sink) when
-//   - it has been idle: no packet for more than `idle_s` of capture time;
+//   - it has been idle: no packet for more than `idle_s` of capture time (handed to the sink
+//     within 2 * idle_s, or when its 5-tuple's next packet arrives, whichever is first);
 //   - it has been active for more than `active_s`: the packet that would exceed it starts a new flow;
 //   - TCP closes it: at a packet with RST (included), or at the first packet after FINs have gone
 //     both ways (the last ACK, included); later packets of the same 5-tuple start a new flow;
@@ -9,7 +10,8 @@
 // Capture time is the largest timestamp seen so far; a packet stamped earlier than its flow's last
 // one does not move the flow's end back. The result depends only on the packets and their order.
 // Not thread-safe (one reader owns a table); the sink is called synchronously from add/flush and
-// must not call back into the table. Memory: one slot per open flow (memory_per_flow()).
+// must not call back into the table. Memory: one slot per open flow (memory_per_flow()); a packet
+// costs one hash lookup and no allocation once the table has grown to the capture's busiest moment.
 #pragma once
 
 #include <array>
@@ -66,16 +68,22 @@ class FlowTable {
     Key key;
     std::uint64_t hash = 0;
     double start = 0, last = 0;
+    double queued = 0;  // capture time it joined the list (expire_idle)
     std::uint64_t packets[2] = {}, bytes[2] = {};  // [0] from a, [1] from b
     std::uint32_t syn = 0, syn_ack = 0, fin = 0, rst = 0;
-    std::uint32_t prev = 0, next = 0;  // the list of open flows by last packet
+    std::uint32_t prev = 0, next = 0;  // the list of open flows, in queue order
     std::uint8_t initiator = 0;        // 0: a sent the first packet, 1: b did
     std::uint8_t fin_from = 0;         // bit 0: a sent a FIN, bit 1: b did
   };
   static constexpr std::uint32_t kNone = 0xFFFFFFFF;
+  // A slot: the high 32 bits of the flow's hash (its tag) above its index in flows_.
+  static constexpr std::uint64_t kEmpty = ~std::uint64_t{0};
+  static constexpr std::uint64_t kTagMask = 0xFFFFFFFF00000000ull;
+  static std::uint64_t tag_of(std::uint64_t hash) { return hash & kTagMask; }
 
   std::uint32_t find(const Key& key, std::uint64_t hash) const;
   std::uint32_t insert(const Key& key, std::uint64_t hash, std::uint8_t initiator, double time_s);
+  void expire_idle();
   void end(std::uint32_t index, std::uint64_t FlowEnds::*reason);
   void unlink(std::uint32_t index);
   void link_last(std::uint32_t index);
@@ -85,8 +93,9 @@ class FlowTable {
   FlowTimeouts timeouts_;
   Sink sink_;
   std::vector<Flow> flows_;              // slots; free ones chained through `next`
+  // Open flows, oldest queued first (expire_idle); chained through prev/next.
   std::uint32_t free_ = kNone;
-  std::vector<std::uint32_t> slots_;     // open addressing (linear probing) into flows_
+  std::vector<std::uint64_t> slots_;     // open addressing (linear probing): tag | index
   std::uint32_t oldest_ = kNone, newest_ = kNone;
   std::size_t open_ = 0, max_open_ = 0;
   double now_ = 0;

@@ -113,6 +113,34 @@ TEST_CASE("idle flows end when capture time passes, before the packet that moved
   CHECK(c.table.open_flows() == 1);
 }
 
+TEST_CASE("an idle flow that saw packets since it was queued is handed over within twice idle_s") {
+  Collected c(FlowTimeouts{.idle_s = 10, .active_s = 1800});
+  c.table.add(udp("10.0.0.1", 1, "10.0.0.2", 53, 50), 0);
+  c.table.add(udp("10.0.0.1", 1, "10.0.0.2", 53, 50), 5);  // idle from 15 on
+  c.table.add(udp("10.0.0.3", 1, "10.0.0.2", 53, 50), 12);  // the first flow is requeued at 12
+  c.table.add(udp("10.0.0.3", 1, "10.0.0.2", 53, 50), 15.5);
+  CHECK(c.flows.empty());  // idle, but checked again only after 22
+  c.table.add(udp("10.0.0.3", 1, "10.0.0.2", 53, 50), 22.5);
+  REQUIRE(c.flows.size() == 1);
+  CHECK(c.flows[0].packets_fwd == 2);
+  CHECK(c.flows[0].end_s == 5);
+  CHECK(c.table.ends().idle == 1);
+}
+
+TEST_CASE("an idle flow's next packet starts a new flow even before the idle one was handed over") {
+  Collected c(FlowTimeouts{.idle_s = 10, .active_s = 1800});
+  c.table.add(udp("10.0.0.1", 1, "10.0.0.2", 53, 50), 0);
+  c.table.add(udp("10.0.0.1", 1, "10.0.0.2", 53, 50), 5);
+  c.table.add(udp("10.0.0.3", 1, "10.0.0.2", 53, 50), 12);   // requeues the first flow
+  c.table.add(udp("10.0.0.1", 1, "10.0.0.2", 53, 70), 15.5);  // 10.5 s after 5: a new flow
+  REQUIRE(c.flows.size() == 1);
+  CHECK(c.flows[0].packets_fwd == 2);
+  c.table.flush();
+  REQUIRE(c.flows.size() == 3);
+  CHECK(c.flows[1].src.text() == "10.0.0.3");  // flush: last packet at 12 before 15.5
+  CHECK(c.flows[2].bytes_fwd == 70);
+}
+
 TEST_CASE("active timeout: a flow lasts at most active_s; the packet beyond starts the next one") {
   Collected c(FlowTimeouts{.idle_s = 120, .active_s = 1800});
   for (int t = 0; t <= 2000; t += 60) c.table.add(udp("10.0.0.1", 5000, "10.0.0.2", 5001, 100), t);
