@@ -25,7 +25,11 @@ struct Bytes {
   std::size_t wire;
 
   bool has(std::size_t n) const { return captured >= n; }
-  Bytes skip(std::size_t n) const { return {data + n, captured - n, wire - n}; }
+  // Callers check has(n) first; past the end it still yields an empty view, never a wrapped size.
+  Bytes skip(std::size_t n) const {
+    if (n > captured) return {data + captured, 0, wire > n ? wire - n : 0};
+    return {data + n, captured - n, wire - n};
+  }
 };
 
 // The transport header at `l4`, of an IP packet whose payload (per its length field) is
@@ -108,6 +112,7 @@ PacketStatus parse_ipv6(Bytes ip, Packet& out) {
         break;
       default: {
         if (offset > 40 + payload) return PacketStatus::malformed;
+        if (!ip.has(offset)) return PacketStatus::truncated;  // the capture ends inside the extension headers
         return parse_transport(next, ip.skip(offset), 40 + payload - offset, out);
       }
     }

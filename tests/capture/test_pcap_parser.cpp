@@ -144,6 +144,15 @@ TEST_CASE("IPv6 extension headers are skipped up to the transport header") {
   CHECK(p.tcp_flags == tcp_flag::syn);
   CHECK(p.ip_bytes == 40 + 44);
 
+  // The capture ends after the first extension header's length byte, inside the headers: truncated
+  // (found by fuzz_packet_parser: the next header's offset lay beyond the captured bytes).
+  for (std::size_t cut = 41; cut < 84; ++cut) {
+    CAPTURE(cut);
+    const std::vector<std::uint8_t> captured(frame.begin(), frame.begin() + static_cast<std::ptrdiff_t>(cut));
+    const PacketStatus status = parse_packet(LinkType::raw, captured.data(), cut, frame.size(), p);
+    CHECK(status == PacketStatus::truncated);
+  }
+
   // An extension header claiming more than the packet holds is malformed.
   frame[49] = 200;
   CHECK(parse(LinkType::raw, frame) == PacketStatus::malformed);
