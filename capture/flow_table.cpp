@@ -21,29 +21,54 @@ std::uint64_t mix(std::uint64_t h) {
 FlowTable::FlowTable(const FlowTimeouts& timeouts, Sink sink)
     : timeouts_(timeouts), sink_(std::move(sink)), slots_(1024, kEmpty) {}
 
-void FlowTable::add(const Packet& packet, double time_s) {
-  now_ = started_ ? std::max(now_, time_s) : time_s;
-  started_ = true;
-  expire_idle();
-
-  // The endpoints in a fixed order, so both directions find the same flow.
+FlowTable::Key FlowTable::key_of(const Packet& packet, std::uint8_t from) {
   Key key;
-  const int order = std::memcmp(packet.src.bytes.data(), packet.dst.bytes.data(), 16);
-  const bool src_first = order < 0 || (order == 0 && packet.src_port <= packet.dst_port);
-  const std::uint8_t from = src_first ? 0 : 1;
-  key.a = src_first ? packet.src.bytes : packet.dst.bytes;
-  key.b = src_first ? packet.dst.bytes : packet.src.bytes;
-  key.port_a = src_first ? packet.src_port : packet.dst_port;
-  key.port_b = src_first ? packet.dst_port : packet.src_port;
+  key.a = from == 0 ? packet.src.bytes : packet.dst.bytes;
+  key.b = from == 0 ? packet.dst.bytes : packet.src.bytes;
+  key.port_a = from == 0 ? packet.src_port : packet.dst_port;
+  key.port_b = from == 0 ? packet.dst_port : packet.src_port;
   key.protocol = packet.protocol;
   key.v6 = packet.src.v6 ? 1 : 0;
+  return key;
+}
+
+FlowTable::Prepared FlowTable::prepare(const Packet& packet) const {
+  // The endpoints in a fixed order, so both directions find the same flow.
+  const int order = std::memcmp(packet.src.bytes.data(), packet.dst.bytes.data(), 16);
+  const bool src_first = order < 0 || (order == 0 && packet.src_port <= packet.dst_port);
+  Prepared prepared;
+  prepared.from = src_first ? 0 : 1;
+  const Key key = key_of(packet, prepared.from);
   std::uint64_t words[5];
   static_assert(sizeof(Key) == sizeof words);
   std::memcpy(words, &key, sizeof words);
   std::uint64_t hash = words[0];
   for (int i = 1; i < 5; ++i) hash = (hash ^ (hash >> 29)) * 0x9E3779B97F4A7C15ull + words[i];
-  hash = mix(hash);
+  prepared.hash = mix(hash);
+  return prepared;
+}
 
+void FlowTable::prefetch_slot(const Prepared& prepared) const {
+  __builtin_prefetch(&slots_[prepared.hash & (slots_.size() - 1)]);
+}
+
+void FlowTable::prefetch_flow(const Prepared& prepared) const {
+  const std::uint64_t slot = slots_[prepared.hash & (slots_.size() - 1)];
+  if (slot != kEmpty && (slot & kTagMask) == tag_of(prepared.hash)) {
+    __builtin_prefetch(&flows_[static_cast<std::uint32_t>(slot)]);
+  }
+}
+
+void FlowTable::add(const Packet& packet, double time_s) { add(packet, prepare(packet), time_s); }
+
+void FlowTable::add(const Packet& packet, const Prepared& prepared, double time_s) {
+  now_ = started_ ? std::max(now_, time_s) : time_s;
+  started_ = true;
+  expire_idle();
+
+  const std::uint8_t from = prepared.from;
+  const std::uint64_t hash = prepared.hash;
+  const Key key = key_of(packet, from);
   const bool tcp = packet.protocol == 6;
   const bool syn = tcp && (packet.tcp_flags & tcp_flag::syn) != 0;
   const bool ack = tcp && (packet.tcp_flags & tcp_flag::ack) != 0;

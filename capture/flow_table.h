@@ -17,6 +17,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <vector>
 
@@ -47,6 +48,20 @@ class FlowTable {
 
   // Adds a decoded packet (status ok) captured at `time_s`; ends the flows it makes expire.
   void add(const Packet& packet, double time_s);
+
+  // The same in stages, for a reader that keeps a few packets in flight (pcap_flows.cpp): an open
+  // flow's slot and state are likely cache misses, and fetching them while the next packets are
+  // read hides that wait. prepare() keys a packet; prefetch_slot() and then, a little later,
+  // prefetch_flow() are hints only (they change nothing, and a stale hint is harmless); add()
+  // must still be called for every packet in capture order.
+  struct Prepared {
+    std::uint64_t hash = 0;
+    std::uint8_t from = 0;  // 0: the packet's source is the key's endpoint a
+  };
+  Prepared prepare(const Packet& packet) const;
+  void prefetch_slot(const Prepared& prepared) const;
+  void prefetch_flow(const Prepared& prepared) const;
+  void add(const Packet& packet, const Prepared& prepared, double time_s);
   // Ends every open flow, oldest last packet first.
   void flush();
 
@@ -62,7 +77,7 @@ class FlowTable {
     std::uint16_t port_a = 0, port_b = 0;
     std::uint8_t protocol = 0, v6 = 0;
     std::uint16_t zero = 0;  // keeps the padding defined, so keys compare as bytes
-    bool operator==(const Key&) const = default;
+    bool operator==(const Key& other) const { return std::memcmp(this, &other, sizeof(Key)) == 0; }
   };
   struct Flow {
     Key key;
@@ -81,6 +96,7 @@ class FlowTable {
   static constexpr std::uint64_t kTagMask = 0xFFFFFFFF00000000ull;
   static std::uint64_t tag_of(std::uint64_t hash) { return hash & kTagMask; }
 
+  static Key key_of(const Packet& packet, std::uint8_t from);
   std::uint32_t find(const Key& key, std::uint64_t hash) const;
   std::uint32_t insert(const Key& key, std::uint64_t hash, std::uint8_t initiator, double time_s);
   void expire_idle();
