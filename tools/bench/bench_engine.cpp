@@ -161,7 +161,7 @@ int run_engine(std::vector<std::string> args) {
   if (json) {
     std::printf("%s\n", out.dump(2).c_str());
   } else {
-    std::printf("engine: %u agents, %.1f steps/s (%.0f agent-steps/s), %.1f events/step, log %.0f B/agent-step "
+    std::printf("engine: %u agents, %.3g steps/s (%.0f agent-steps/s), %.1f events/step, log %.0f B/agent-step "
                 "(LMDB file %.0f B/agent-step), peak RSS %.1f MiB (%.0f KiB/agent)\n",
                 agents, steps_per_s, steps_per_s * agents, out["events_per_step"].get<double>(),
                 out["log_bytes_per_agent_step"].get<double>(), out["file_bytes_per_agent_step"].get<double>(),
