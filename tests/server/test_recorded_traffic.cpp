@@ -342,6 +342,36 @@ TEST_CASE("dais-replay --traffic-dir, and its refusal of a changed file (exit 2,
   CHECK(changed.errors.find("elsewhere/cic.csv is not the one the run read") != std::string::npos);
 }
 
+TEST_CASE("daisd on a flow CSV: summary with the input's counts; a garbage CSV exits 2 naming it") {
+  TempDir dir;
+  const auto csv = dir.path() / "flows.csv";
+  test::write_dais(csv, test::sample_network({.steps = 16, .scan_start = 10}), false);
+  const auto summary = dir.path() / "summary.json";
+  const std::vector<std::string> common = {
+      test::program("daisd"), "--quiet", "--agents", "4", "--set", "store.sync=none", "--set", "traffic.source=flows",
+      "--set", "traffic.training_steps=8", "--set", "detector.trees=40", "--steps", "0"};
+  auto args = common;
+  for (const char* a : {"--data", "", "--set", "", "--summary-json", ""}) args.emplace_back(a);
+  args[args.size() - 5] = (dir.path() / "data").string();
+  args[args.size() - 3] = "traffic.path=" + csv.string();
+  args[args.size() - 1] = summary.string();
+  const auto ok = test::run(args);
+  REQUIRE(ok.exit_code == 0);
+  CHECK(ok.output.find("precision unknown") != std::string::npos);
+  CHECK(ok.output.find("recorded traffic: 1 files") != std::string::npos);
+  const auto j = nlohmann::json::parse(test::read_text(summary));
+  CHECK(j.at("steps") == 8);  // the data end after 16 capture steps, 8 of them warm-up
+  CHECK(j.at("recall").is_null());
+  CHECK(j.at("recorded_traffic").at("run_flows").get<int>() > 0);
+
+  const auto garbage = dir.write("garbage.csv", "this is not,a flow file\n1,2\n");
+  args[args.size() - 5] = (dir.path() / "data2").string();
+  args[args.size() - 3] = "traffic.path=" + garbage.string();
+  const auto bad = test::run(args);
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.errors.find(garbage.string() + ": the first line is not the header of a flow CSV") != std::string::npos);
+}
+
 TEST_CASE("bad recorded-traffic input ends in a clear error and writes nothing") {
   TempDir dir;
   const auto garbage = dir.write("garbage.csv", std::string("\x7f" "ELF\x02\x01\x01\x00 not a csv", 18));
