@@ -36,6 +36,15 @@ inline constexpr const char* blacklist_removed = "BlacklistRemoved";
 // True for events that come from outside the simulation (replay feeds them back).
 bool is_operator_input(std::string_view type);
 
+// An input file of recorded traffic, as RunStarted records it so a replay can find and check it:
+// role "traffic" (flows or packets) or "labels", the file's name (no folder), size and SHA-256 (hex).
+struct TrafficFile {
+  std::string role;
+  std::string name;
+  std::uint64_t size = 0;
+  std::string sha256;
+};
+
 // seq 0: everything needed to reproduce the run.
 struct RunStarted {
   nlohmann::json config;  // the full effective configuration, key -> value
@@ -45,6 +54,9 @@ struct RunStarted {
   std::uint32_t agents = 0;
   std::uint64_t steps = 0;
   std::vector<std::uint32_t> byzantine;  // fault setting: the agents that lie (seeded; empty without faults)
+  // Recorded traffic's input files, in reading order; the key is absent when empty (synthetic
+  // traffic), so a synthetic run's RunStarted bytes are those of versions without it.
+  std::vector<TrafficFile> traffic_files;
 };
 
 // An agent shares a threat signature. `signature_id` is a content hash, so the
@@ -169,7 +181,22 @@ struct BlacklistRemoved {
 };
 
 #define DAIS_EVENT_JSON(T, ...) NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(T, __VA_ARGS__)
-DAIS_EVENT_JSON(RunStarted, config, seed, version, format, agents, steps, byzantine)
+DAIS_EVENT_JSON(TrafficFile, role, name, size, sha256)
+inline void to_json(nlohmann::json& j, const RunStarted& e) {
+  j = nlohmann::json{{"config", e.config}, {"seed", e.seed},     {"version", e.version},    {"format", e.format},
+                     {"agents", e.agents}, {"steps", e.steps}, {"byzantine", e.byzantine}};
+  if (!e.traffic_files.empty()) j["traffic_files"] = e.traffic_files;
+}
+inline void from_json(const nlohmann::json& j, RunStarted& e) {
+  j.at("config").get_to(e.config);
+  j.at("seed").get_to(e.seed);
+  j.at("version").get_to(e.version);
+  j.at("format").get_to(e.format);
+  j.at("agents").get_to(e.agents);
+  j.at("steps").get_to(e.steps);
+  j.at("byzantine").get_to(e.byzantine);
+  if (const auto it = j.find("traffic_files"); it != j.end()) it->get_to(e.traffic_files);
+}
 DAIS_EVENT_JSON(SignatureProposed, signature_id, agent, indicator, centroid, lower, upper, confidence, observations,
                 deadline_step)
 DAIS_EVENT_JSON(SignatureEndorsed, signature_id, agent, confidence, observations)

@@ -16,6 +16,7 @@
 #include "common/random.h"
 #include "server/agent_runtime.h"
 #include "server/detection.h"
+#include "server/recorded_input.h"
 #include "server/recovery.h"
 
 namespace dais::server {
@@ -74,6 +75,7 @@ agents::ForestParams forest_params(const EngineSettings& settings, std::uint32_t
 }
 
 std::vector<agents::Flow> warmup_flows(const EngineSettings& settings, std::uint32_t agent) {
+  if (settings.recorded) return settings.recorded->traffic.warmup(agent);  // the capture's first steps
   const auto per_step = std::max<std::uint32_t>(1, settings.traffic.flows_per_step);
   const std::uint64_t warmup_steps = (settings.detector.window + per_step - 1) / per_step;
   std::vector<agents::Flow> out;
@@ -127,6 +129,7 @@ Engine::Engine(EngineSettings settings, ThreadPool& pool)
   campaigns_ = agents::plan_campaigns(settings_.seed, n, settings_.campaigns);
   next_campaign_id_ = static_cast<std::uint32_t>(campaigns_.size()) + 1;
   for (const auto& c : campaigns_) campaign_sources_.insert(c.sources.begin(), c.sources.end());
+  if (settings_.recorded) campaign_sources_ = settings_.recorded->traffic.attack_sources();  // from its labels
   protection_.add_campaigns(campaigns_);
 }
 
@@ -346,7 +349,10 @@ std::vector<Engine::Observation> Engine::phase_observe(std::uint64_t step, event
   pool_.parallel_for(agents_.size(), [&](std::size_t i) {
     auto& agent = *agents_[i];
     auto& obs = observations[i];
-    const auto flows = agent.traffic.flows(step, campaigns_);
+    std::vector<agents::Flow> generated;
+    if (!settings_.recorded) generated = agent.traffic.flows(step, campaigns_);
+    const auto flows = settings_.recorded ? settings_.recorded->traffic.flows(agent.id, step)
+                                          : std::span<const agents::Flow>(generated);
     if (agent.crashed || !agent.model) {  // no model: it never had two flows to learn from; nobody watches
       count_unmonitored(flows, obs.counts);
       // Its attacks are misses of their kind too, so per-kind recall agrees with the overall one.
@@ -397,6 +403,11 @@ std::vector<Engine::Observation> Engine::phase_observe(std::uint64_t step, event
       consensus_.renew(source, step);
     }
     for (const auto& [label, tally] : obs.by_label) {
+      if (settings_.recorded) {  // recorded traffic: label ids are the data's attack kinds
+        by_label_[label].attack_flows += tally.attack_flows;
+        by_label_[label].detected += tally.detected;
+        continue;
+      }
       if (label == 0 || label > campaigns_.size()) continue;  // campaign ids are 1 + their index
       auto& kind = by_kind_[static_cast<std::size_t>(campaigns_[label - 1].kind)];
       kind.attack_flows += tally.attack_flows;

@@ -94,6 +94,8 @@ class Engine {
   // Attack flows of each campaign kind (indexed by CampaignKind) and how many of them were
   // detected (flagged or blocked): ground truth for per-kind recall.
   const std::array<KindDetection, agents::kCampaignKindCount>& detection_by_kind() const { return by_kind_; }
+  // Recorded traffic: the same per label id (1 + index in RecordedTraffic::kinds()).
+  const std::map<std::uint32_t, KindDetection>& detection_by_label() const { return by_label_; }
   bool is_byzantine(std::uint32_t agent) const;
   // True when `agent`'s blacklist holds `address` now (between steps).
   bool blocks(std::uint32_t agent, std::uint32_t address) const;
@@ -149,6 +151,7 @@ class Engine {
   ProtectionTracker protection_;
   RecoveryTimes recovery_times_;
   std::array<KindDetection, agents::kCampaignKindCount> by_kind_{};
+  std::map<std::uint32_t, KindDetection> by_label_;
   PhaseTimes phase_times_;
   std::uint64_t next_step_ = 0;
   std::uint32_t next_campaign_id_ = 0;

@@ -21,6 +21,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -74,6 +75,9 @@ class Run {
     AppendedFn on_appended;        // after every committed batch (live API, metrics)
     ProgressFn on_progress;        // after every step
     projections::HistoryLimits stats_history;  // per-step history kept by the stats projection
+    // Recorded traffic of a resumed or replayed run: the folder holding its files, when they are no
+    // longer where its configuration says (each must still match RunStarted's digest).
+    std::optional<std::filesystem::path> traffic_dir;
   };
 
   // New or resumed run on `store` with the requested configuration (see the header comment).
@@ -119,7 +123,8 @@ class Run {
   RunSummary summary() const;
 
  private:
-  Run(EngineSettings settings, Options options);
+  // `logged_files`: the recorded traffic files the log names (resume, replay); null for a new run.
+  Run(EngineSettings settings, Options options, const std::vector<events::TrafficFile>* logged_files);
   // Appends `produced` in one write transaction, folds it and publishes what was committed.
   void commit(std::vector<Produced> produced);
   void apply_produced(std::uint64_t seq, const std::string& type, std::uint64_t step, nlohmann::json data,

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,18 @@ struct FaultSettings {
   bool collude = true;
 };
 
+// traffic.* keys of recorded traffic (docs/SIMULATION.md "Recorded traffic"); source "synthetic" ignores the rest.
+struct RecordedSettings {
+  std::string source = "synthetic";  // synthetic | flows | pcap
+  std::string path;                  // a file, or a folder whose files are read in name order
+  double step_seconds = 60;          // capture time in one step
+  std::vector<std::string> segments; // empty or {"hash"}: destination hash; else one CIDR list per agent
+  std::uint32_t training_steps = 10; // capture steps of pre-run history
+  std::string labels;                // label file ("" = labels from the data, if any)
+  bool recorded() const { return source != "synthetic"; }
+};
+struct RecordedInput;  // server/recorded_input.h
+
 struct EngineSettings {
   std::uint32_t agents = 10;
   std::uint64_t steps = 100;  // 0 = until stopped
@@ -59,6 +72,9 @@ struct EngineSettings {
   std::uint32_t blacklist_capacity = 4096;
   FaultSettings faults;
   NetworkSettings network;
+  RecordedSettings recorded_traffic;
+  // The recorded traffic read from recorded_traffic's files (Run loads it); null for synthetic traffic.
+  std::shared_ptr<const RecordedInput> recorded;
 };
 
 EngineSettings settings_from_config(const config::Config& config);
