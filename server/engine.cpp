@@ -141,6 +141,25 @@ std::vector<std::uint32_t> Engine::active_agents() const {
   return out;
 }
 
+std::vector<std::uint32_t> Engine::electorate() const {
+  auto out = active_agents();
+  for (std::uint32_t s = 0; s < settings_.faults.sybils; ++s) out.push_back(settings_.agents + s);
+  return out;
+}
+
+// A Sybil identity has no traffic, model or view: it casts the adversary's bloc ballot, or none.
+void Engine::sybil_ballots(std::uint64_t step, std::vector<Ballot>& ballots) const {
+  for (auto& ballot : ballots) {
+    const auto& pending = consensus_.open(ballot.signature);
+    const auto cast = adversary_.vote(step, agents_[pending.proposer]->byzantine);
+    ballot.abstain = !cast;
+    if (!cast) continue;
+    ballot.vote.approve = cast->approve;
+    ballot.vote.similarity = cast->similarity;
+    ballot.vote.confidence = cast->confidence;
+  }
+}
+
 void Engine::remove_block(const events::BlacklistRemoved& removed) {
   const auto parsed = agents::parse_indicator_ipv4(removed.indicator);
   if (!parsed) throw std::invalid_argument("BlacklistRemoved with bad indicator '" + removed.indicator + "'");
@@ -205,7 +224,7 @@ std::vector<Produced> Engine::run_step() {
 
   timed(phase_times_.faults, [&] {
     if (step == 0) phase_initial_models(step, out);
-    phase_faults(step, out, stats);
+    phase_faults(step, out);
   });
   timed(phase_times_.observe, [&] { observations = phase_observe(step, stats); });
   timed(phase_times_.propose, [&] { phase_propose(step, observations, out, stats); });
@@ -304,7 +323,7 @@ void Engine::recover(AgentRuntime& agent, std::uint64_t step, std::vector<Produc
 }
 
 // Crashes and recoveries, then what the campaigns reach this step (for time-to-protect).
-void Engine::phase_faults(std::uint64_t step, std::vector<Produced>& out, events::StepCompleted& stats) {
+void Engine::phase_faults(std::uint64_t step, std::vector<Produced>& out) {
   for (auto& agent : agents_) {
     if (agent->crashed) {
       if (step >= agent->recover_step) recover(*agent, step, out);
@@ -405,7 +424,7 @@ void Engine::block_locally(AgentRuntime& agent, const std::string& signature_id,
 // Findings go to the consensus round in agent order; without consensus each agent blocks its own.
 void Engine::phase_propose(std::uint64_t step, std::vector<Observation>& observations, std::vector<Produced>& out,
                            events::StepCompleted& stats) {
-  const auto active = active_agents();
+  const auto active = electorate();
   for (std::size_t i = 0; i < agents_.size(); ++i) {
     auto& agent = *agents_[i];
     for (std::size_t k = 0; k < observations[i].findings.size(); ++k) {
@@ -426,8 +445,9 @@ void Engine::phase_propose(std::uint64_t step, std::vector<Observation>& observa
 
 // Honest voters validate against their own view and model; Byzantine ones follow the adversary.
 void Engine::phase_vote(std::uint64_t step, std::vector<Produced>& out, events::StepCompleted& stats) {
-  auto ballots = consensus_.ballots_owed(agents_.size(), active_agents(), step);
-  pool_.parallel_for(agents_.size(), [&](std::size_t v) {
+  auto ballots = consensus_.ballots_owed(agents_.size() + settings_.faults.sybils, electorate(), step);
+  pool_.parallel_for(ballots.size(), [&](std::size_t v) {
+    if (v >= agents_.size()) return sybil_ballots(step, ballots[v]);
     const auto& voter = *agents_[v];
     for (auto& ballot : ballots[v]) {
       const auto& pending = consensus_.open(ballot.signature);

@@ -112,7 +112,7 @@ class Engine {
   struct Observation;
 
   void phase_initial_models(std::uint64_t step, std::vector<Produced>& out);
-  void phase_faults(std::uint64_t step, std::vector<Produced>& out, events::StepCompleted& stats);
+  void phase_faults(std::uint64_t step, std::vector<Produced>& out);
   void crash(AgentRuntime& agent, std::uint64_t step);
   void recover(AgentRuntime& agent, std::uint64_t step, std::vector<Produced>& out);
   void seed_view(AgentRuntime& agent) const;
@@ -129,6 +129,9 @@ class Engine {
   void block_locally(AgentRuntime& agent, const std::string& signature_id, std::uint32_t indicator,
                      std::uint64_t step);
   std::vector<std::uint32_t> active_agents() const;
+  // Who takes part in consensus: the agents up, then the Sybil identities (never down).
+  std::vector<std::uint32_t> electorate() const;
+  void sybil_ballots(std::uint64_t step, std::vector<Ballot>& ballots) const;
   bool is_campaign_source(std::uint32_t address) const;
   static void remember(AgentRuntime& agent, const std::vector<agents::Signature>& signatures);
 
