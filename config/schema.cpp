@@ -241,6 +241,7 @@ std::vector<KeySpec> build_schema() {
       choice("faults.adversary", "forge", {"forge", "framing", "sleeper", "low_rate"}, "What Byzantine agents do (docs/SIMULATION.md, Adversaries)."),
       integer("faults.sleeper_steps", 50, 0, kBillion, "Steps a sleeper adversary behaves honestly before it poisons."),
       real("faults.low_rate", 0.02, incl(0), incl(1), "Chance per step that a low_rate adversary frames an address."),
+      integer("faults.sybils", 0, 0, kMillion, "Cheap identities of the adversary: they vote with the Byzantine bloc and observe no traffic (docs/SIMULATION.md, Adversaries)."),
       flag("faults.collude", true, "Byzantine voters vote as a bloc (false = they vote as honest validators)."),
       integer("network.delay_steps", 1, 0, 1000, "Steps a proposal, endorsement, vote or blacklist entry takes between two agents (0 = same step; classroom scenario: 0)."),
       integer("network.jitter_steps", 1, 0, 1000, "Extra delay per message, uniform in [0, jitter_steps] steps (classroom scenario: 0)."),

@@ -123,9 +123,13 @@ struct AgentCrashed {
   std::uint64_t recover_step = 0;
 };
 
+// The agent recovered with the model of its last ModelRetrained (model_version, its digest; 0 and
+// "" when it never had one), rebuilt from the log and its traffic (server/agent_replay.h).
 struct AgentRecovered {
   std::uint32_t agent = 0;
   std::uint64_t missed_steps = 0;
+  std::uint64_t model_version = 0;
+  std::string model_digest;
 };
 
 // Per-step statistics, so a client can chart a run from the stream alone.
@@ -206,7 +210,7 @@ DAIS_EVENT_JSON(ConsensusReached, signature_id, accepted, yes, no, voters, yes_w
 DAIS_EVENT_JSON(LocalBlacklistAdded, agent, signature_id, indicator, expires_step)
 DAIS_EVENT_JSON(ModelRetrained, agent, version, samples, model_digest)
 DAIS_EVENT_JSON(AgentCrashed, agent, recover_step)
-DAIS_EVENT_JSON(AgentRecovered, agent, missed_steps)
+DAIS_EVENT_JSON(AgentRecovered, agent, missed_steps, model_version, model_digest)
 DAIS_EVENT_JSON(StepCompleted, flows, attack_flows, flagged, true_positives, false_positives, false_negatives, blocked,
                 blocked_attack, blocked_benign, active_agents, proposed, endorsed, votes, accepted, rejected, retrained,
                 flows_while_down, missed_while_down, blacklist_hits)

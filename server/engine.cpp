@@ -14,6 +14,7 @@
 #include "agents/signature.h"
 #include "agents/traffic.h"
 #include "common/random.h"
+#include "server/agent_replay.h"
 #include "server/agent_runtime.h"
 #include "server/detection.h"
 #include "server/recorded_input.h"
@@ -141,6 +142,11 @@ const agents::Blacklist& Engine::agent_blacklist(std::uint32_t agent) const { re
 
 bool Engine::is_crashed(std::uint32_t agent) const { return agents_.at(agent)->crashed; }
 
+std::string Engine::model_digest(std::uint32_t agent) const {
+  const auto& model = agents_.at(agent)->model;
+  return model ? to_hex(model->digest()) : std::string{};
+}
+
 // With prefix signatures an indicator is "true" when it covers some campaign source.
 bool Engine::is_campaign_source(std::uint32_t address) const {
   const unsigned prefix = settings_.signature.prefix_len;
@@ -156,6 +162,25 @@ std::vector<std::uint32_t> Engine::active_agents() const {
     if (!a->crashed) out.push_back(a->id);
   }
   return out;
+}
+
+std::vector<std::uint32_t> Engine::electorate() const {
+  auto out = active_agents();
+  for (std::uint32_t s = 0; s < settings_.faults.sybils; ++s) out.push_back(settings_.agents + s);
+  return out;
+}
+
+// A Sybil identity has no traffic, model or view: it casts the adversary's bloc ballot, or none.
+void Engine::sybil_ballots(std::uint64_t step, std::vector<Ballot>& ballots) const {
+  for (auto& ballot : ballots) {
+    const auto& pending = consensus_.open(ballot.signature);
+    const auto cast = adversary_.vote(step, agents_[pending.proposer]->byzantine);
+    ballot.abstain = !cast;
+    if (!cast) continue;
+    ballot.vote.approve = cast->approve;
+    ballot.vote.similarity = cast->similarity;
+    ballot.vote.confidence = cast->confidence;
+  }
 }
 
 void Engine::remove_block(const events::BlacklistRemoved& removed) {
@@ -211,6 +236,7 @@ void Engine::fold_into_log_view(const std::string& type, std::uint64_t step, con
       type == events::type::step_completed || type == events::type::blacklist_removed) {
     log_blacklists_.apply(events::Event{0, type, step, data, std::string{}});
   }
+  journal_.apply(type, step, data);
 }
 
 std::vector<Produced> Engine::run_step() {
@@ -221,7 +247,7 @@ std::vector<Produced> Engine::run_step() {
 
   timed(phase_times_.faults, [&] {
     if (step == 0) phase_initial_models(step, out);
-    phase_faults(step, out, stats);
+    phase_faults(step, out);
   });
   timed(phase_times_.observe, [&] { observations = phase_observe(step, stats); });
   timed(phase_times_.propose, [&] { phase_propose(step, observations, out, stats); });
@@ -236,6 +262,7 @@ std::vector<Produced> Engine::run_step() {
   stats.active_agents = static_cast<std::uint32_t>(active_agents().size());
   out.push_back(produce(step, stats));
   for (const auto& p : out) fold_into_log_view(p.type, p.step, p.data);
+  if (consensus_.network().heal_step() == step) journal_.keep_healed(log_blacklists_.network());
   ++next_step_;
   return out;
 }
@@ -291,36 +318,38 @@ void Engine::crash(AgentRuntime& agent, std::uint64_t step) {
 }
 
 // Recovery rebuilds the agent from the log (server/recovery.h): its blacklist from the log's
-// blacklists, a model refitted on its pre-run history without the sources they block (logged as
-// ModelRetrained right after AgentRecovered), and a validator view seeded as at the start.
-void Engine::recover(AgentRuntime& agent, std::uint64_t step, std::vector<Produced>& out,
-                     events::StepCompleted& stats) {
+// blacklists; its model and training window those of its last ModelRetrained, rebuilt by replaying
+// it from the log and its traffic (server/agent_replay.h, digest checked) without the sources that
+// blacklist blocks now (then it retrains at the end of the step); a validator view seeded as at the start.
+void Engine::recover(AgentRuntime& agent, std::uint64_t step, std::vector<Produced>& out) {
   agent.crashed = false;
-  out.push_back(produce(step, events::AgentRecovered{agent.id, step - agent.crashed_at}));
   ++recovery_times_.recoveries;
   agent.awaiting_vote = step;
   agent.awaiting_block = step;
   agent.blacklist = recovered_blacklist(log_blacklists_, agent.id, step, settings_.blacklist_capacity,
                                         settings_.signature.prefix_len);
-  agent.training = recovery_training(settings_, agent.id, agent.blacklist, step);
-  const auto rows = agent.training.rows();
-  const std::size_t samples = rows.size() / agents::kFeatureCount;
-  if (samples < 2) return;  // nothing to learn from: it watches nothing until it has (detection.h)
-  agent.model = agents::IsolationForest::fit(rows, agents::kFeatureCount,
-                                             forest_params(settings_, agent.id, agent.model_version + 1));
-  agent.threshold = settings_.detector.contamination > 0 ? agent.model->threshold() : settings_.detector.threshold;
-  ++agent.model_version;
-  out.push_back(produce(step, events::ModelRetrained{agent.id, agent.model_version, samples,
-                                                     to_hex(agent.model->digest())}));
-  ++stats.retrained;
-  seed_view(agent);
+  auto& replay = replays_[agent.id];
+  if (!replay) replay = std::make_unique<AgentReplay>(settings_, agent.id, journal_);
+  replay->advance(journal_.last_crash(agent.id), campaigns_, consensus_.network(), journal_);
+  const auto& last = replay->last_retrain();
+  agent.training = last.training;
+  agent.model = last.model;
+  agent.threshold = last.model ? last.threshold : settings_.detector.threshold;
+  agent.model_version = last.version;
+  for (const auto& entry : agent.blacklist.entries()) {
+    if (agent.training.purge(entry.indicator, settings_.signature.prefix_len) > 0) agent.needs_retrain = true;
+  }
+  out.push_back(produce(step, events::AgentRecovered{agent.id, step - agent.crashed_at, last.version,
+                                                     last.model ? to_hex(last.model->digest()) : std::string{}}));
+  if (agent.model) seed_view(agent);
+  replay->restart(agent, step);
 }
 
 // Crashes and recoveries, then what the campaigns reach this step (for time-to-protect).
-void Engine::phase_faults(std::uint64_t step, std::vector<Produced>& out, events::StepCompleted& stats) {
+void Engine::phase_faults(std::uint64_t step, std::vector<Produced>& out) {
   for (auto& agent : agents_) {
     if (agent->crashed) {
-      if (step >= agent->recover_step) recover(*agent, step, out, stats);
+      if (step >= agent->recover_step) recover(*agent, step, out);
     } else if (settings_.faults.crash_rate > 0 &&
                Stream(settings_.seed, Purpose::crash, agent->id, step).chance(settings_.faults.crash_rate)) {
       crash(*agent, step);
@@ -426,7 +455,7 @@ void Engine::block_locally(AgentRuntime& agent, const std::string& signature_id,
 // Findings go to the consensus round in agent order; without consensus each agent blocks its own.
 void Engine::phase_propose(std::uint64_t step, std::vector<Observation>& observations, std::vector<Produced>& out,
                            events::StepCompleted& stats) {
-  const auto active = active_agents();
+  const auto active = electorate();
   for (std::size_t i = 0; i < agents_.size(); ++i) {
     auto& agent = *agents_[i];
     for (std::size_t k = 0; k < observations[i].findings.size(); ++k) {
@@ -447,8 +476,9 @@ void Engine::phase_propose(std::uint64_t step, std::vector<Observation>& observa
 
 // Honest voters validate against their own view and model; Byzantine ones follow the adversary.
 void Engine::phase_vote(std::uint64_t step, std::vector<Produced>& out, events::StepCompleted& stats) {
-  auto ballots = consensus_.ballots_owed(agents_.size(), active_agents(), step);
-  pool_.parallel_for(agents_.size(), [&](std::size_t v) {
+  auto ballots = consensus_.ballots_owed(agents_.size() + settings_.faults.sybils, electorate(), step);
+  pool_.parallel_for(ballots.size(), [&](std::size_t v) {
+    if (v >= agents_.size()) return sybil_ballots(step, ballots[v]);
     const auto& voter = *agents_[v];
     for (auto& ballot : ballots[v]) {
       const auto& pending = consensus_.open(ballot.signature);

@@ -32,6 +32,7 @@
 #include "projections/blacklists.h"
 #include "server/consensus_round.h"
 #include "server/protection_tracker.h"
+#include "server/recovery_journal.h"
 #include "server/settings.h"
 #include "server/step_output.h"
 #include "server/thread_pool.h"
@@ -39,6 +40,7 @@
 namespace dais::server {
 
 struct AgentRuntime;
+class AgentReplay;
 
 // The forest parameters of `agent`'s model number `version` (1 = the initial model):
 // a pure function, so a model can be rebuilt from the log and the traffic.
@@ -88,6 +90,8 @@ class Engine {
   // One agent's own blacklist and whether it is down (agent < settings().agents).
   const agents::Blacklist& agent_blacklist(std::uint32_t agent) const;
   bool is_crashed(std::uint32_t agent) const;
+  // The digest (hex) of the agent's model now, "" when it has none (down, or never had two flows).
+  std::string model_digest(std::uint32_t agent) const;
   const ProtectionTracker& protection() const { return protection_; }
   // Steps from each recovery to the agent's first cast ballot and first blocked flow after it.
   const RecoveryTimes& recovery_times() const { return recovery_times_; }
@@ -111,9 +115,9 @@ class Engine {
   struct Observation;
 
   void phase_initial_models(std::uint64_t step, std::vector<Produced>& out);
-  void phase_faults(std::uint64_t step, std::vector<Produced>& out, events::StepCompleted& stats);
+  void phase_faults(std::uint64_t step, std::vector<Produced>& out);
   void crash(AgentRuntime& agent, std::uint64_t step);
-  void recover(AgentRuntime& agent, std::uint64_t step, std::vector<Produced>& out, events::StepCompleted& stats);
+  void recover(AgentRuntime& agent, std::uint64_t step, std::vector<Produced>& out);
   void seed_view(AgentRuntime& agent) const;
   void fold_into_log_view(const std::string& type, std::uint64_t step, const nlohmann::json& data);
   std::vector<Observation> phase_observe(std::uint64_t step, events::StepCompleted& stats);
@@ -128,6 +132,9 @@ class Engine {
   void block_locally(AgentRuntime& agent, const std::string& signature_id, std::uint32_t indicator,
                      std::uint64_t step);
   std::vector<std::uint32_t> active_agents() const;
+  // Who takes part in consensus: the agents up, then the Sybil identities (never down).
+  std::vector<std::uint32_t> electorate() const;
+  void sybil_ballots(std::uint64_t step, std::vector<Ballot>& ballots) const;
   bool is_campaign_source(std::uint32_t address) const;
   static void remember(AgentRuntime& agent, const std::vector<agents::Signature>& signatures);
 
@@ -148,6 +155,9 @@ class Engine {
   // The blacklists as the log has them, folded from every event this engine produced or applied
   // (the same events the log holds): what a recovering agent rebuilds from.
   projections::Blacklists log_blacklists_;
+  // What else recovery reads from the log, and each recovered agent's replay from it (lazily made).
+  RecoveryJournal journal_;
+  std::map<std::uint32_t, std::unique_ptr<AgentReplay>> replays_;
   ProtectionTracker protection_;
   RecoveryTimes recovery_times_;
   std::array<KindDetection, agents::kCampaignKindCount> by_kind_{};

@@ -95,6 +95,7 @@ EngineSettings settings_from_config(const config::Config& c) {
   s.faults.sleeper_steps = static_cast<std::uint64_t>(c.get_int("faults.sleeper_steps"));
   s.faults.low_rate = c.get_double("faults.low_rate");
   s.faults.collude = c.get_bool("faults.collude");
+  s.faults.sybils = u32(c, "faults.sybils");
 
   s.network.delay_steps = u32(c, "network.delay_steps");
   s.network.jitter_steps = u32(c, "network.jitter_steps");

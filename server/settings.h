@@ -40,6 +40,7 @@ struct FaultSettings {
   std::uint64_t sleeper_steps = 50;
   double low_rate = 0.02;
   bool collude = true;
+  std::uint32_t sybils = 0;  // Sybil identities, ids agents .. agents + sybils - 1: they only vote
 };
 
 // traffic.* keys of recorded traffic (docs/SIMULATION.md "Recorded traffic"); source "synthetic" ignores the rest.

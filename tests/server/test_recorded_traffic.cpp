@@ -476,3 +476,14 @@ TEST_CASE("a packet capture runs end to end: labels from a label file, scanner s
   std::ofstream(pcap, std::ios::app) << "x";
   CHECK(run_error(dir.path() / "data", config()).find("network.pcap is not the one the run read") != std::string::npos);
 }
+
+TEST_CASE("crashes on recorded traffic: a recovering agent replays the recorded flows it saw, on any thread count") {
+  TempDir dir;
+  const auto csv = dir.path() / "network.csv";
+  test::write_cic(csv, test::sample_network(), false);
+  const auto crashing = [&] { return recorded_config(csv, {{"faults.crash_rate", "0.2"}, {"faults.recovery_steps", "2"}}); };
+  const auto f = run_to_end(dir.path() / "data", crashing());
+  CHECK(f.summary.crashes > 0);
+  CHECK(f.summary.recoveries > 0);
+  CHECK(run_to_end(dir.path() / "threads", crashing(), 2).head == f.head);
+}
