@@ -337,8 +337,8 @@ int main(int argc, char** argv) {
   run_options.version = DAIS_VERSION;
   if (steps) run_options.steps = static_cast<std::uint64_t>(*steps);
   run_options.on_appended = [&](const std::vector<eventstore::StoredEvent>& appended, double append_seconds) {
-    hub.publish(appended);
-    checkpointer.refresh();  // beside the chain: a signed checkpoint of the tree after every commit
+    // Beside the chain: a signed checkpoint of the tree after every commit, streamed after its events.
+    hub.publish(appended, checkpointer.refresh());
     metrics.observe("dais_append_seconds", append_seconds);
     for (const auto& e : appended) metrics.add("dais_events_appended_total", 1, {{"type", e.type}});
     if (!appended.empty()) metrics.set("dais_head_seq", static_cast<double>(appended.back().seq));
