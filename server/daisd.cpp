@@ -187,6 +187,8 @@ int check_existing_log(const std::string& dir) {
       options.read_only = true;
       options.create = false;
       store = eventstore::Store::open(dir, options);
+    } catch (const eventstore::BlankLogError&) {
+      return 0;  // killed while creating it: the writable open makes it a new log
     } catch (const eventstore::StoreError& e) {
       std::fprintf(stderr, "daisd: %s\n", e.what());
       return kUsageError;

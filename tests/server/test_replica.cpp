@@ -3,9 +3,11 @@
 // tree; a leader whose log forks from what the replica holds (the same URL now
 // serving a different log that shares a prefix) is refused with the message;
 // every control request to a replica is refused, naming the leader; bad
-// command lines are usage errors.
+// command lines are usage errors; a directory left blank by a kill while the
+// log was being created (found by the kill test) is taken as a new log.
 #include <doctest/doctest.h>
 
+#include <lmdb.h>
 #include <signal.h>
 
 #include <chrono>
@@ -236,4 +238,20 @@ TEST_CASE("daisd --follow: bad command lines and configurations are usage errors
   const auto with_steps = dais::test::run(replica_args(dir / "r", 1, key, {"--steps", "5"}));
   CHECK(with_steps.exit_code == 2);
   CHECK(with_steps.errors.find("--follow") != std::string::npos);
+}
+
+TEST_CASE("a data directory killed while its log was being created (a blank LMDB environment) starts a new log") {
+  TempDir dir;
+  const auto data = dir / "blank";
+  std::filesystem::create_directories(data);
+  MDB_env* env = nullptr;
+  REQUIRE(mdb_env_create(&env) == 0);
+  REQUIRE(mdb_env_open(env, data.c_str(), 0, 0644) == 0);  // what a kill right after creation leaves
+  mdb_env_close(env);
+  REQUIRE(std::filesystem::exists(data / "data.mdb"));
+
+  const auto run = dais::test::run({program("daisd"), "--data", data.string(), "--steps", "3", "--agents", "3",
+                                    "--quiet"});
+  CHECK_MESSAGE(run.exit_code == 0, run.errors);
+  CHECK(replica_head(data).count > 0);
 }
