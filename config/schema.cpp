@@ -278,6 +278,7 @@ std::vector<KeySpec> build_schema() {
       integer("log.file_count", 3, 1, 100, "Rotated log files kept."),
       key_name("log.origin", "dais.local/log", "Origin line of the signed checkpoints and name of their key (docs/MERKLE.md)."),
       text("log.signing_key", "", "Ed25519 checkpoint signing key file, created 0600 if missing (empty = dais-signing.key beside the data directory)."),
+      text("log.leader_key", "", "daisd --follow: the leader's checkpoint verifier key (its daisd --print-verifier-key)."),
   };
 }
 
