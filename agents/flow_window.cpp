@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <set>
+#include <vector>
 #include <stdexcept>
 
 namespace dais::agents {
@@ -12,6 +12,13 @@ namespace {
 class Accumulator {
  public:
   explicit Accumulator(double window_s) : window_s_(window_s) {}
+  // Back to empty, keeping the buffers for the next source.
+  void reset() {
+    flows_ = failed_ = gaps_ = 0;
+    last_start_ = gap_sum_ = gap_squares_ = 0;
+    ports_.clear();
+    hosts_.clear();
+  }
   void add(const Connection& c) {
     if (flows_ > 0) {
       const double gap = c.start_s - last_start_;
@@ -22,8 +29,8 @@ class Accumulator {
     last_start_ = c.start_s;
     ++flows_;
     if (c.failed_logins > 0) ++failed_;
-    ports_.insert(c.dst_port);
-    hosts_.insert(c.dst_host);
+    insert_sorted(ports_, c.dst_port);
+    insert_sorted(hosts_, c.dst_host);
   }
   WindowStats stats() const {
     WindowStats w;
@@ -47,8 +54,14 @@ class Accumulator {
   double window_s_;
   std::uint32_t flows_ = 0, failed_ = 0, gaps_ = 0;
   double last_start_ = 0, gap_sum_ = 0, gap_squares_ = 0;
-  std::set<std::uint16_t> ports_;
-  std::set<std::uint32_t> hosts_;
+  // Distinct values kept as sorted vectors: a source's window holds a few to a few hundred
+  // connections, and a node-based set allocated for every one of them.
+  template <typename T> static void insert_sorted(std::vector<T>& values, T value) {
+    const auto it = std::lower_bound(values.begin(), values.end(), value);
+    if (it == values.end() || *it != value) values.insert(it, value);
+  }
+  std::vector<std::uint16_t> ports_;
+  std::vector<std::uint32_t> hosts_;
 };
 
 }  // namespace
@@ -90,30 +103,37 @@ std::vector<Flow> FlowWindow::advance(std::int64_t step, const std::vector<Conne
   while (!history_.empty() && history_.front().first < first) history_.pop_front();
 
   // Every record in the window, grouped by source in time order: earlier steps first, then this step.
+  // The sort key is source << 32 | position in window order (time order within a source): one
+  // integer comparison, and unique, so the order is the same whatever the sort algorithm.
   struct Ref {
-    std::uint32_t source;
-    std::uint32_t order;    // position in window order (time order within a source)
+    std::uint64_t key;
     const Connection* c;
     std::int64_t current;   // index in `connections`, -1 for history
+    std::uint32_t source() const { return static_cast<std::uint32_t>(key >> 32); }
   };
   std::vector<Ref> refs;
   std::size_t total = connections.size();
   for (const auto& [s, records] : history_) total += records.size();
   refs.reserve(total);
-  std::uint32_t order = 0;
+  std::uint64_t order = 0;
   for (const auto& [s, records] : history_)
-    for (const Connection& c : records) refs.push_back({c.source, order++, &c, -1});
+    for (const Connection& c : records) refs.push_back({std::uint64_t{c.source} << 32 | order++, &c, -1});
   for (std::size_t i = 0; i < connections.size(); ++i)
-    refs.push_back({connections[i].source, order++, &connections[i], static_cast<std::int64_t>(i)});
-  std::sort(refs.begin(), refs.end(),
-            [](const Ref& a, const Ref& b) { return a.source != b.source ? a.source < b.source : a.order < b.order; });
+    refs.push_back({std::uint64_t{connections[i].source} << 32 | order++, &connections[i], static_cast<std::int64_t>(i)});
+  std::sort(refs.begin(), refs.end(), [](const Ref& a, const Ref& b) { return a.key < b.key; });
 
   const double window_s = step_s * window_steps_;
   std::vector<Flow> flows(connections.size());
+  Accumulator acc(window_s);
   for (std::size_t begin = 0; begin < refs.size();) {
     std::size_t end = begin;
-    while (end < refs.size() && refs[end].source == refs[begin].source) ++end;
-    Accumulator acc(window_s);
+    while (end < refs.size() && refs[end].source() == refs[begin].source()) ++end;
+    // This step's records come last in window order: a source without any has nothing to describe.
+    if (refs[end - 1].current < 0) {
+      begin = end;
+      continue;
+    }
+    acc.reset();
     for (std::size_t k = begin; k < end; ++k) {
       acc.add(*refs[k].c);
       if (refs[k].current < 0) continue;

@@ -197,16 +197,21 @@ IsolationForest IsolationForest::fit(std::span<const float> rows, std::size_t co
   forest.max_depth_ = tree_height_limit(k);
   forest.tree_begin_.reserve(params.n_estimators);
 
+  // Trees grow into a per-thread scratch array that is copied once into a forest of exactly
+  // their size: growing the forest itself would reallocate and copy it a dozen times, and
+  // every fresh page costs a fault (an engine refits forests every step).
+  thread_local std::vector<Node> grown;
+  grown.clear();
   TreeBuilder builder(rows, cols, n, k);
   for (std::size_t tree = 0; tree < params.n_estimators; ++tree) {
-    const auto base = static_cast<std::uint32_t>(forest.nodes_.size());
+    const auto base = static_cast<std::uint32_t>(grown.size());
     forest.tree_begin_.push_back(base);
     for (Node node : builder.build(params.seed, tree)) {
       if (node.feature != kLeaf) node.link += base;
-      forest.nodes_.push_back(node);
+      grown.push_back(node);
     }
   }
-  forest.nodes_.shrink_to_fit();
+  forest.nodes_.assign(grown.begin(), grown.end());
 
   if (params.contamination) {
     std::vector<double> negated = forest.score(rows, cols);  // sklearn's score_samples is -s
@@ -217,19 +222,6 @@ IsolationForest IsolationForest::fit(std::span<const float> rows, std::size_t co
   return forest;
 }
 
-double IsolationForest::total_path(const float* row) const {
-  double total = 0.0;
-  const Node* nodes = nodes_.data();
-  for (const std::uint32_t root : tree_begin_) {
-    std::uint32_t i = root;
-    while (nodes[i].feature != kLeaf) {
-      i = static_cast<double>(row[nodes[i].feature]) <= nodes[i].value ? i + 1 : nodes[i].link;
-    }
-    total += nodes[i].value;
-  }
-  return total;
-}
-
 double IsolationForest::score_from_total_path(double total) const {
   // sklearn returns 2^-1 when c(max_samples) is 0 (a single training row).
   if (normaliser_ == 0.0) return 0.5;
@@ -238,49 +230,96 @@ double IsolationForest::score_from_total_path(double total) const {
 
 double IsolationForest::score_one(const float* row) const { return score_from_total_path(total_path(row)); }
 
+namespace {
+
+// One branch-free step down a tree: a leaf steps to itself; masks rather than ?: so the compiler
+// cannot turn the selects back into branches. `inner` becomes all ones when `at` was a split.
+std::uint32_t walk_step(const IsolationForest::Node* nodes, std::uint32_t at, const float* row,
+                        std::uint32_t& inner) {
+  const IsolationForest::Node& node = nodes[at];
+  inner = 0u - static_cast<std::uint32_t>(node.feature != IsolationForest::kLeaf);
+  const float x = row[node.feature & inner];
+  const std::uint32_t right = 0u - static_cast<std::uint32_t>(!(static_cast<double>(x) <= node.value));
+  const std::uint32_t left_child = at + 1;
+  const std::uint32_t next = left_child ^ ((left_child ^ node.link) & right);
+  return at ^ ((at ^ next) & inner);
+}
+
+}  // namespace
+
+double IsolationForest::total_path(const float* row) const {
+  // kLanes trees descend in lock-step (walk_step, above), so one row's walks through a cold
+  // forest wait for memory kLanes at a time; the path lengths are summed in tree order, as
+  // score() sums them, so both give the same double.
+  constexpr std::size_t kLanes = 8;
+  double total = 0.0;
+  const Node* nodes = nodes_.data();
+  const std::size_t trees = tree_begin_.size();
+  for (std::size_t first = 0; first < trees; first += kLanes) {
+    const std::size_t lanes = std::min(kLanes, trees - first);
+    std::uint32_t at[kLanes];
+    for (std::size_t lane = 0; lane < lanes; ++lane) at[lane] = tree_begin_[first + lane];
+    for (std::size_t level = 0; level < max_depth_; ++level) {
+      std::uint32_t walking = 0;
+      for (std::size_t lane = 0; lane < lanes; ++lane) {
+        std::uint32_t inner;
+        at[lane] = walk_step(nodes, at[lane], row, inner);
+        walking |= inner;
+      }
+      if (walking == 0) break;
+    }
+    for (std::size_t lane = 0; lane < lanes; ++lane) total += nodes[at[lane]].value;
+  }
+  return total;
+}
+
 void IsolationForest::score(std::span<const float> rows, std::size_t cols, std::span<double> out) const {
   if (cols != cols_) throw std::invalid_argument("isolation forest: column count differs from the fitted model");
   if (rows.size() % cols != 0 || rows.size() / cols != out.size()) {
     throw std::invalid_argument("isolation forest: rows.size() must equal out.size() * cols");
   }
-  // Row blocks, trees outside: one tree's nodes stay hot in L1 across the block.
-  // Inside a block, kLanes rows descend in lock-step with branch-free steps (a
-  // leaf steps to itself), so their independent loads overlap instead of each
-  // row paying a mispredicted branch per level.
+  // Row blocks, trees outside: one tree's nodes stay hot in L1 across the block. Inside a block,
+  // kLanes rows descend in lock-step with branch-free steps, so their independent loads overlap
+  // instead of each row paying a mispredicted branch per level; the lanes stop as soon as all of
+  // them stand on leaves (most paths end above max_depth_).
   constexpr std::size_t kBlock = 256;
   constexpr std::size_t kLanes = 8;
   double totals[kBlock];
   const Node* nodes = nodes_.data();
+  const std::size_t trees = tree_begin_.size();
   for (std::size_t start = 0; start < out.size(); start += kBlock) {
     const std::size_t count = std::min(kBlock, out.size() - start);
     const std::size_t lockstep = count - count % kLanes;
     std::fill(totals, totals + count, 0.0);
     const float* block = rows.data() + start * cols;
-    for (const std::uint32_t root : tree_begin_) {
+    for (std::size_t tree = 0; tree < trees; ++tree) {
+      const std::uint32_t root = tree_begin_[tree];
+      // The next tree's nodes are fetched while this one is walked: a forest rarely sits in
+      // cache (an engine scores a few dozen rows per agent and step, one agent after another),
+      // and a walk is a chain of dependent loads that would otherwise wait for memory at every level.
+      if (tree + 1 < trees) {
+        const auto* line = reinterpret_cast<const char*>(nodes + tree_begin_[tree + 1]);
+        const auto* end = reinterpret_cast<const char*>(nodes + (tree + 2 < trees ? tree_begin_[tree + 2] : nodes_.size()));
+        for (; line < end; line += 64) __builtin_prefetch(line);
+      }
       for (std::size_t r = 0; r < lockstep; r += kLanes) {
         std::uint32_t at[kLanes];
         std::fill(at, at + kLanes, root);
         for (std::size_t level = 0; level < max_depth_; ++level) {
+          std::uint32_t walking = 0;
           for (std::size_t lane = 0; lane < kLanes; ++lane) {
-            // Masks rather than ?: so the compiler cannot turn the selects back into branches.
-            const Node& node = nodes[at[lane]];
-            const std::uint32_t inner = 0u - static_cast<std::uint32_t>(node.feature != kLeaf);
-            const float x = block[(r + lane) * cols + (node.feature & inner)];
-            const std::uint32_t right = 0u - static_cast<std::uint32_t>(!(static_cast<double>(x) <= node.value));
-            const std::uint32_t left_child = at[lane] + 1;
-            const std::uint32_t next = left_child ^ ((left_child ^ node.link) & right);
-            at[lane] ^= (at[lane] ^ next) & inner;
+            std::uint32_t inner;
+            at[lane] = walk_step(nodes, at[lane], block + (r + lane) * cols, inner);
+            walking |= inner;
           }
+          if (walking == 0) break;
         }
         for (std::size_t lane = 0; lane < kLanes; ++lane) totals[r + lane] += nodes[at[lane]].value;
       }
       for (std::size_t r = lockstep; r < count; ++r) {
-        const float* row = block + r * cols;
-        std::uint32_t i = root;
-        while (nodes[i].feature != kLeaf) {
-          i = static_cast<double>(row[nodes[i].feature]) <= nodes[i].value ? i + 1 : nodes[i].link;
-        }
-        totals[r] += nodes[i].value;
+        std::uint32_t at = root;
+        for (std::uint32_t inner = ~0u; inner != 0;) at = walk_step(nodes, at, block + r * cols, inner);
+        totals[r] += nodes[at].value;
       }
     }
     for (std::size_t r = 0; r < count; ++r) out[start + r] = score_from_total_path(totals[r]);

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -61,6 +62,10 @@ class Backend {
   // The latest signed checkpoint of the log's Merkle tree (GET /checkpoint); null when none
   // has been signed (a backend without a signing key).
   virtual std::shared_ptr<const eventstore::SignedCheckpoint> checkpoint() const { return nullptr; }
+
+  // Set when this server takes no changes at all (a read replica, server/follower.h): every
+  // control request gets it as its response, before any token check.
+  virtual std::optional<ControlResult> refuse_changes() const { return std::nullopt; }
 };
 
 }  // namespace dais::api

@@ -6,7 +6,8 @@
 
 namespace dais::api {
 
-void EventHub::publish(const std::vector<eventstore::StoredEvent>& appended) {
+void EventHub::publish(const std::vector<eventstore::StoredEvent>& appended,
+                       std::shared_ptr<const eventstore::SignedCheckpoint> checkpoint) {
   if (appended.empty()) return;
   next_seq_.store(appended.back().seq + 1, std::memory_order_release);
 
@@ -24,9 +25,13 @@ void EventHub::publish(const std::vector<eventstore::StoredEvent>& appended) {
   if (live.empty()) return;
 
   auto batch = std::make_shared<StreamBatch>();
-  batch->reserve(appended.size());
+  batch->reserve(appended.size() + 1);
   for (const auto& e : appended) {
     batch->push_back(StreamEvent{e.seq, e.type, std::make_shared<const std::string>(stream_message(e))});
+  }
+  if (checkpoint) {
+    batch->push_back(StreamEvent{checkpoint->checkpoint.size, {},
+                                 std::make_shared<const std::string>(checkpoint_message(*checkpoint)), true});
   }
   const std::shared_ptr<const StreamBatch> shared = std::move(batch);
   for (const auto& s : live) s->deliver(shared);

@@ -20,15 +20,19 @@
 #include <string>
 #include <vector>
 
+#include "eventstore/checkpointer.h"
 #include "eventstore/store.h"
 
 namespace dais::api {
 
-// One event as the stream sends it: {"seq":N,"hash":"<hex>","event":<stored bytes>}.
+// One event as the stream sends it: {"seq":N,"hash":"<hex>","event":<stored bytes>}; or, with
+// `checkpoint` set, the signed checkpoint of the tree of `seq` leaves (stream_message.h), which
+// follows the events it covers in the same batch and takes no seq of its own.
 struct StreamEvent {
   std::uint64_t seq = 0;
   std::string type;
   std::shared_ptr<const std::string> message;
+  bool checkpoint = false;
 };
 using StreamBatch = std::vector<StreamEvent>;
 
@@ -45,7 +49,10 @@ class EventHub {
   EventHub(const EventHub&) = delete;
   EventHub& operator=(const EventHub&) = delete;
 
-  void publish(const std::vector<eventstore::StoredEvent>& appended);
+  // `checkpoint`, when given, is the signed tree head after `appended` and is sent after them
+  // to the subscribers that asked for checkpoints.
+  void publish(const std::vector<eventstore::StoredEvent>& appended,
+               std::shared_ptr<const eventstore::SignedCheckpoint> checkpoint = nullptr);
 
   void subscribe(const std::shared_ptr<StreamSubscriber>& subscriber);
   void unsubscribe(const StreamSubscriber* subscriber);

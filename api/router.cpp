@@ -141,6 +141,8 @@ HttpResponse Router::dispatch(const HttpRequest& request) const {
                        path == "/v1/simulation/step" || path == "/v1/attacks" || path == "/v1/blacklist/remove";
   if (control) {
     if (method != "POST") return method_not_allowed("POST");
+    // A read replica changes nothing, whoever asks: the refusal names where changes go.
+    if (auto refusal = backend_.refuse_changes()) return json_response(refusal->status, refusal->body);
     if (options_.token.empty()) return error_response(403, "control endpoints are disabled: no api.token configured");
     constexpr std::string_view scheme = "Bearer ";
     const std::string_view auth = request.authorization;

@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include <nlohmann/json.hpp>
+
 namespace dais::api {
 
 std::string stream_message(const eventstore::StoredEvent& event) {
@@ -17,6 +19,12 @@ std::string stream_message(const eventstore::StoredEvent& event) {
   out += event.bytes;
   out += '}';
   return out;
+}
+
+std::string checkpoint_message(const eventstore::SignedCheckpoint& checkpoint) {
+  const nlohmann::json message = {
+      {"signed_checkpoint", {{"size", checkpoint.checkpoint.size}, {"note", checkpoint.note}}}};
+  return message.dump();
 }
 
 TypeFilter parse_type_filter(std::string_view csv) {

@@ -8,12 +8,17 @@
 #include <string>
 #include <string_view>
 
+#include "eventstore/checkpointer.h"
 #include "eventstore/store.h"
 
 namespace dais::api {
 
 // {"seq":N,"hash":"<64 hex>","event":<stored bytes>}
 std::string stream_message(const eventstore::StoredEvent& event);
+
+// {"signed_checkpoint":{"size":N,"note":"<the signed note text>"}}: the tree head signed after
+// the events with seq < N (docs/API.md "Stream protocol"; sent to clients that ask for it).
+std::string checkpoint_message(const eventstore::SignedCheckpoint& checkpoint);
 
 // A set of event types; empty = everything.
 struct TypeFilter {

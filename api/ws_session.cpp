@@ -69,6 +69,7 @@ class WsSession : public StreamSubscriber, public std::enable_shared_from_this<W
       const Target t = parse_target(target);
       next_seq_ = uint_param(t, "from", 0, 0, UINT64_MAX - 1);
       if (const auto it = t.params.find("types"); it != t.params.end()) filter_ = parse_type_filter(it->second);
+      checkpoints_ = uint_param(t, "checkpoints", 0, 0, 1) == 1;
     } catch (const std::exception& e) {
       problem = e.what();
     }
@@ -167,6 +168,11 @@ class WsSession : public StreamSubscriber, public std::enable_shared_from_this<W
           last_checkpoint_ = next_seq_;
         } else {
           maybe_checkpoint();
+        }
+        // The signed tree head of what the client now holds, if it is already signed; a newer
+        // one arrives with the events it covers.
+        if (const auto latest = state_.backend.checkpoint()) {
+          maybe_push_signed_checkpoint(latest->checkpoint.size, [&] { return checkpoint_message(*latest); });
         }
         break;
       case Phase::live_overflowed:  // a fall from live to the log is counted once, at its first sign
@@ -313,6 +319,14 @@ class WsSession : public StreamSubscriber, public std::enable_shared_from_this<W
     }
   }
 
+  // With checkpoints=1: a signed checkpoint of `size` leaves is sent when the client has been
+  // sent exactly the events it covers (no more, no fewer), once per size.
+  template <typename MakeMessage> void maybe_push_signed_checkpoint(std::uint64_t size, MakeMessage make) {
+    if (!checkpoints_ || size != next_seq_ || size == 0 || sent_checkpoint_size_ == size) return;
+    sent_checkpoint_size_ = size;
+    push(std::make_shared<const std::string>(make()));
+  }
+
   void start_behind_clock() {
     if (behind_since_ || is_closed()) return;
     behind_since_ = Clock::now();
@@ -350,6 +364,10 @@ class WsSession : public StreamSubscriber, public std::enable_shared_from_this<W
     if (batches.empty() && !overflow) return false;
     for (const auto& batch : batches) {
       for (const auto& e : *batch) {
+        if (e.checkpoint) {
+          maybe_push_signed_checkpoint(e.seq, [&] { return *e.message; });
+          continue;
+        }
         if (e.seq < next_seq_) continue;  // already sent from the log
         if (e.seq > next_seq_) {          // a gap: an overflow dropped events; they are in the log
           enter(Phase::behind);
@@ -412,6 +430,8 @@ class WsSession : public StreamSubscriber, public std::enable_shared_from_this<W
   TypeFilter filter_;
   std::uint64_t next_seq_ = 0;
   std::uint64_t last_checkpoint_ = 0;
+  bool checkpoints_ = false;               // the client asked for signed checkpoints
+  std::uint64_t sent_checkpoint_size_ = 0;  // size of the last signed checkpoint sent
   bool waiting_room_ = false;  // a wait for room in the coalescing stream is pending
   // Since when the client has been behind: from the first sign of an overflow until live again.
   std::optional<Clock::time_point> behind_since_;

@@ -136,6 +136,39 @@ KeySpec address_list(std::string key, std::string description) {
   return spec;
 }
 
+// "hash", or IPv4 CIDRs (a.b.c.d/len or a.b.c.d) separated by spaces.
+std::string check_segment(std::string_view text) {
+  if (text == "hash") return "";
+  bool any = false;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    if (text[pos] == ' ') {
+      ++pos;
+      continue;
+    }
+    const std::size_t end = std::min(text.find(' ', pos), text.size());
+    const std::string_view item = text.substr(pos, end - pos);
+    const std::size_t slash = item.find('/');
+    if (!is_ip(AF_INET, item.substr(0, slash))) return "is not 'hash' or IPv4 CIDRs such as 192.168.1.0/24";
+    if (slash != std::string_view::npos) {
+      const std::string_view length = item.substr(slash + 1);
+      if (length.empty() || length.size() > 2 || !std::all_of(length.begin(), length.end(), is_digit) ||
+          std::stoi(std::string(length)) > 32)
+        return "has a prefix length that is not 0-32";
+    }
+    any = true;
+    pos = end;
+  }
+  return any ? "" : "is empty";
+}
+
+KeySpec segment_list(std::string key, std::string description) {
+  KeySpec spec = list(std::move(key), std::move(description));
+  spec.check_item = check_segment;
+  spec.form = "[hash], or one item per agent of space-separated IPv4 CIDRs, e.g. [10.0.1.0/24, 10.0.2.0/24 10.0.3.0/24]";
+  return spec;
+}
+
 std::string check_origin(std::string_view text) {
   if (text == "*") return "";
   const std::size_t scheme = text.find("://");
@@ -170,6 +203,12 @@ std::vector<KeySpec> build_schema() {
       integer("traffic.window_steps", 4, 1, 1000, "Realistic: steps of a source's flows its window features count."),
       integer("traffic.steps_per_day", 48, 1, kMillion, "Realistic: steps in one day of the benign daily rhythm."),
       real("traffic.attack_distance", 3.0, incl(0), incl(20), "Realistic: how far attacks sit from benign traffic, in benign standard deviations (0 = indistinguishable)."),
+      choice("traffic.source", "synthetic", {"synthetic", "flows", "pcap"}, "Where flows come from: synthetic (generated), flows (flow-record CSVs: DAIS, CICFlowMeter, UNSW-NB15) or pcap (packet captures); docs/SIMULATION.md \"Recorded traffic\"."),
+      text("traffic.path", "", "Recorded traffic: a file, or a folder whose files are read in name order."),
+      real("traffic.step_seconds", 60, excl(0), incl(86400.0 * 366), "Recorded traffic: seconds of capture time in one step."),
+      segment_list("traffic.segments", "Recorded traffic: which agent watches which flow; empty or [hash] = destination-address hash over the agents, else one item per agent: its IPv4 CIDRs, space-separated."),
+      integer("traffic.training_steps", 10, 1, kMillion, "Recorded traffic: first capture steps used as the agents' pre-run history (not scored)."),
+      text("traffic.labels", "", "Recorded traffic: label file (CSV source,destination,start,end,kind) giving ground truth; empty = the data's own label column, if any."),
       integer("attack.pool_size", 256, 0, 65536, "Addresses in each campaign's infrastructure pool (0 = 1-4 fixed external addresses per campaign; classroom scenario: 0)."),
       real("attack.pool_benign_share", 0.1, incl(0), incl(1), "Share of a pool inside the network's own address space (shared servers, compromised clients; classroom scenario: 0)."),
       integer("attack.sources_per_target", 4, 0, 65536, "Pool addresses each target sees at a time (0 = the whole pool; classroom scenario: 0)."),
@@ -203,6 +242,7 @@ std::vector<KeySpec> build_schema() {
       choice("faults.adversary", "forge", {"forge", "framing", "sleeper", "low_rate"}, "What Byzantine agents do (docs/SIMULATION.md, Adversaries)."),
       integer("faults.sleeper_steps", 50, 0, kBillion, "Steps a sleeper adversary behaves honestly before it poisons."),
       real("faults.low_rate", 0.02, incl(0), incl(1), "Chance per step that a low_rate adversary frames an address."),
+      integer("faults.sybils", 0, 0, kMillion, "Cheap identities of the adversary: they vote with the Byzantine bloc and observe no traffic (docs/SIMULATION.md, Adversaries)."),
       flag("faults.collude", true, "Byzantine voters vote as a bloc (false = they vote as honest validators)."),
       integer("network.delay_steps", 1, 0, 1000, "Steps a proposal, endorsement, vote or blacklist entry takes between two agents (0 = same step; classroom scenario: 0)."),
       integer("network.jitter_steps", 1, 0, 1000, "Extra delay per message, uniform in [0, jitter_steps] steps (classroom scenario: 0)."),
@@ -239,6 +279,7 @@ std::vector<KeySpec> build_schema() {
       integer("log.file_count", 3, 1, 100, "Rotated log files kept."),
       key_name("log.origin", "dais.local/log", "Origin line of the signed checkpoints and name of their key (docs/MERKLE.md)."),
       text("log.signing_key", "", "Ed25519 checkpoint signing key file, created 0600 if missing (empty = dais-signing.key beside the data directory)."),
+      text("log.leader_key", "", "daisd --follow: the leader's checkpoint verifier key (its daisd --print-verifier-key)."),
   };
 }
 

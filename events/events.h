@@ -36,6 +36,15 @@ inline constexpr const char* blacklist_removed = "BlacklistRemoved";
 // True for events that come from outside the simulation (replay feeds them back).
 bool is_operator_input(std::string_view type);
 
+// An input file of recorded traffic, as RunStarted records it so a replay can find and check it:
+// role "traffic" (flows or packets) or "labels", the file's name (no folder), size and SHA-256 (hex).
+struct TrafficFile {
+  std::string role;
+  std::string name;
+  std::uint64_t size = 0;
+  std::string sha256;
+};
+
 // seq 0: everything needed to reproduce the run.
 struct RunStarted {
   nlohmann::json config;  // the full effective configuration, key -> value
@@ -45,6 +54,9 @@ struct RunStarted {
   std::uint32_t agents = 0;
   std::uint64_t steps = 0;
   std::vector<std::uint32_t> byzantine;  // fault setting: the agents that lie (seeded; empty without faults)
+  // Recorded traffic's input files, in reading order; the key is absent when empty (synthetic
+  // traffic), so a synthetic run's RunStarted bytes are those of versions without it.
+  std::vector<TrafficFile> traffic_files;
 };
 
 // An agent shares a threat signature. `signature_id` is a content hash, so the
@@ -111,9 +123,13 @@ struct AgentCrashed {
   std::uint64_t recover_step = 0;
 };
 
+// The agent recovered with the model of its last ModelRetrained (model_version, its digest; 0 and
+// "" when it never had one), rebuilt from the log and its traffic (server/agent_replay.h).
 struct AgentRecovered {
   std::uint32_t agent = 0;
   std::uint64_t missed_steps = 0;
+  std::uint64_t model_version = 0;
+  std::string model_digest;
 };
 
 // Per-step statistics, so a client can chart a run from the stream alone.
@@ -169,7 +185,22 @@ struct BlacklistRemoved {
 };
 
 #define DAIS_EVENT_JSON(T, ...) NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(T, __VA_ARGS__)
-DAIS_EVENT_JSON(RunStarted, config, seed, version, format, agents, steps, byzantine)
+DAIS_EVENT_JSON(TrafficFile, role, name, size, sha256)
+inline void to_json(nlohmann::json& j, const RunStarted& e) {
+  j = nlohmann::json{{"config", e.config}, {"seed", e.seed},     {"version", e.version},    {"format", e.format},
+                     {"agents", e.agents}, {"steps", e.steps}, {"byzantine", e.byzantine}};
+  if (!e.traffic_files.empty()) j["traffic_files"] = e.traffic_files;
+}
+inline void from_json(const nlohmann::json& j, RunStarted& e) {
+  j.at("config").get_to(e.config);
+  j.at("seed").get_to(e.seed);
+  j.at("version").get_to(e.version);
+  j.at("format").get_to(e.format);
+  j.at("agents").get_to(e.agents);
+  j.at("steps").get_to(e.steps);
+  j.at("byzantine").get_to(e.byzantine);
+  if (const auto it = j.find("traffic_files"); it != j.end()) it->get_to(e.traffic_files);
+}
 DAIS_EVENT_JSON(SignatureProposed, signature_id, agent, indicator, centroid, lower, upper, confidence, observations,
                 deadline_step)
 DAIS_EVENT_JSON(SignatureEndorsed, signature_id, agent, confidence, observations)
@@ -179,7 +210,7 @@ DAIS_EVENT_JSON(ConsensusReached, signature_id, accepted, yes, no, voters, yes_w
 DAIS_EVENT_JSON(LocalBlacklistAdded, agent, signature_id, indicator, expires_step)
 DAIS_EVENT_JSON(ModelRetrained, agent, version, samples, model_digest)
 DAIS_EVENT_JSON(AgentCrashed, agent, recover_step)
-DAIS_EVENT_JSON(AgentRecovered, agent, missed_steps)
+DAIS_EVENT_JSON(AgentRecovered, agent, missed_steps, model_version, model_digest)
 DAIS_EVENT_JSON(StepCompleted, flows, attack_flows, flagged, true_positives, false_positives, false_negatives, blocked,
                 blocked_attack, blocked_benign, active_agents, proposed, endorsed, votes, accepted, rejected, retrained,
                 flows_while_down, missed_while_down, blacklist_hits)

@@ -136,7 +136,7 @@ LmdbStore::LmdbStore(const std::filesystem::path& dir, const StoreOptions& optio
         if (!writable || !options.create) {
           probe.reset();
           remove_created_lock_file(dir, inspection);
-          throw StoreError(dir.string() + ": no DAIS log here (an empty LMDB environment, never written)");
+          throw BlankLogError(dir.string() + ": no DAIS log here (an empty LMDB environment, never written)");
         }
         fresh = true;
       }

@@ -44,6 +44,13 @@ class StoreError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A read-only (or create = false) open of an LMDB environment that was created but never written:
+// what a process killed while creating a new log leaves. A writable open with create makes it a new log.
+class BlankLogError : public StoreError {
+ public:
+  using StoreError::StoreError;
+};
+
 enum class SyncMode {
   full,  // fsync on every commit: an acknowledged append survives power loss
   none,  // no fsync on commit; the OS flushes, plus a periodic sync (see docs/LOG_FORMAT.md)

@@ -62,6 +62,16 @@ bool reputation_enabled(const events::Event& event, const json& config) {
   return it->get<bool>();
 }
 
+// Sybil identities (faults.sybils) vote under ids after the agents'.
+std::uint32_t sybil_count(const events::Event& event, const json& config) {
+  const auto it = config.find("faults.sybils");
+  if (it == config.end()) return 0;  // the schema's default
+  if (!it->is_number_integer() || it->get<std::int64_t>() < 0 || it->get<std::int64_t>() > 1000000) {
+    fail(event, "malformed data: 'faults.sybils' is not a count");
+  }
+  return it->get<std::uint32_t>();
+}
+
 }  // namespace
 
 AgentRecord& AgentState::agent(const events::Event& event, std::uint32_t id) {
@@ -79,9 +89,11 @@ void AgentState::apply(const events::Event& event) {
     if (started_) fail(event, "a second RunStarted");
     started_ = true;
     reputation_ = Reputation(reputation_enabled(event, r.config));
-    agents_.resize(r.agents);
-    for (std::uint32_t i = 0; i < r.agents; ++i) agents_[i].id = i;
+    const auto sybils = sybil_count(event, r.config);
+    agents_.resize(std::size_t{r.agents} + sybils);
+    for (std::uint32_t i = 0; i < agents_.size(); ++i) agents_[i].id = i;
     for (auto b : r.byzantine) agent(event, b).byzantine = true;
+    for (std::uint32_t s = 0; s < sybils; ++s) agents_[r.agents + s].byzantine = true;
   } else if (t == events::type::signature_proposed) {
     const auto p = decode<events::SignatureProposed>(event);
     if (open_.count(p.signature_id)) fail(event, "signature " + p.signature_id + " is already pending");

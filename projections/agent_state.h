@@ -31,7 +31,7 @@ struct AgentRecord {
   std::optional<std::uint64_t> last_retrain_step;
   std::string model_digest;
   std::uint64_t samples = 0;
-  bool byzantine = false;  // a lying agent of a fault run (RunStarted.byzantine)
+  bool byzantine = false;  // a lying agent of a fault run (RunStarted.byzantine), or a Sybil identity
   bool crashed = false;
   std::optional<std::uint64_t> crashed_step;   // of the current or last crash
   std::optional<std::uint64_t> recover_step;   // planned recovery of the current crash

@@ -14,7 +14,7 @@ PACKAGES=(
   g++ cmake ninja-build make pkg-config ccache
   libboost-dev libboost-system-dev
   openmpi-bin libopenmpi-dev libboost-mpi-dev
-  liblmdb-dev lmdb-utils libssl-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev
+  liblmdb-dev lmdb-utils libssl-dev libpcap-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev
   doctest-dev libcli11-dev
   python3 curl
   nodejs npm
@@ -26,7 +26,9 @@ PACKAGES=(
 # the package test builds the .deb (dpkg-shlibdeps from dpkg-dev) and checks its unit with systemd-analyze.
 # The fuzz targets (tests/fuzz) build with Debian's clang and its libFuzzer.
 # The transparency-log interop test builds a Go checker with golang-go and golang-golang-x-mod-dev.
-TEST_PACKAGES=(chromium python3-jsonschema crowdsec dpkg-dev systemd clang libfuzzer-14-dev golang-go golang-golang-x-mod-dev)
+# The capture tests cross-check dais-flows with tshark and convert to pcapng with its editcap.
+TEST_PACKAGES=(chromium python3-jsonschema crowdsec dpkg-dev systemd clang libfuzzer-14-dev golang-go golang-golang-x-mod-dev
+               tshark)
 # Present when their command is, whoever packaged it (NodeSource's nodejs ships npm
 # and conflicts with Debian's npm package).
 declare -A PACKAGE_COMMANDS=([nodejs]=node [npm]=npm [chromium]=chromium)

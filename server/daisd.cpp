@@ -31,9 +31,11 @@
 #include "eventstore/guarded_scan.h"
 #include "eventstore/store.h"
 #include "projections/projections.h"
+#include "server/api_options.h"
 #include "server/progress.h"
 #include "server/rank_commands.h"
 #include "server/rank_exchange.h"
+#include "server/replica.h"
 #include "server/run.h"
 #include "server/service_notify.h"
 #include "server/simulation.h"
@@ -190,6 +192,8 @@ int check_existing_log(const std::string& dir) {
       options.read_only = true;
       options.create = false;
       store = eventstore::Store::open(dir, options);
+    } catch (const eventstore::BlankLogError&) {
+      return 0;  // killed while creating it: the writable open makes it a new log
     } catch (const eventstore::StoreError& e) {
       std::fprintf(stderr, "daisd: %s\n", e.what());
       return kUsageError;
@@ -251,7 +255,7 @@ int daisd_main(int argc, char** argv, server::RankExchange* ranks) {
   std::string config_file;
   std::vector<std::string> sets;
   std::optional<std::int64_t> agents, steps, seed, threads;
-  std::optional<std::string> listen, summary_json;
+  std::optional<std::string> listen, summary_json, follow;
   bool print_verifier_key = false;
   bool serve = false, print_config = false, config_help = false, show_version = false, quiet = false;
   app.add_option("--data", data_dir, "Data directory holding the LMDB log (created if absent)");
@@ -268,6 +272,8 @@ int daisd_main(int argc, char** argv, server::RankExchange* ranks) {
   app.add_flag("--config-help", config_help, "List every configuration key with its type, default and range, and exit");
   app.add_flag("--print-verifier-key", print_verifier_key,
                "Print the verifier key of the checkpoint signing key (created if missing), and exit");
+  app.add_option("--follow", follow,
+                 "Run as a read replica of the daisd at http://HOST:PORT (log.leader_key names its verifier key)");
   app.add_flag("--quiet", quiet, "No progress output");
   app.add_flag("--version", show_version, "Print the version and exit");
   try {
@@ -307,6 +313,18 @@ int daisd_main(int argc, char** argv, server::RankExchange* ranks) {
   if (data_dir.empty() && !(print_verifier_key && !cfg.get_string("log.signing_key").empty())) {
     std::fprintf(stderr, "daisd: --data DIR is required (the directory of the run's LMDB log)\n");
     return kUsageError;
+  }
+  if (follow) {
+    if (steps || agents || seed || print_verifier_key || summary_json) {
+      std::fprintf(stderr, "daisd: --follow copies the leader's run: --steps, --agents, --seed, --summary-json and "
+                           "--print-verifier-key do not apply\n");
+      return kUsageError;
+    }
+    if (ranks != nullptr && ranks->size() > 1) {  // the other ranks would wait for a simulation that never starts
+      std::fprintf(stderr, "daisd: --follow is one process: start it without mpirun\n");
+      return kUsageError;
+    }
+    return server::run_replica(cfg, {data_dir, *follow, serve, check_existing_log});
   }
   std::optional<eventstore::note::SigningKey> signing_key;
   try {
@@ -355,8 +373,8 @@ int daisd_main(int argc, char** argv, server::RankExchange* ranks) {
   run_options.ranks = ranks;
   if (steps) run_options.steps = static_cast<std::uint64_t>(*steps);
   run_options.on_appended = [&](const std::vector<eventstore::StoredEvent>& appended, double append_seconds) {
-    hub.publish(appended);
-    checkpointer.refresh();  // beside the chain: a signed checkpoint of the tree after every commit
+    // Beside the chain: a signed checkpoint of the tree after every commit, streamed after its events.
+    hub.publish(appended, checkpointer.refresh());
     metrics.observe("dais_append_seconds", append_seconds);
     for (const auto& e : appended) metrics.add("dais_events_appended_total", 1, {{"type", e.type}});
     if (!appended.empty()) metrics.set("dais_head_seq", static_cast<double>(appended.back().seq));
@@ -424,26 +442,7 @@ int daisd_main(int argc, char** argv, server::RankExchange* ranks) {
   SimulationBackend backend(*store, simulation, data_dir, checkpointer);
   std::unique_ptr<api::Server> api_server;
   if (serve) {
-    api::ServerOptions o;
-    o.listen = cfg.get_string("api.listen");
-    o.token = cfg.get_string("api.token");
-    o.max_connections = static_cast<std::size_t>(cfg.get_int("api.max_connections"));
-    o.max_connections_per_address = static_cast<std::size_t>(cfg.get_int("api.max_connections_per_address"));
-    o.body_limit = static_cast<std::size_t>(cfg.get_int("api.body_limit"));
-    o.rate_limit = cfg.get_double("api.rate_limit");
-    o.cors_origin = cfg.get_string("api.cors_origin");
-    o.ws_allowed_origins = cfg.get_list("api.ws_allowed_origins");
-    o.ws_queue = static_cast<std::size_t>(cfg.get_int("api.ws_queue"));
-    o.ws_buffer_bytes = static_cast<std::size_t>(cfg.get_int("api.ws_buffer_bytes"));
-    o.ws_behind_limit_s = static_cast<unsigned>(cfg.get_int("api.ws_behind_limit_s"));
-    o.header_limit = static_cast<std::size_t>(cfg.get_int("api.header_limit"));
-    o.rate_burst = cfg.get_double("api.rate_burst");
-    o.header_timeout_s = static_cast<unsigned>(cfg.get_int("api.header_timeout_s"));
-    o.read_timeout_s = static_cast<unsigned>(cfg.get_int("api.read_timeout_s"));
-    o.keepalive_timeout_s = static_cast<unsigned>(cfg.get_int("api.keepalive_timeout_s"));
-    o.ws_max_message = static_cast<std::size_t>(cfg.get_int("api.ws_max_message"));
-    o.ws_idle_timeout_s = static_cast<unsigned>(cfg.get_int("api.ws_idle_timeout_s"));
-    o.threads = static_cast<unsigned>(cfg.get_int("api.threads"));
+    const api::ServerOptions o = server::api_server_options(cfg);
     if (const auto warning = api::exposure_warning(o)) config::logger("api")->warn("{}", *warning);
     try {
       api_server = std::make_unique<api::Server>(backend, hub, metrics, o);

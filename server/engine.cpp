@@ -7,17 +7,21 @@
 #include <span>
 #include <stdexcept>
 
+#include "agents/connection.h"
 #include "agents/features.h"
+#include "agents/flow_window.h"
 #include "agents/indicator.h"
 #include "agents/signature.h"
 #include "agents/traffic.h"
 #include "common/random.h"
+#include "server/agent_replay.h"
 #include "server/agent_runtime.h"
 #include "server/detection.h"
 #include "server/partition.h"
 #include "server/phase_results.h"
 #include "server/rank_commands.h"
 #include "server/rank_exchange.h"
+#include "server/recorded_input.h"
 #include "server/recovery.h"
 
 namespace dais::server {
@@ -32,7 +36,9 @@ template <typename Phase> void timed(double& seconds, Phase&& phase) {
   seconds = std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// Warm-up history lives far above any run step, so it never collides with run traffic.
+// The classroom warm-up history lives far above any run step, so it never collides with run
+// traffic (its features are drawn per flow, with no times); the realistic one is the traffic of
+// the steps before 0 (warmup_flows).
 constexpr std::uint64_t kWarmupStepBase = std::uint64_t{1} << 62;
 
 void add_counts(events::StepCompleted& stats, const events::StepCompleted& c) {
@@ -74,9 +80,26 @@ agents::ForestParams forest_params(const EngineSettings& settings, std::uint32_t
 }
 
 std::vector<agents::Flow> warmup_flows(const EngineSettings& settings, std::uint32_t agent) {
+  if (settings.recorded) return settings.recorded->traffic.warmup(agent);  // the capture's first steps
   const auto per_step = std::max<std::uint32_t>(1, settings.traffic.flows_per_step);
   const std::uint64_t warmup_steps = (settings.detector.window + per_step - 1) / per_step;
   std::vector<agents::Flow> out;
+  const auto& params = settings.traffic;
+  if (params.scenario == agents::Scenario::realistic) {
+    // The steps just before the run (what the window of step 0 also replays), not steps near
+    // kWarmupStepBase: there step x step length leaves a double no sub-step resolution, every
+    // connection of a step would start at the same instant and the history's inter-arrival
+    // features would all read 0, unlike any traffic the model then scores.
+    if (params.window_steps == 0) throw std::invalid_argument("traffic.window_steps must be >= 1");
+    const double step_s = agents::step_seconds(params);
+    const auto first = -static_cast<std::int64_t>(warmup_steps);
+    agents::FlowWindow window(params.window_steps);
+    for (std::int64_t s = first - static_cast<std::int64_t>(params.window_steps) + 1; s < 0; ++s) {
+      const auto flows = window.advance(s, agents::generate_connections(settings.seed, agent, s, params, {}), step_s);
+      if (s >= first) out.insert(out.end(), flows.begin(), flows.end());
+    }
+    return out;
+  }
   agents::SegmentTraffic traffic(settings.seed, agent, settings.traffic);
   for (std::uint64_t w = 0; w < warmup_steps; ++w) {
     const auto flows = traffic.flows(kWarmupStepBase + w, {});
@@ -106,6 +129,7 @@ Engine::Engine(EngineSettings settings, ThreadPool& pool, RankExchange* ranks)
   campaigns_ = agents::plan_campaigns(settings_.seed, n, settings_.campaigns);
   next_campaign_id_ = static_cast<std::uint32_t>(campaigns_.size()) + 1;
   for (const auto& c : campaigns_) campaign_sources_.insert(c.sources.begin(), c.sources.end());
+  if (settings_.recorded) campaign_sources_ = settings_.recorded->traffic.attack_sources();  // from its labels
   protection_.add_campaigns(campaigns_);
 }
 
@@ -116,6 +140,11 @@ bool Engine::is_byzantine(std::uint32_t agent) const { return agent < agents_.si
 const agents::Blacklist& Engine::agent_blacklist(std::uint32_t agent) const { return agents_.at(agent)->blacklist; }
 
 bool Engine::is_crashed(std::uint32_t agent) const { return agents_.at(agent)->crashed; }
+
+std::string Engine::model_digest(std::uint32_t agent) const {
+  const auto& model = agents_.at(agent)->model;
+  return model ? to_hex(model->digest()) : std::string{};
+}
 
 // With prefix signatures an indicator is "true" when it covers some campaign source.
 bool Engine::is_campaign_source(std::uint32_t address) const {
@@ -132,6 +161,25 @@ std::vector<std::uint32_t> Engine::active_agents() const {
     if (!a->crashed) out.push_back(a->id);
   }
   return out;
+}
+
+std::vector<std::uint32_t> Engine::electorate() const {
+  auto out = active_agents();
+  for (std::uint32_t s = 0; s < settings_.faults.sybils; ++s) out.push_back(settings_.agents + s);
+  return out;
+}
+
+// A Sybil identity has no traffic, model or view: it casts the adversary's bloc ballot, or none.
+void Engine::sybil_ballots(std::uint64_t step, std::vector<Ballot>& ballots) const {
+  for (auto& ballot : ballots) {
+    const auto& pending = consensus_.open(ballot.signature);
+    const auto cast = adversary_.vote(step, agents_[pending.proposer]->byzantine);
+    ballot.abstain = !cast;
+    if (!cast) continue;
+    ballot.vote.approve = cast->approve;
+    ballot.vote.similarity = cast->similarity;
+    ballot.vote.confidence = cast->confidence;
+  }
 }
 
 void Engine::remove_block(const events::BlacklistRemoved& removed) {
@@ -190,6 +238,7 @@ void Engine::fold_into_log_view(const std::string& type, std::uint64_t step, con
       type == events::type::step_completed || type == events::type::blacklist_removed) {
     log_blacklists_.apply(events::Event{0, type, step, data, std::string{}});
   }
+  journal_.apply(type, step, data);
 }
 
 bool Engine::multi_rank() const { return ranks_ != nullptr && ranks_->size() > 1; }
@@ -222,7 +271,7 @@ std::vector<Produced> Engine::step_phases() {
 
   timed(phase_times_.faults, [&] {
     if (step == 0) phase_initial_models(step, out);
-    phase_faults(step, out, stats);
+    phase_faults(step, out);
   });
   timed(phase_times_.observe, [&] { observations = phase_observe(step, stats); });
   timed(phase_times_.propose, [&] { phase_propose(step, observations, out, stats); });
@@ -237,6 +286,7 @@ std::vector<Produced> Engine::step_phases() {
   stats.active_agents = static_cast<std::uint32_t>(active_agents().size());
   out.push_back(produce(step, stats));
   for (const auto& p : out) fold_into_log_view(p.type, p.step, p.data);
+  if (consensus_.network().heal_step() == step) journal_.keep_healed(log_blacklists_.network());
   ++next_step_;
   return out;
 }
@@ -292,43 +342,79 @@ void Engine::crash(AgentRuntime& agent, std::uint64_t step) {
 }
 
 // Recovery rebuilds the agent from the log (server/recovery.h): its blacklist from the log's
-// blacklists, a model refitted on its pre-run history without the sources they block (logged as
-// ModelRetrained right after AgentRecovered), and a validator view seeded as at the start.
+// blacklists; its model and training window those of its last ModelRetrained, rebuilt by replaying
+// it from the log and its traffic (server/agent_replay.h, digest checked) without the sources that
+// blacklist blocks now (then it retrains at the end of the step); a validator view seeded as at the start.
+// What every rank keeps of an agent is set here; the replay (heavy) runs on its owner rank
+// (replay_recovered_agents), which fills in the model its AgentRecovered names.
 void Engine::recover(AgentRuntime& agent, std::uint64_t step, std::vector<Produced>& out) {
   agent.crashed = false;
-  out.push_back(produce(step, events::AgentRecovered{agent.id, step - agent.crashed_at}));
   ++recovery_times_.recoveries;
   agent.awaiting_vote = step;
   agent.awaiting_block = step;
   agent.blacklist = recovered_blacklist(log_blacklists_, agent.id, step, settings_.blacklist_capacity,
                                         settings_.signature.prefix_len);
-  // Its refit (heavy) happens on its owner rank; refit_recovered_agents puts the ModelRetrained here.
-  out.push_back(Produced{std::string{}, step, nlohmann::json(agent.id)});
+  out.push_back(produce(step, events::AgentRecovered{agent.id, step - agent.crashed_at, 0, std::string{}}));
 }
 
-// A recovered agent's new model, fitted on its owner rank; nullopt when it has nothing to learn
-// from (then it watches nothing until it has, detection.h).
-std::optional<events::ModelRetrained> Engine::refit_recovered(AgentRuntime& agent) {
-  agent.training = recovery_training(settings_, agent.id, agent.blacklist, next_step_);
-  const auto rows = agent.training.rows();
-  const std::size_t samples = rows.size() / agents::kFeatureCount;
-  if (samples < 2) return std::nullopt;
-  agent.model = agents::IsolationForest::fit(rows, agents::kFeatureCount,
-                                             forest_params(settings_, agent.id, agent.model_version + 1));
-  agent.threshold = settings_.detector.contamination > 0 ? agent.model->threshold() : settings_.detector.threshold;
-  ++agent.model_version;
-  seed_view(agent);
-  return events::ModelRetrained{agent.id, agent.model_version, samples, to_hex(agent.model->digest())};
+// The owner's half of a recovery: the agent's detector replayed from the log up to its last crash.
+// Fills the model version and digest of `recovered`.
+void Engine::replay_recovered(AgentRuntime& agent, AgentReplay& replay, std::uint64_t step,
+                              events::AgentRecovered& recovered) {
+  replay.advance(journal_.last_crash(agent.id), campaigns_, consensus_.network(), journal_);
+  const auto& last = replay.last_retrain();
+  agent.training = last.training;
+  agent.model = last.model;
+  agent.threshold = last.model ? last.threshold : settings_.detector.threshold;
+  agent.model_version = last.version;
+  for (const auto& entry : agent.blacklist.entries()) {
+    if (agent.training.purge(entry.indicator, settings_.signature.prefix_len) > 0) agent.needs_retrain = true;
+  }
+  recovered.model_version = last.version;
+  recovered.model_digest = last.model ? to_hex(last.model->digest()) : std::string{};
+  if (agent.model) seed_view(agent);
+  replay.restart(agent, step);
+}
+
+// Recovered agents replay in parallel on their owners (each replay reads only the journal, the
+// campaigns and the network, all fixed during the phase), then every rank learns the model each
+// AgentRecovered left in `out` (at recovered_at) names.
+void Engine::replay_recovered_agents(std::uint64_t step, const std::vector<std::size_t>& recovered_at,
+                                     std::vector<Produced>& out) {
+  std::vector<events::AgentRecovered> recovered(agents_.size());
+  std::vector<std::uint32_t> mine;
+  std::vector<std::unique_ptr<AgentReplay>*> replays;  // map slots made here: the map is not thread-safe
+  for (const auto at : recovered_at) {
+    auto r = out[at].data.get<events::AgentRecovered>();
+    if (owns_[r.agent]) {
+      mine.push_back(r.agent);
+      replays.push_back(&replays_[r.agent]);
+    }
+    recovered[r.agent] = std::move(r);
+  }
+  pool_.parallel_for(mine.size(), [&](std::size_t k) {
+    auto& replay = *replays[k];
+    if (!replay) replay = std::make_unique<AgentReplay>(settings_, mine[k], journal_);
+    replay_recovered(*agents_[mine[k]], *replay, step, recovered[mine[k]]);
+  });
+  if (multi_rank()) {
+    share_slots(
+        *ranks_, mine, recovered, [](const events::AgentRecovered&) { return true; }, write_recovered,
+        read_recovered);
+  }
+  for (const auto at : recovered_at) {
+    out[at] = produce(step, recovered[out[at].data.get<events::AgentRecovered>().agent]);
+  }
 }
 
 // Crashes and recoveries, then what the campaigns reach this step (for time-to-protect).
-void Engine::phase_faults(std::uint64_t step, std::vector<Produced>& out, events::StepCompleted& stats) {
-  std::vector<std::size_t> refit_at;  // positions in `out` of the recovered agents' ModelRetrained
+void Engine::phase_faults(std::uint64_t step, std::vector<Produced>& out) {
+  std::vector<std::size_t> recovered_at;  // positions in `out` of the recovered agents' AgentRecovered
   for (auto& agent : agents_) {
     if (agent->crashed) {
       if (step >= agent->recover_step) {
         recover(*agent, step, out);
-        refit_at.push_back(out.size() - 1);
+        recovered_at.push_back(out.size() - 1);
       }
     } else if (settings_.faults.crash_rate > 0 &&
                Stream(settings_.seed, Purpose::crash, agent->id, step).chance(settings_.faults.crash_rate)) {
@@ -336,45 +422,9 @@ void Engine::phase_faults(std::uint64_t step, std::vector<Produced>& out, events
       out.push_back(produce(step, events::AgentCrashed{agent->id, agent->recover_step}));
     }
   }
-  if (!refit_at.empty()) refit_recovered_agents(step, refit_at, out, stats);
+  if (!recovered_at.empty()) replay_recovered_agents(step, recovered_at, out);
   protection_.observe(step, campaigns_,
                       [this](std::uint32_t agent, std::uint32_t address) { return blocks(agent, address); });
-}
-
-// Recovered agents refit in parallel on their owners, then every rank learns the results; each
-// placeholder recover() left in `out` (at refit_at) becomes its ModelRetrained, or goes when the
-// agent had nothing to learn from.
-void Engine::refit_recovered_agents(std::uint64_t step, const std::vector<std::size_t>& refit_at,
-                                    std::vector<Produced>& out, events::StepCompleted& stats) {
-  std::vector<std::optional<events::ModelRetrained>> refits(agents_.size());
-  std::vector<std::uint32_t> mine;
-  for (const auto at : refit_at) {
-    const auto id = out[at].data.get<std::uint32_t>();
-    if (owns_[id]) mine.push_back(id);
-  }
-  pool_.parallel_for(mine.size(), [&](std::size_t k) { refits[mine[k]] = refit_recovered(*agents_[mine[k]]); });
-  if (multi_rank()) {
-    // Every recovered agent owned here is sent, refitted or not, so the others learn which logged nothing.
-    share_slots(
-        *ranks_, mine, refits, [](const auto&) { return true; },
-        [](ByteWriter& w, const std::optional<events::ModelRetrained>& r) {
-          w.boolean(r.has_value());
-          if (r) write_retrained(w, *r);
-        },
-        [](ByteReader& in, std::optional<events::ModelRetrained>& r) {
-          r.reset();
-          if (in.boolean()) read_retrained(in, r.emplace());
-        });
-  }
-  for (auto it = refit_at.rbegin(); it != refit_at.rend(); ++it) {
-    const auto id = out[*it].data.get<std::uint32_t>();
-    if (refits[id]) {
-      out[*it] = produce(step, *refits[id]);
-      ++stats.retrained;
-    } else {
-      out.erase(out.begin() + static_cast<std::ptrdiff_t>(*it));
-    }
-  }
 }
 
 // A Byzantine agent remembers the last kSignatureMemory real signatures it saw (its material
@@ -396,7 +446,10 @@ std::vector<Engine::Observation> Engine::phase_observe(std::uint64_t step, event
     const auto i = owned_[k];
     auto& agent = *agents_[i];
     auto& obs = observations[i];
-    const auto flows = agent.traffic.flows(step, campaigns_);
+    std::vector<agents::Flow> generated;
+    if (!settings_.recorded) generated = agent.traffic.flows(step, campaigns_);
+    const auto flows = settings_.recorded ? settings_.recorded->traffic.flows(agent.id, step)
+                                          : std::span<const agents::Flow>(generated);
     if (agent.crashed || !agent.model) {  // no model: it never had two flows to learn from; nobody watches
       count_unmonitored(flows, obs.counts);
       // Its attacks are misses of their kind too, so per-kind recall agrees with the overall one.
@@ -448,6 +501,11 @@ std::vector<Engine::Observation> Engine::phase_observe(std::uint64_t step, event
       consensus_.renew(source, step);
     }
     for (const auto& [label, tally] : obs.by_label) {
+      if (settings_.recorded) {  // recorded traffic: label ids are the data's attack kinds
+        by_label_[label].attack_flows += tally.attack_flows;
+        by_label_[label].detected += tally.detected;
+        continue;
+      }
       if (label == 0 || label > campaigns_.size()) continue;  // campaign ids are 1 + their index
       auto& kind = by_kind_[static_cast<std::size_t>(campaigns_[label - 1].kind)];
       kind.attack_flows += tally.attack_flows;
@@ -482,7 +540,7 @@ void Engine::block_locally(AgentRuntime& agent, const std::string& signature_id,
 // Findings go to the consensus round in agent order; without consensus each agent blocks its own.
 void Engine::phase_propose(std::uint64_t step, std::vector<Observation>& observations, std::vector<Produced>& out,
                            events::StepCompleted& stats) {
-  const auto active = active_agents();
+  const auto active = electorate();
   for (std::size_t i = 0; i < agents_.size(); ++i) {
     auto& agent = *agents_[i];
     for (std::size_t k = 0; k < observations[i].findings.size(); ++k) {
@@ -503,7 +561,10 @@ void Engine::phase_propose(std::uint64_t step, std::vector<Observation>& observa
 
 // Honest voters validate against their own view and model; Byzantine ones follow the adversary.
 void Engine::phase_vote(std::uint64_t step, std::vector<Produced>& out, events::StepCompleted& stats) {
-  auto ballots = consensus_.ballots_owed(agents_.size(), active_agents(), step);
+  auto ballots = consensus_.ballots_owed(agents_.size() + settings_.faults.sybils, electorate(), step);
+  // Every rank casts the Sybil ballots itself (sybil_ballots reads only the step and the log's
+  // consensus state), so only the real agents' ballots cross ranks.
+  for (std::size_t v = agents_.size(); v < ballots.size(); ++v) sybil_ballots(step, ballots[v]);
   pool_.parallel_for(owned_.size(), [&](std::size_t k) {
     const auto v = owned_[k];
     const auto& voter = *agents_[v];

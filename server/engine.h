@@ -36,6 +36,7 @@
 #include "projections/blacklists.h"
 #include "server/consensus_round.h"
 #include "server/protection_tracker.h"
+#include "server/recovery_journal.h"
 #include "server/settings.h"
 #include "server/step_output.h"
 #include "server/thread_pool.h"
@@ -43,13 +44,15 @@
 namespace dais::server {
 
 struct AgentRuntime;
+class AgentReplay;
 struct AgentObservation;
 class RankExchange;
 
 // The forest parameters of `agent`'s model number `version` (1 = the initial model):
 // a pure function, so a model can be rebuilt from the log and the traffic.
 agents::ForestParams forest_params(const EngineSettings& settings, std::uint32_t agent, std::uint64_t version);
-// The pre-run benign history every agent's first model is trained on, oldest first.
+// The pre-run benign history every agent's first model is trained on, oldest first: in the
+// realistic scenario the segment's traffic in the steps just before step 0 (no campaigns).
 std::vector<agents::Flow> warmup_flows(const EngineSettings& settings, std::uint32_t agent);
 
 // Recovery time: steps from an agent's recovery until it casts a ballot again and until its
@@ -97,12 +100,17 @@ class Engine {
   // One agent's own blacklist and whether it is down (agent < settings().agents).
   const agents::Blacklist& agent_blacklist(std::uint32_t agent) const;
   bool is_crashed(std::uint32_t agent) const;
+  // The digest (hex) of the agent's model now, "" when it has none (down, or never had two flows).
+  // Under MPI only the owner rank holds models: "" on the other ranks.
+  std::string model_digest(std::uint32_t agent) const;
   const ProtectionTracker& protection() const { return protection_; }
   // Steps from each recovery to the agent's first cast ballot and first blocked flow after it.
   const RecoveryTimes& recovery_times() const { return recovery_times_; }
   // Attack flows of each campaign kind (indexed by CampaignKind) and how many of them were
   // detected (flagged or blocked): ground truth for per-kind recall.
   const std::array<KindDetection, agents::kCampaignKindCount>& detection_by_kind() const { return by_kind_; }
+  // Recorded traffic: the same per label id (1 + index in RecordedTraffic::kinds()).
+  const std::map<std::uint32_t, KindDetection>& detection_by_label() const { return by_label_; }
   bool is_byzantine(std::uint32_t agent) const;
   // True when `agent`'s blacklist holds `address` now (between steps).
   bool blocks(std::uint32_t agent, std::uint32_t address) const;
@@ -118,11 +126,13 @@ class Engine {
   using Observation = AgentObservation;
 
   void phase_initial_models(std::uint64_t step, std::vector<Produced>& out);
-  void phase_faults(std::uint64_t step, std::vector<Produced>& out, events::StepCompleted& stats);
+  void phase_faults(std::uint64_t step, std::vector<Produced>& out);
   void crash(AgentRuntime& agent, std::uint64_t step);
   void recover(AgentRuntime& agent, std::uint64_t step, std::vector<Produced>& out);
-  void refit_recovered_agents(std::uint64_t step, const std::vector<std::size_t>& refit_at,
-                              std::vector<Produced>& out, events::StepCompleted& stats);
+  void replay_recovered(AgentRuntime& agent, AgentReplay& replay, std::uint64_t step,
+                        events::AgentRecovered& recovered);
+  void replay_recovered_agents(std::uint64_t step, const std::vector<std::size_t>& recovered_at,
+                               std::vector<Produced>& out);
   void seed_view(AgentRuntime& agent) const;
   void fold_into_log_view(const std::string& type, std::uint64_t step, const nlohmann::json& data);
   std::vector<Observation> phase_observe(std::uint64_t step, events::StepCompleted& stats);
@@ -137,12 +147,14 @@ class Engine {
   void block_locally(AgentRuntime& agent, const std::string& signature_id, std::uint32_t indicator,
                      std::uint64_t step);
   std::vector<std::uint32_t> active_agents() const;
+  // Who takes part in consensus: the agents up, then the Sybil identities (never down).
+  std::vector<std::uint32_t> electorate() const;
+  void sybil_ballots(std::uint64_t step, std::vector<Ballot>& ballots) const;
   bool is_campaign_source(std::uint32_t address) const;
   static void remember(AgentRuntime& agent, const std::vector<agents::Signature>& signatures);
   std::vector<Produced> step_phases();
   bool multi_rank() const;
   void announce_step();
-  std::optional<events::ModelRetrained> refit_recovered(AgentRuntime& agent);
   void share_observations(std::uint64_t step, std::vector<Observation>& observations);
 
   EngineSettings settings_;
@@ -166,9 +178,13 @@ class Engine {
   // The blacklists as the log has them, folded from every event this engine produced or applied
   // (the same events the log holds): what a recovering agent rebuilds from.
   projections::Blacklists log_blacklists_;
+  // What else recovery reads from the log, and each recovered agent's replay from it (lazily made).
+  RecoveryJournal journal_;
+  std::map<std::uint32_t, std::unique_ptr<AgentReplay>> replays_;
   ProtectionTracker protection_;
   RecoveryTimes recovery_times_;
   std::array<KindDetection, agents::kCampaignKindCount> by_kind_{};
+  std::map<std::uint32_t, KindDetection> by_label_;
   PhaseTimes phase_times_;
   std::uint64_t next_step_ = 0;
   std::uint32_t next_campaign_id_ = 0;

@@ -129,4 +129,18 @@ void read_retrained(ByteReader& r, events::ModelRetrained& m) {
   m.model_digest = r.str();
 }
 
+void write_recovered(ByteWriter& w, const events::AgentRecovered& m) {
+  w.u32(m.agent);
+  w.u64(m.missed_steps);
+  w.u64(m.model_version);
+  w.str(m.model_digest);
+}
+
+void read_recovered(ByteReader& r, events::AgentRecovered& m) {
+  m.agent = r.u32();
+  m.missed_steps = r.u64();
+  m.model_version = r.u64();
+  m.model_digest = r.str();
+}
+
 }  // namespace dais::server

@@ -41,6 +41,8 @@ void write_ballots(ByteWriter& w, const std::vector<Ballot>& ballots);
 void read_ballots(ByteReader& r, std::vector<Ballot>& ballots);
 void write_retrained(ByteWriter& w, const events::ModelRetrained& m);
 void read_retrained(ByteReader& r, events::ModelRetrained& m);
+void write_recovered(ByteWriter& w, const events::AgentRecovered& m);
+void read_recovered(ByteReader& r, events::AgentRecovered& m);
 
 // Slots are indexed by agent id. Each rank sends the slots of its `owned` agents for which
 // `present(slot)` holds (with their ids); every other rank's slots are filled from theirs.

@@ -1,8 +1,6 @@
 #include "server/recovery.h"
 
-#include "agents/features.h"
 #include "agents/indicator.h"
-#include "server/engine.h"
 
 namespace dais::server {
 
@@ -33,15 +31,6 @@ agents::Blacklist recovered_blacklist(const projections::Blacklists& log, std::u
   restore_list(out, log.network(), step);
   restore_list(out, log.local(agent), step);
   return out;
-}
-
-TrainingWindow recovery_training(const EngineSettings& settings, std::uint32_t agent,
-                                 const agents::Blacklist& blacklist, std::uint64_t step) {
-  TrainingWindow window(settings.detector.window);
-  for (const auto& f : warmup_flows(settings, agent)) {
-    if (!blacklist.contains(f.source, step)) window.add(f.features, f.source);
-  }
-  return window;
 }
 
 }  // namespace dais::server

@@ -9,6 +9,7 @@
 #include "server/attack_request.h"
 #include "server/rank_commands.h"
 #include "server/rank_exchange.h"
+#include "server/recorded_input.h"
 #include "server/run_started.h"
 
 namespace dais::server {
@@ -48,12 +49,24 @@ std::vector<std::string> differing_fields(const nlohmann::json& logged, const nl
 
 }  // namespace
 
-Run::Run(const config::Config& config, Options options)
+Run::Run(const config::Config& config, Options options, const std::vector<events::TrafficFile>* logged_files)
     : options_(std::move(options)), projections_(options_.stats_history) {
   auto settings = settings_from_config(config);
   if (options_.threads != 0) settings.threads = options_.threads;
   if (options_.partition) settings.partition = *options_.partition;
   if (options_.steps) settings.steps = *options_.steps;
+  if (settings.recorded_traffic.recorded()) {
+    // Recorded flows are read by rank 0 alone: the other ranks could not replay them.
+    if (options_.ranks != nullptr && options_.ranks->size() > 1) {
+      throw RunError("recorded traffic (traffic.source " + config.get_string("traffic.source") +
+                     ") does not run under mpirun yet: start daisd without mpirun. Nothing was written.");
+    }
+    settings.recorded = load_recorded_input(settings.recorded_traffic, settings.agents, settings.traffic.window_steps,
+                                            logged_files, options_.traffic_dir);
+    // The run ends with the data, or earlier when simulation.steps says so.
+    const auto data_steps = settings.recorded->traffic.steps();
+    settings.steps = settings.steps == 0 ? data_steps : std::min(settings.steps, data_steps);
+  }
   target_steps_ = settings.steps;
   pool_ = std::make_unique<ThreadPool>(settings.threads);
   if (options_.ranks != nullptr && options_.ranks->size() > 1) {
@@ -71,7 +84,7 @@ std::unique_ptr<Run> Run::open(eventstore::Store& store, const config::Config& r
   }
   const auto head = store.head();
   if (head.empty()) {
-    auto run = std::unique_ptr<Run>(new Run(requested, options));
+    auto run = std::unique_ptr<Run>(new Run(requested, options, nullptr));
     run->store_ = &store;
     const auto started = make_run_started(requested, run->engine(), options.version);
     std::vector<Produced> first;
@@ -83,10 +96,12 @@ std::unique_ptr<Run> Run::open(eventstore::Store& store, const config::Config& r
   auto logged = read_run_started(store, options.version);
   // The log's configuration is the run's; the command line may only change how it is executed.
   const auto requested_json = requested.to_json();
+  const auto logged_json = logged.config.to_json();  // keys a log leaves out at their defaults
   std::string conflicts;
   for (auto it = requested_json.begin(); it != requested_json.end(); ++it) {
     if (may_differ_on_resume(it.key())) continue;
-    const auto logged_value = logged.started.config.value(it.key(), nlohmann::json());
+    const auto logged_value = logged.started.config.contains(it.key()) ? logged.started.config[it.key()]
+                                                                         : logged_json.value(it.key(), nlohmann::json());
     if (logged_value != it.value() && requested.source(it.key()) != "default") {
       conflicts += "\n  " + it.key() + ": the run has " + quote(logged_value) + ", " + requested.source(it.key()) +
                    " asks for " + quote(it.value());
@@ -100,7 +115,7 @@ std::unique_ptr<Run> Run::open(eventstore::Store& store, const config::Config& r
   if (!options.steps) options.steps = static_cast<std::uint64_t>(requested.get_int("simulation.steps"));
   if (!options.threads) options.threads = static_cast<unsigned>(requested.get_int("simulation.threads"));
   if (!options.partition) options.partition = parse_partition(requested.get_string("simulation.partition"));
-  auto run = std::unique_ptr<Run>(new Run(logged.config, options));
+  auto run = std::unique_ptr<Run>(new Run(logged.config, options, &logged.started.traffic_files));
   run->resumed_ = true;
   run->apply_produced(0, logged.event.type, 0, std::move(logged.event.data), logged.hash);
   run->prev_hash_ = logged.hash;
@@ -116,7 +131,7 @@ std::unique_ptr<Run> Run::replay(const eventstore::Store& source, std::optional<
   if (head.empty()) throw RunError("the log in " + source.directory().string() + " is empty");
   auto logged = read_run_started(source, options.version);
   options.steps = 0;  // replay follows the log, whatever its target
-  auto run = std::unique_ptr<Run>(new Run(logged.config, options));
+  auto run = std::unique_ptr<Run>(new Run(logged.config, options, &logged.started.traffic_files));
   run->target_steps_ = logged.started.steps;
   run->apply_produced(0, logged.event.type, 0, std::move(logged.event.data), logged.hash);
   run->prev_hash_ = logged.hash;
@@ -231,6 +246,10 @@ void Run::commit(std::vector<Produced> produced) {
 }
 
 events::AttackInjected Run::attack_from_request(const nlohmann::json& request) const {
+  if (settings().recorded) {
+    throw std::invalid_argument("this run's traffic is recorded (traffic.source " + settings().recorded_traffic.source +
+                                "): its attacks come from the data, not from injected campaigns");
+  }
   const AttackRequestContext context{settings().agents, settings().campaigns.propagation_delay, engine_->next_step(),
                                      engine_->next_campaign_id()};
   return server::attack_from_request(request, context);
@@ -328,6 +347,22 @@ RunSummary Run::summary() const {
   s.missed_while_down = flows.missed_while_down;
   s.live_steps = live_steps_;
   s.agent_steps_per_s = live_seconds_ > 0 ? static_cast<double>(live_steps_) * s.agents / live_seconds_ : 0.0;
+  if (const auto& recorded = settings().recorded) {
+    const auto& c = recorded->traffic.counters();
+    s.recorded = RunSummary::Recorded{recorded->files.size(), recorded->rows_read, recorded->rows_skipped, c.flows,
+                                      c.ipv6_skipped, c.unassigned, c.warmup_flows, c.run_flows};
+    s.labelled = recorded->traffic.labelled();
+    const auto& kinds = recorded->traffic.kinds();
+    for (const auto& [label, tally] : engine_->detection_by_label()) {
+      if (label == 0 || label > kinds.size() || tally.attack_flows == 0) continue;
+      RunSummary::Kind k;
+      k.kind = kinds[label - 1];
+      k.attack_flows = tally.attack_flows;
+      k.detected = tally.detected;
+      k.recall = static_cast<double>(tally.detected) / static_cast<double>(tally.attack_flows);
+      s.by_kind.push_back(std::move(k));
+    }
+  }
   s.head_seq = next_seq_ == 0 ? 0 : next_seq_ - 1;
   s.head_hash = to_hex(prev_hash_);
   return s;

@@ -21,6 +21,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -78,6 +79,9 @@ class Run {
     // Rank 0 of an MPI run (server/rank_exchange.h): the run's configuration goes to the other
     // ranks before its engine starts, and every step is shared with them. Null: one process.
     RankExchange* ranks = nullptr;
+    // Recorded traffic of a resumed or replayed run: the folder holding its files, when they are no
+    // longer where its configuration says (each must still match RunStarted's digest).
+    std::optional<std::filesystem::path> traffic_dir;
   };
 
   // New or resumed run on `store` with the requested configuration (see the header comment).
@@ -123,7 +127,8 @@ class Run {
   RunSummary summary() const;
 
  private:
-  Run(const config::Config& config, Options options);
+  // `logged_files`: the recorded traffic files the log names (resume, replay); null for a new run.
+  Run(const config::Config& config, Options options, const std::vector<events::TrafficFile>* logged_files);
   // Appends `produced` in one write transaction, folds it and publishes what was committed.
   void commit(std::vector<Produced> produced);
   void apply_produced(std::uint64_t seq, const std::string& type, std::uint64_t step, nlohmann::json data,

@@ -2,23 +2,40 @@
 
 #include "config/schema.h"
 #include "server/engine.h"
+#include "server/recorded_input.h"
 #include "server/run_errors.h"
 
 namespace dais::server {
+
+namespace {
+
+// The keys of recorded traffic mean nothing to a synthetic run, which leaves them out, so its
+// RunStarted is byte for byte that of versions without them (a log without them reads as synthetic).
+bool is_recorded_traffic_key(std::string_view key) {
+  return key == "traffic.source" || key == "traffic.path" || key == "traffic.step_seconds" ||
+         key == "traffic.segments" || key == "traffic.training_steps" || key == "traffic.labels";
+}
+
+}  // namespace
 
 events::RunStarted make_run_started(const config::Config& config, const Engine& engine, const std::string& version) {
   events::RunStarted started;
   started.config = nlohmann::json::object();
   const auto effective = config.to_json();
-  for (const auto& [key, value] : effective.items()) {
-    if (!config::is_runtime_key(key)) started.config[key] = value;
-  }
   const auto& settings = engine.settings();
+  for (const auto& [key, value] : effective.items()) {
+    if (config::is_runtime_key(key) || (!settings.recorded && is_recorded_traffic_key(key))) continue;
+    started.config[key] = value;
+  }
   started.seed = settings.seed;
   started.version = version;
   started.format = "dais-log/1";
   started.agents = settings.agents;
   started.steps = static_cast<std::uint64_t>(config.get_int("simulation.steps"));
+  if (settings.recorded) {
+    started.steps = settings.steps;  // the data's length, or simulation.steps when shorter
+    started.traffic_files = settings.recorded->files;
+  }
   for (std::uint32_t a = 0; a < started.agents; ++a) {
     if (engine.is_byzantine(a)) started.byzantine.push_back(a);
   }

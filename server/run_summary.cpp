@@ -83,6 +83,15 @@ void to_json(nlohmann::json& j, const RunSummary& s) {
   nlohmann::json by_kind = nlohmann::json::object();
   for (const auto& k : s.by_kind) by_kind[k.kind] = kind_json(k);
   j["by_kind"] = std::move(by_kind);
+  if (!s.labelled) j["precision"] = j["recall"] = j["f1"] = nullptr;
+  if (s.recorded) {
+    const auto& r = *s.recorded;
+    j["recorded_traffic"] = {{"files", r.files},           {"rows_read", r.rows_read},
+                             {"rows_skipped", r.rows_skipped}, {"flows", r.flows},
+                             {"ipv6_skipped", r.ipv6_skipped}, {"unassigned", r.unassigned},
+                             {"warmup_flows", r.warmup_flows}, {"run_flows", r.run_flows},
+                             {"labelled", s.labelled}};
+  }
 }
 
 void fill_protection(RunSummary& s, const ProtectionTracker& protection,
@@ -142,6 +151,24 @@ std::string RunSummary::text() const {
                 benign_blocked_per_agent_step,
                 benign_signatures_accepted_per_agent_step);
   std::string out = buf;
+  if (!labelled) {
+    // The data carry no ground truth: say so rather than print zeros that read as a result.
+    const auto at = out.find("detection: precision");
+    const auto line_end = out.find('\n', at);
+    std::snprintf(buf, sizeof buf, "detection: precision unknown  recall unknown  F1 unknown  (no labels; benign flows blocked %llu)",
+                  static_cast<ull>(benign_blocked));
+    out.replace(at, line_end - at, buf);
+  }
+  if (recorded) {
+    std::snprintf(buf, sizeof buf,
+                  "recorded traffic: %llu files, %llu flows (%llu rows skipped), %llu IPv6 flows skipped, %llu "
+                  "unassigned, %llu warm-up flows, %llu run flows\n",
+                  static_cast<ull>(recorded->files), static_cast<ull>(recorded->flows),
+                  static_cast<ull>(recorded->rows_skipped), static_cast<ull>(recorded->ipv6_skipped),
+                  static_cast<ull>(recorded->unassigned), static_cast<ull>(recorded->warmup_flows),
+                  static_cast<ull>(recorded->run_flows));
+    out += buf;
+  }
   std::snprintf(buf, sizeof buf,
                 "adversary: attack signatures proposed %llu, accepted %llu, honest signatures lost %llu; "
                 "recoveries %llu, to first vote %s, to first block %s\n",

@@ -30,6 +30,9 @@ struct RunSummary {
   // Detection over every flow of the run.
   std::uint64_t flows = 0, attack_flows = 0;
   double precision = 0, recall = 0, f1 = 0;
+  // False for recorded traffic without labels: precision, recall and F1 are unknown (JSON null,
+  // "unknown" in the text), not zeros.
+  bool labelled = true;
   double decision_latency_mean = 0;  // steps from proposal to decision
   // Protection: a campaign arrival is one attack reaching one agent, a (campaign, agent) pair.
   std::uint64_t campaign_arrivals = 0;
@@ -71,6 +74,12 @@ struct RunSummary {
   double agent_steps_per_s = 0;
   std::uint64_t head_seq = 0;
   std::string head_hash;
+  // Recorded traffic (absent for synthetic): what was read and what was left out, and why.
+  struct Recorded {
+    std::uint64_t files = 0, rows_read = 0, rows_skipped = 0, flows = 0;
+    std::uint64_t ipv6_skipped = 0, unassigned = 0, warmup_flows = 0, run_flows = 0;
+  };
+  std::optional<Recorded> recorded;
 
   // The lines daisd prints at the end of a run.
   std::string text() const;

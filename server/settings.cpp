@@ -96,6 +96,7 @@ EngineSettings settings_from_config(const config::Config& c) {
   s.faults.sleeper_steps = static_cast<std::uint64_t>(c.get_int("faults.sleeper_steps"));
   s.faults.low_rate = c.get_double("faults.low_rate");
   s.faults.collude = c.get_bool("faults.collude");
+  s.faults.sybils = u32(c, "faults.sybils");
 
   s.network.delay_steps = u32(c, "network.delay_steps");
   s.network.jitter_steps = u32(c, "network.jitter_steps");
@@ -103,6 +104,15 @@ EngineSettings settings_from_config(const config::Config& c) {
   s.network.partition_fraction = c.get_double("network.partition_fraction");
   s.network.partition_start_step = static_cast<std::uint64_t>(c.get_int("network.partition_start_step"));
   s.network.partition_steps = static_cast<std::uint64_t>(c.get_int("network.partition_steps"));
+
+  s.recorded_traffic.source = c.get_string("traffic.source");
+  s.recorded_traffic.path = c.get_string("traffic.path");
+  s.recorded_traffic.step_seconds = c.get_double("traffic.step_seconds");
+  s.recorded_traffic.segments = c.get_list("traffic.segments");
+  s.recorded_traffic.training_steps = u32(c, "traffic.training_steps");
+  s.recorded_traffic.labels = c.get_string("traffic.labels");
+  // Recorded traffic brings its own attacks: no synthetic campaigns are planned.
+  if (s.recorded_traffic.recorded()) s.campaigns.count = 0;
   return s;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -40,7 +41,20 @@ struct FaultSettings {
   std::uint64_t sleeper_steps = 50;
   double low_rate = 0.02;
   bool collude = true;
+  std::uint32_t sybils = 0;  // Sybil identities, ids agents .. agents + sybils - 1: they only vote
 };
+
+// traffic.* keys of recorded traffic (docs/SIMULATION.md "Recorded traffic"); source "synthetic" ignores the rest.
+struct RecordedSettings {
+  std::string source = "synthetic";  // synthetic | flows | pcap
+  std::string path;                  // a file, or a folder whose files are read in name order
+  double step_seconds = 60;          // capture time in one step
+  std::vector<std::string> segments; // empty or {"hash"}: destination hash; else one CIDR list per agent
+  std::uint32_t training_steps = 10; // capture steps of pre-run history
+  std::string labels;                // label file ("" = labels from the data, if any)
+  bool recorded() const { return source != "synthetic"; }
+};
+struct RecordedInput;  // server/recorded_input.h
 
 struct EngineSettings {
   std::uint32_t agents = 10;
@@ -61,6 +75,9 @@ struct EngineSettings {
   std::uint32_t blacklist_capacity = 4096;
   FaultSettings faults;
   NetworkSettings network;
+  RecordedSettings recorded_traffic;
+  // The recorded traffic read from recorded_traffic's files (Run loads it); null for synthetic traffic.
+  std::shared_ptr<const RecordedInput> recorded;
 };
 
 EngineSettings settings_from_config(const config::Config& config);

@@ -1,6 +1,8 @@
 // dais-replay DIR: re-runs a simulation from its log's RunStarted and operator
 // inputs, in memory, and compares every regenerated event byte for byte with
-// the log (model digests included). Exit 0 when identical; 1 at the first
+// the log (model digests included). A run on recorded traffic reads the files
+// RunStarted names (where its configuration put them, or in --traffic-dir) and
+// refuses (2), naming the file, when one is missing or its SHA-256 differs. Exit 0 when identical; 1 at the first
 // divergence (naming seq, type and fields); 3 when the log was written by
 // another program version; 2 for usage errors or a directory that is not a log.
 // A log (or --to) that ends inside a step exits 0 too, since every logged event
@@ -26,6 +28,9 @@ int main(int argc, char** argv) {
   app.add_option("DIR", dir, "Data directory of the run")->required();
   app.add_option("--to", to_seq, "Stop after this seq (default: the head)");
   app.add_option("--threads", threads, "Worker threads for the re-execution (0 = cores; the result never depends on it)");
+  std::string traffic_dir;
+  app.add_option("--traffic-dir", traffic_dir,
+                 "Folder holding the run's recorded traffic files, when they are no longer where its configuration says");
   app.add_flag("--json", json, "Print the result as one JSON object");
   app.add_flag("--quiet", quiet, "No progress output");
   try {
@@ -52,6 +57,7 @@ int main(int argc, char** argv) {
     dais::server::Run::Options options;
     options.version = DAIS_VERSION;
     options.threads = threads;
+    if (!traffic_dir.empty()) options.traffic_dir = traffic_dir;
     options.on_progress = [&](const dais::server::Progress& p) {
       progress.update(p.step, 0, std::to_string(p.head_seq + 1) + " events checked");
     };

@@ -25,16 +25,20 @@ constexpr const char* kDescription =
     "\n"
     "--verify checks every event: the SHA-256 of its exact bytes must equal the hash the server sent, and,\n"
     "on an unfiltered stream, its seq must follow the previous one and its prev must be the previous\n"
-    "event's hash (64 zeros at seq 0). With --types only hashes, seq order and types can be checked.\n"
+    "event's hash (64 zeros at seq 0). With --types only hashes, seq order and types can be checked.\n"    "With --key VERIFIER it also asks for the signed checkpoints of the log's Merkle tree and checks each:\n"
+    "the Ed25519 signature, that it covers exactly the events received before it (and, from seq 0 without\n"
+    "--types, that its root is the tree hash of those events), and that it extends the previous checkpoint\n"
+    "(a consistency proof fetched from http://HOST:PORT/v1/proof/consistency).\n"
     "\n"
     "Exit status: 0 after --max-events events, on SIGINT/SIGTERM, or when the output is closed;\n"
-    "1 when --verify finds a break (the message names the seq); 2 for a bad command line;\n"
+    "1 when --verify finds a break (the message names the seq) or a bad checkpoint; 2 for a bad command line;\n"
     "3 when the server cannot be reached within --retry-for or refuses the stream.\n"
     "\n"
     "Examples:\n"
     "  dais-tail ws://127.0.0.1:8080\n"
     "  dais-tail ws://127.0.0.1:8080 --from 1000 --types ConsensusReached,SignatureProposed\n"
-    "  dais-tail ws://127.0.0.1:8080 --verify --max-events 5000 > events.jsonl";
+    "  dais-tail ws://127.0.0.1:8080 --verify --max-events 5000 > events.jsonl\n"
+    "  dais-tail ws://127.0.0.1:8080 --verify --key \"$(daisd --data run1 --print-verifier-key)\"";
 
 }  // namespace
 
@@ -49,6 +53,10 @@ int main(int argc, char** argv) {
   app.add_option("--from", options.from, "First seq to print (default 0)")->check(CLI::NonNegativeNumber);
   app.add_option("--types", types_text, "Only these event types, comma-separated (e.g. VoteCast,ConsensusReached)");
   app.add_flag("--verify", options.verify, "Check each event's hash and, without --types, the prev chain; exit 1 at the first break");
+  std::string key_text;
+  app.add_option("--key", key_text,
+                 "With --verify: the verifier key of daisd's checkpoints (daisd --print-verifier-key); checks the "
+                 "signature of each signed checkpoint and that it extends the previous one");
   app.add_option("--token", options.token, "Send Authorization: Bearer TOKEN");
   app.add_option("--max-events", options.max_events, "Exit 0 after printing this many events (default 0: no limit)")
       ->check(CLI::NonNegativeNumber);
@@ -66,6 +74,18 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     std::fprintf(stderr, "dais-tail: %s\nRun with --help for more information.\n", e.what());
     return dais::tail::kExitUsage;
+  }
+  if (!key_text.empty()) {
+    if (!options.verify) {
+      std::fprintf(stderr, "dais-tail: --key is used with --verify\n");
+      return dais::tail::kExitUsage;
+    }
+    try {
+      options.key = dais::eventstore::note::VerifierKey::parse(key_text);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "dais-tail: --key: %s\n", e.what());
+      return dais::tail::kExitUsage;
+    }
   }
   if (!types_text.empty() && options.types.empty()) {
     std::fprintf(stderr, "dais-tail: --types '%s' names no event type\n", types_text.c_str());

@@ -99,6 +99,27 @@ TEST_CASE("scores lie in (0, 1] and the default threshold is sklearn's 0.5") {
   }
 }
 
+TEST_CASE("batch scoring agrees with single scoring on extreme and non-finite rows") {
+  // Far rows end their walks after one or two splits, so whole lock-step groups stop early;
+  // NaN and infinities must take the same branches as in score_one.
+  const auto training = gaussian_rows(500, 3, 7);
+  const auto forest = IsolationForest::fit(training, 3, params_with_seed(3));
+  const float inf = std::numeric_limits<float>::infinity();
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const std::vector<float> specials = {0.0f, 1e30f, -1e30f, inf, -inf, nan, 0.5f, -2.0f};
+  std::vector<float> rows;
+  for (std::size_t i = 0; i < 37; ++i) {  // 4 groups of 8 and a tail of 5
+    for (std::size_t c = 0; c < 3; ++c) rows.push_back(specials[(i * 3 + c * (i % 5 + 1)) % specials.size()]);
+  }
+  const auto scores = forest.score(rows, 3);
+  REQUIRE(scores.size() == 37);
+  for (std::size_t i = 0; i < scores.size(); ++i) {
+    CHECK(scores[i] == forest.score_one(rows.data() + i * 3));
+    CHECK(scores[i] > 0.0);
+    CHECK(scores[i] <= 1.0);
+  }
+}
+
 TEST_CASE("a planted outlier scores above every inlier and above the threshold") {
   const std::size_t cols = 5;
   auto rows = gaussian_rows(500, cols, 2);

@@ -57,9 +57,11 @@ def require(resource, name, props):
 
 
 err = open(scratch / "daisd.err", "w")
+# Attacks 6 benign standard deviations out, so enough signatures are accepted to page through.
 daisd = subprocess.Popen([str(bin_dir / "daisd"), "--data", str(scratch / "run"), "--serve", "--listen",
                           f"127.0.0.1:{port}", "--agents", "10", "--steps", str(STEPS), "--seed", "11",
-                          "--set", "blacklist.expiry=40", "--set", "simulation.step_interval_ms=25"],
+                          "--set", "blacklist.expiry=40", "--set", "traffic.attack_distance=6",
+                          "--set", "simulation.step_interval_ms=25"],
                          stdout=subprocess.DEVNULL, stderr=err)
 try:
     deadline = time.time() + 30

@@ -19,7 +19,7 @@ echo "built $(basename "$deb") ($(stat -c %s "$deb") bytes)"
 
 dpkg-deb -c "$deb" | awk '{print $6}' | sed 's#^\./#/#' >"$work/contents"
 for path in /usr/bin/daisd /usr/bin/dais-backup /usr/bin/dais-verify /usr/bin/dais-replay /usr/bin/dais-export \
-            /usr/bin/dais-tail /usr/bin/dais-experiment /etc/dais/daisd.yaml /usr/lib/systemd/system/daisd.service \
+            /usr/bin/dais-tail /usr/bin/dais-experiment /usr/bin/dais-flows /etc/dais/daisd.yaml /usr/lib/systemd/system/daisd.service \
             /usr/lib/sysusers.d/dais.conf /usr/share/man/man1/daisd.1.gz /usr/share/man/man1/dais-backup.1.gz; do
   grep -qx "$path" "$work/contents" || fail "$path is not in the package:$(printf '\n  %s' $(cat "$work/contents"))"
 done
@@ -31,7 +31,7 @@ grep -q "systemd-sysusers dais.conf" "$work/control/postinst" || fail "postinst 
 dpkg-deb -f "$deb" Depends | grep -q libc6 || fail "Depends lacks the shared library dependencies"
 
 dpkg-deb -x "$deb" "$work/root"
-for tool in daisd dais-backup dais-verify dais-replay dais-export; do
+for tool in daisd dais-backup dais-verify dais-replay dais-export dais-flows; do
   "$work/root/usr/bin/$tool" --help >"$work/help.txt" 2>&1 || fail "packaged $tool --help failed: $(cat "$work/help.txt")"
 done
 "$work/root/usr/bin/daisd" --version | grep -q "^daisd " || fail "packaged daisd --version"

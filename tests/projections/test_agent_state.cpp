@@ -58,7 +58,7 @@ TEST_CASE("agents: models, crashes, and counts of proposals, endorsements and vo
   CHECK(a.reputation(1) == doctest::Approx(1.05 * 0.80));
   CHECK(a.reputation(2) == doctest::Approx(0.90 * 1.05));
 
-  add(8, events::AgentRecovered{3, 5});
+  add(8, events::AgentRecovered{3, 5, 1, std::string(64, 'a')});
   CHECK_FALSE(a.find(3)->crashed);
   CHECK(a.find(3)->missed_steps == 5);
   CHECK_FALSE(a.find(3)->recover_step.has_value());

@@ -57,7 +57,7 @@ MiniRun generate(std::uint64_t seed, std::uint32_t agents, std::uint64_t steps) 
     for (std::uint32_t a = 0; a < agents; ++a) {
       if (crashed[a] && recover_at[a] == step) {
         crashed[a] = false;
-        run.log.add(step, events::AgentRecovered{a, 3});
+        run.log.add(step, events::AgentRecovered{a, 3, 1, std::string(64, 'a')});
       } else if (!crashed[a] && rng.chance(0.03)) {
         crashed[a] = true;
         recover_at[a] = step + 3;

@@ -16,6 +16,7 @@
 #include "agents/traffic.h"
 #include "common/temp_dir.h"
 #include "eventstore/store.h"
+#include "projections/agent_state.h"
 #include "server/engine.h"
 #include "server/run.h"
 #include "tests/server/logged_run.h"
@@ -188,4 +189,55 @@ TEST_CASE("recovery time: steps from each recovery to the agent's first ballot, 
   REQUIRE(run.summary.recovery_to_vote_mean.has_value());
   CHECK(*run.summary.recovery_to_vote_mean == doctest::Approx(static_cast<double>(sum) / voted));
   CHECK(run.summary.recoveries_blocked <= recoveries);
+}
+
+TEST_CASE("Sybil identities vote with the bloc under ids after the agents', observe nothing, and reputation weighs them") {
+  const auto logged = run_to_end(adversarial({{"faults.adversary", "framing"},
+                                              {"faults.sybils", "6"},
+                                              {"consensus.reputation", "true"}}));
+  const std::uint32_t agents = logged.settings.agents;
+  std::map<std::string, std::uint32_t> proposer;
+  std::uint64_t sybil_votes = 0, sybil_yes = 0;
+  std::set<std::uint32_t> reweighed;  // Sybils whose ballot carried a weight other than the initial 1
+  for (const auto& e : logged.events) {
+    if (e.type == events::type::signature_proposed) {
+      const auto p = e.data.get<events::SignatureProposed>();
+      CHECK(p.agent < agents);  // a Sybil proposes nothing: it observes no traffic
+      proposer[p.signature_id] = p.agent;
+    } else if (e.type == events::type::signature_endorsed) {
+      CHECK(e.data.at("agent").get<std::uint32_t>() < agents);
+    } else if (e.type == events::type::model_retrained) {
+      CHECK(e.data.at("agent").get<std::uint32_t>() < agents);
+    } else if (e.type == events::type::vote_cast) {
+      const auto v = e.data.get<events::VoteCast>();
+      if (v.voter < agents) continue;
+      CHECK(v.voter < agents + 6);
+      ++sybil_votes;
+      // The bloc's ballot: yes for a colluder's proposal, no for an honest one.
+      CHECK(v.approve == (logged.byzantine.count(proposer.at(v.signature_id)) == 1));
+      sybil_yes += v.approve ? 1 : 0;
+      if (v.weight != 1.0) reweighed.insert(v.voter);
+    }
+  }
+  CHECK(sybil_votes > 0);
+  CHECK(sybil_yes > 0);
+  CHECK(sybil_yes < sybil_votes);
+  // Reputation judges them like any voter: their ballots carry learnt weights.
+  CHECK(!reweighed.empty());
+  // The agents projection lists them after the agents, as Byzantine, with the engine's weights.
+  projections::AgentState state;
+  for (const auto& e : logged.events) state.apply(e);
+  REQUIRE(state.agent_count() == agents + 6);
+  for (std::uint32_t s = agents; s < agents + 6; ++s) CHECK(state.find(s)->byzantine);
+  bool judged = false;
+  for (std::uint32_t s = agents; s < agents + 6; ++s) judged = judged || state.reputation(s) != 1.0;
+  CHECK(judged);
+}
+
+TEST_CASE("without collusion a Sybil has nothing to vote with, so it casts no ballot") {
+  const auto logged = run_to_end(adversarial({{"faults.adversary", "framing"}, {"faults.sybils", "6"},
+                                              {"faults.collude", "false"}}));
+  for (const auto& e : logged.events) {
+    if (e.type == events::type::vote_cast) CHECK(e.data.at("voter").get<std::uint32_t>() < logged.settings.agents);
+  }
 }

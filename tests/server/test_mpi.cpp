@@ -17,6 +17,8 @@
 #include "server/partition.h"
 #include "server/phase_results.h"
 #include "server/rank_commands.h"
+#include "tests/capture/csv_samples.h"
+#include "tests/server/test_support.h"
 #include "tests/support/child_process.h"
 #include "tests/support/ports.h"
 #include "tests/support/text_files.h"
@@ -31,14 +33,15 @@ namespace {
 const dais::test::Environment kMpiEnv = {{"OMPI_ALLOW_RUN_AS_ROOT", "1"}, {"OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1"}};
 const dais::test::RunOptions kMpi{.env = kMpiEnv, .streams = dais::test::Streams::merged};
 
-// Small, but with everything that crosses ranks: crashes and recoveries (refits), Byzantine
-// forgeries and votes, consensus, blacklist hits.
+// Small, but with everything that crosses ranks: crashes and recoveries (models replayed from
+// the log on the owner), Byzantine forgeries and votes, Sybil ballots, consensus, blacklist hits.
 std::vector<std::string> small_run(const std::string& scenario) {
   return {"--agents", "7", "--steps", "24", "--seed", "5", "--set", "simulation.scenario=" + scenario,
           "--set", "traffic.flows_per_step=25", "--set", "detector.trees=30", "--set", "detector.window=500",
           "--set", "traffic.first_campaign_step=2", "--set", "traffic.campaign_interval=4",
           "--set", "faults.crash_rate=0.04", "--set", "faults.recovery_steps=3",
-          "--set", "faults.byzantine_fraction=0.3", "--set", "store.sync=none", "--quiet"};
+          "--set", "faults.byzantine_fraction=0.3", "--set", "faults.sybils=2", "--set", "store.sync=none",
+          "--quiet"};
 }
 
 std::vector<std::string> mpirun(int ranks) {
@@ -57,7 +60,9 @@ std::string plain_head(const dais::TempDir& tmp, const std::string& name, const 
   const auto r = run(argv, {.streams = dais::test::Streams::merged});
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
-  return head_of(tmp / (name + ".json"));
+  const auto summary = nlohmann::json::parse(dais::test::read_text(tmp / (name + ".json")));
+  CHECK(summary.at("recoveries").get<int>() > 0);  // the runs compared below do cross recoveries
+  return summary.at("head_hash").get<std::string>();
 }
 
 // The pid of the daisd of MPI rank `rank` whose command line holds `marker` (its --data path).
@@ -151,6 +156,18 @@ TEST_CASE("phase results cross ranks bit for bit, and a short message is refused
   CHECK(back.forged == o.forged);
   CHECK(back.by_label.at(3).detected == 4);
   CHECK(back.recovered_to_block == 2);
+
+  const dais::events::AgentRecovered recovered{5, 3, 7, "0123456789abcdef"};
+  ByteWriter rw;
+  write_recovered(rw, recovered);
+  dais::events::AgentRecovered recovered_back;
+  ByteReader rr(rw.bytes());
+  read_recovered(rr, recovered_back);
+  CHECK(rr.done());
+  CHECK(recovered_back.agent == 5);
+  CHECK(recovered_back.missed_steps == 3);
+  CHECK(recovered_back.model_version == 7);
+  CHECK(recovered_back.model_digest == recovered.model_digest);
 
   ByteReader cut(std::string_view(bytes).substr(0, bytes.size() - 3));
   AgentObservation partial;
@@ -266,7 +283,7 @@ TEST_CASE("a killed rank ends the mpirun job with a message; mpirun on the same 
   CHECK(head_of(tmp / "again.json") == plain);
 }
 
-TEST_CASE("under mpirun a usage error ends every rank with daisd's message and exit 2, not a hang") {
+TEST_CASE("under mpirun a usage error (or --follow) ends every rank with daisd's message and exit 2, not a hang") {
   dais::TempDir tmp;
   auto argv = mpirun(2);
   for (const auto& a : {"--data", (tmp / "d").c_str(), "--set", "simulation.partition=stripes"}) argv.push_back(a);
@@ -275,6 +292,14 @@ TEST_CASE("under mpirun a usage error ends every rank with daisd's message and e
   CHECK(r.exit_code != 0);
   CHECK(r.output.find("simulation.partition") != std::string::npos);
   CHECK(!r.timed_out);
+
+  auto follow = mpirun(2);
+  for (const auto& a : {"--data", (tmp / "f").c_str(), "--follow", "http://127.0.0.1:1"}) follow.push_back(a);
+  const auto f = run(follow, kMpi);
+  INFO(f.output);
+  CHECK(f.exit_code != 0);
+  CHECK(f.output.find("--follow is one process") != std::string::npos);
+  CHECK(!f.timed_out);
 }
 
 TEST_CASE("operator inputs through rank 0's API reach every rank: the MPI log replays in one process") {
@@ -325,4 +350,23 @@ TEST_CASE("operator inputs through rank 0's API reach every rank: the MPI log re
   INFO(replay.output);
   CHECK(replay.exit_code == 0);
   CHECK(replay.output.find("identical") != std::string::npos);
+}
+
+TEST_CASE("recorded traffic under mpirun is refused with a message, every rank ends, and nothing is logged") {
+  dais::TempDir tmp;
+  const auto csv = tmp / "flows.csv";
+  dais::test::write_dais(csv, dais::test::sample_network({.steps = 16, .scan_start = 10}), false);
+  const std::vector<std::string> args = {"--quiet", "--agents", "4", "--set", "store.sync=none",
+                                         "--set", "traffic.source=flows", "--set", "traffic.training_steps=8",
+                                         "--set", "traffic.path=" + csv.string(), "--steps", "0"};
+  auto argv = mpirun(2);
+  argv.push_back("--data");
+  argv.push_back((tmp / "mpi").string());
+  argv.insert(argv.end(), args.begin(), args.end());
+  const auto r = run(argv, kMpi);
+  INFO(r.output);
+  CHECK(r.exit_code != 0);
+  CHECK(!r.timed_out);
+  CHECK(r.output.find("does not run under mpirun") != std::string::npos);
+  CHECK(dais::test::open_store(tmp / "mpi")->head().empty());  // nothing was logged
 }

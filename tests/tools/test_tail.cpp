@@ -111,6 +111,44 @@ TEST_CASE("dais-tail follows a live daisd: verified contiguous events, --from, -
   CHECK(daisd.wait(20s) == 0);
 }
 
+TEST_CASE("dais-tail --verify --key checks every signed checkpoint of a live daisd; another key is refused") {
+  TempDir dir;
+  const auto port = dais::test::free_port();
+  const auto key = dais::test::run({program("daisd"), "--data", (dir / "log").string(), "--print-verifier-key"});
+  REQUIRE(key.exit_code == 0);
+  const std::string verifier = dais::test::lines_of(key.output).at(0);
+  ChildProcess daisd(daisd_args(dir, port, (dir / "summary.json").string()), dir / "daisd.out", dir / "daisd.err");
+  REQUIRE_MESSAGE(dais::test::wait_for_port(port, 30s), dais::test::read_text(dir / "daisd.err"));
+
+  // From seq 0: each checkpoint's root is recomputed from the events, and each extends the last.
+  const auto run = run_tail({url_of(port), "--verify", "--key", verifier, "--max-events", "300"});
+  CHECK_MESSAGE(run.exit_code == 0, run.errors);
+  REQUIRE(run.lines.size() == 300);
+  const auto at = run.errors.find("verified 300 events and ");
+  REQUIRE_MESSAGE(at != std::string::npos, run.errors);
+  CHECK(std::stoul(run.errors.substr(at + 24)) >= 2);
+
+  // From the middle: signatures and consistency proofs only.
+  const auto middle = run_tail({url_of(port), "--from", "40", "--verify", "--key", verifier, "--max-events", "80"});
+  CHECK_MESSAGE(middle.exit_code == 0, middle.errors);
+
+  // Checkpoints signed by another key are not this log's: the first one after the catch-up stops it.
+  const auto other = dais::test::run({program("daisd"), "--data", (dir / "other" / "log").string(), "--set",
+                                      "log.signing_key=" + (dir / "other.key").string(), "--print-verifier-key"});
+  REQUIRE(other.exit_code == 0);
+  const auto wrong =
+      run_tail({url_of(port), "--verify", "--key", dais::test::lines_of(other.output).at(0), "--retry-for", "0"});
+  CHECK(wrong.exit_code == 1);
+  CHECK_MESSAGE(wrong.errors.find("bad signature") != std::string::npos, wrong.errors);
+
+  // --key without --verify, and a malformed key, are usage errors.
+  CHECK(run_tail({url_of(port), "--key", verifier}).exit_code == 2);
+  CHECK(run_tail({url_of(port), "--verify", "--key", "not-a-key"}).exit_code == 2);
+
+  daisd.signal(SIGTERM);
+  CHECK(daisd.wait(20s) == 0);
+}
+
 TEST_CASE("dais-tail keeps a verified, gapless, duplicate-free stream across a daisd restart") {
   TempDir dir;
   const auto port = dais::test::free_port();

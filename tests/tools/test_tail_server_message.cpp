@@ -50,6 +50,16 @@ TEST_CASE("parse_server_message: caught_up and checkpoint") {
   CHECK(std::get<Checkpoint>(checkpoint).next == 0);
 }
 
+TEST_CASE("parse_server_message: signed_checkpoint") {
+  const auto message = parse_server_message(R"({"signed_checkpoint":{"size":161,"note":"dais.local/log\n161\nx=\n"}})");
+  REQUIRE(std::holds_alternative<SignedCheckpointMessage>(message));
+  CHECK(std::get<SignedCheckpointMessage>(message).size == 161);
+  CHECK(std::get<SignedCheckpointMessage>(message).note == "dais.local/log\n161\nx=\n");
+  CHECK_THROWS_AS(parse_server_message(R"({"signed_checkpoint":{"size":1}})"), std::invalid_argument);
+  CHECK_THROWS_AS(parse_server_message(R"({"signed_checkpoint":{"size":-1,"note":""}})"), std::invalid_argument);
+  CHECK_THROWS_AS(parse_server_message(R"({"signed_checkpoint":"x"})"), std::invalid_argument);
+}
+
 TEST_CASE("parse_server_message: malformed messages are refused with a reason") {
   CHECK_THROWS_AS(parse_server_message("not json"), std::invalid_argument);
   CHECK_THROWS_AS(parse_server_message("[]"), std::invalid_argument);

@@ -10,7 +10,12 @@
 // The Merkle tree's cost: each round also appends the same events to a store
 // with StoreOptions::merkle_tree off (ratio tree on / off, goal >= 0.8), and
 // the last round's log answers random inclusion and consistency proofs
-// (eventstore/tree_queries.h, one read snapshot each) for --proof-seconds.
+// (eventstore/tree_queries.h, one read snapshot each) for --proof-seconds, as
+// library calls and as HTTP requests to the API server (GET /v1/proof/*, a
+// random size and seq per request, --http-connections keep-alive loopback
+// connections). Where the tree's time goes is printed beside the ratio: bare
+// leaf hashes of the same events and bare node hashing into tiles in memory
+// (merkle::TileAppender), the rest being tile reads and writes in LMDB.
 #include <lmdb.h>
 
 #include <CLI/CLI.hpp>
@@ -20,12 +25,16 @@
 #include <cstdio>
 #include <random>
 
+#include "api/server.h"
+#include "projections/projections.h"
 #include "common/sha256.h"
 #include "common/temp_dir.h"
 #include "eventstore/log_format.h"
+#include "eventstore/merkle.h"
 #include "eventstore/store.h"
 #include "eventstore/tree_queries.h"
 #include "tools/bench/event_log_data.h"
+#include "tools/bench/http_load.h"
 #include "tools/bench/registry.h"
 
 namespace {
@@ -35,6 +44,49 @@ namespace es = dais::eventstore;
 
 void check(int rc, const char* what) {
   if (rc != 0) throw std::runtime_error(std::string("baseline LMDB: ") + what + ": " + mdb_strerror(rc));
+}
+
+// Serves a store's log and tree (the proof routes); the rest of the API is not benchmarked here.
+class StoreOnlyBackend final : public dais::api::Backend {
+ public:
+  explicit StoreOnlyBackend(const es::Store& store) : store_(store) {}
+  const es::Store& store() const override { return store_; }
+  std::shared_ptr<const dais::projections::Projections> projections() const override { return projections_; }
+  dais::api::ControlResult pause() override { return {409, {{"error", "benchmark backend"}}}; }
+  dais::api::ControlResult resume() override { return pause(); }
+  dais::api::ControlResult step_once() override { return pause(); }
+  dais::api::ControlResult inject_attack(const nlohmann::json&) override { return pause(); }
+  dais::api::ControlResult remove_blacklist(const nlohmann::json&) override { return pause(); }
+  dais::api::HealthReport health() const override { return {true, nlohmann::json::object()}; }
+
+ private:
+  const es::Store& store_;
+  std::shared_ptr<const dais::projections::Projections> projections_ =
+      std::make_shared<const dais::projections::Projections>();
+};
+
+// The tree's work without LMDB: leaf hashes of the log's entries, then node hashes into tiles in memory.
+struct TreeWorkSeconds {
+  double leaves = 0;
+  double nodes = 0;
+};
+TreeWorkSeconds tree_work_seconds(const es::Store& store, std::uint64_t events) {
+  TreeWorkSeconds seconds;
+  std::vector<es::merkle::Hash> leaves;
+  leaves.reserve(events);
+  std::vector<std::string> bytes;
+  for (std::uint64_t first = 0; first < events; first += 4096) {
+    bytes.clear();
+    for (auto& e : store.read_range(first, 4096)) bytes.push_back(std::move(e.bytes));
+    const auto started = Clock::now();
+    for (const auto& b : bytes) leaves.push_back(es::merkle::leaf_hash(b));
+    seconds.leaves += std::chrono::duration<double>(Clock::now() - started).count();
+  }
+  const auto started = Clock::now();
+  es::merkle::TileAppender appender(0, [](unsigned, std::uint64_t) { return std::string(); });
+  for (const auto& leaf : leaves) appender.add(leaf);
+  seconds.nodes = std::chrono::duration<double>(Clock::now() - started).count();
+  return seconds;
 }
 
 struct BaselineSeconds {
@@ -96,6 +148,9 @@ int run(std::vector<std::string> args) {
   bool json = false;
   int rounds = 3;
   double proof_seconds = 1.0;
+  std::size_t http_connections = 8;
+  app.add_option("--http-connections", http_connections, "keep-alive connections for the HTTP proofs")
+      ->check(CLI::Range(1, 1000));
   app.add_option("--proof-seconds", proof_seconds, "seconds to spend on each kind of proof")->check(CLI::Range(0.0, 600.0));
   unsigned periodic_sync_ms = es::StoreOptions{}.periodic_sync_ms;
   std::size_t initial_map_mb = es::StoreOptions{}.initial_map_bytes >> 20;
@@ -123,7 +178,9 @@ int run(std::vector<std::string> args) {
   // best round of each counts, so a busy machine penalises neither side.
   double seconds = 1e300, no_tree_seconds = 1e300, base_seconds = 1e300, sha_seconds = 1e300, mean_bytes = 0;
   unsigned char digest_fold = 0;
-  double inclusion_per_s = 0, consistency_per_s = 0;
+  double inclusion_per_s = 0, consistency_per_s = 0, http_inclusion_per_s = 0, http_consistency_per_s = 0;
+  std::uint64_t http_errors = 0;
+  TreeWorkSeconds tree_work{1e300, 1e300};
   const auto append_all = [&](es::Store& store) {
     double round_seconds = 0;
     std::vector<es::EventDraft> drafts;
@@ -186,6 +243,34 @@ int run(std::vector<std::string> args) {
         return proof;
       });
     }
+    if (round == rounds - 1 && proof_seconds > 0) {
+      StoreOnlyBackend backend(*store);
+      dais::api::EventHub hub;
+      dais::api::Metrics metrics;
+      dais::api::ServerOptions server_options;
+      server_options.listen = "127.0.0.1:0";
+      server_options.rate_limit = 0;
+      server_options.max_connections = http_connections + 16;
+      server_options.max_connections_per_address = http_connections + 16;
+      dais::api::Server server(backend, hub, metrics, server_options);
+      server.start();
+      std::mt19937_64 rng(7);
+      const auto inclusion = dais::bench::run_load(server.port(), [&] {
+        const std::uint64_t size = 1 + rng() % events;
+        return "/v1/proof/inclusion?seq=" + std::to_string(rng() % size) + "&size=" + std::to_string(size);
+      }, http_connections, proof_seconds);
+      const auto consistency = dais::bench::run_load(server.port(), [&] {
+        const std::uint64_t to = 1 + rng() % events;
+        return "/v1/proof/consistency?from=" + std::to_string(1 + rng() % to) + "&to=" + std::to_string(to);
+      }, http_connections, proof_seconds);
+      server.stop();
+      http_inclusion_per_s = static_cast<double>(inclusion.requests) / inclusion.seconds;
+      http_consistency_per_s = static_cast<double>(consistency.requests) / consistency.seconds;
+      http_errors = inclusion.errors + consistency.errors;
+    }
+    const TreeWorkSeconds work = tree_work_seconds(*store, events);
+    tree_work.leaves = std::min(tree_work.leaves, work.leaves);
+    tree_work.nodes = std::min(tree_work.nodes, work.nodes);
   }
 
   const double ours = static_cast<double>(events) / seconds;
@@ -208,6 +293,13 @@ int run(std::vector<std::string> args) {
                        {"tree_on_off_ratio", ours / no_tree},
                        {"inclusion_proofs_per_s", inclusion_per_s},
                        {"consistency_proofs_per_s", consistency_per_s},
+                       {"tree_seconds", seconds - no_tree_seconds},
+                       {"tree_leaf_hash_seconds", tree_work.leaves},
+                       {"tree_node_hash_seconds", tree_work.nodes},
+                       {"http_connections", http_connections},
+                       {"http_inclusion_proofs_per_s", http_inclusion_per_s},
+                       {"http_consistency_proofs_per_s", http_consistency_per_s},
+                       {"http_errors", http_errors},
                        {"digest_fold", digest_fold}};
     std::printf("%s\n", out.dump().c_str());
   } else {
@@ -216,6 +308,10 @@ int run(std::vector<std::string> args) {
     std::printf("  event store    %12.0f events/s (%.3f s)\n", ours, seconds);
     std::printf("  without tree   %12.0f events/s (%.3f s): tree on/off ratio %.3f\n", no_tree, no_tree_seconds,
                 ours / no_tree);
+    std::printf("  the tree's     %12.3f s: leaf hashes %.3f s, node hashes into tiles %.3f s, LMDB tiles and the "
+                "rest %.3f s\n",
+                seconds - no_tree_seconds, tree_work.leaves, tree_work.nodes,
+                seconds - no_tree_seconds - tree_work.leaves - tree_work.nodes);
     std::printf("  plain LMDB     %12.0f events/s (%.3f s)\n", baseline, base_seconds);
     std::printf("  ratio          %12.3f\n", ours / baseline);
     std::printf("  bare SHA-256   %12.0f events/s (%.3f s)\n", sha256, sha_seconds);
@@ -223,6 +319,10 @@ int run(std::vector<std::string> args) {
                 bound / baseline);
     std::printf("  proofs         %12.0f inclusion/s, %.0f consistency/s (random sizes, library calls)\n",
                 inclusion_per_s, consistency_per_s);
+    std::printf("  HTTP proofs    %12.0f inclusion/s, %.0f consistency/s (GET /v1/proof/*, %zu connections, %llu "
+                "errors)\n",
+                http_inclusion_per_s, http_consistency_per_s, http_connections,
+                static_cast<unsigned long long>(http_errors));
   }
   return 0;
 }

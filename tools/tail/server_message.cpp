@@ -31,6 +31,13 @@ ServerMessage parse_server_message(std::string_view text) {
   if (!message.is_object()) throw std::invalid_argument("stream message is not a JSON object");
   if (message.contains("caught_up")) return CaughtUp{unsigned_member(message, "caught_up")};
   if (message.contains("checkpoint")) return Checkpoint{unsigned_member(message, "checkpoint")};
+  if (message.contains("signed_checkpoint")) {
+    const auto& body = message["signed_checkpoint"];
+    if (!body.is_object() || !body.contains("size") || !body.contains("note") || !body["note"].is_string()) {
+      throw std::invalid_argument("\"signed_checkpoint\" is not an object with a size and a note");
+    }
+    return SignedCheckpointMessage{unsigned_member(body, "size"), body["note"].get<std::string>()};
+  }
   if (!message.contains("seq") || !message.contains("hash") || !message.contains("event")) {
     throw std::invalid_argument("stream message is neither an event entry nor caught_up nor checkpoint");
   }

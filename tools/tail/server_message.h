@@ -1,6 +1,6 @@
 // Decodes one text message of the DAIS event stream (docs/API.md, "Stream
 // protocol"): an event entry {"seq":N,"hash":"<hex>","event":<stored bytes>},
-// {"caught_up":N} or {"checkpoint":N}.
+// {"caught_up":N}, {"checkpoint":N} or {"signed_checkpoint":{"size":N,"note":"..."}}.
 // Pure functions; thread-safe. An EventEntry's `bytes` view points into the
 // message text, which must outlive it.
 // Errors: std::invalid_argument naming what is wrong with a malformed message, or
@@ -30,7 +30,13 @@ struct Checkpoint {
   std::uint64_t next = 0;
 };
 
-using ServerMessage = std::variant<EventEntry, CaughtUp, Checkpoint>;
+// With checkpoints=1: the signed tree head after every event with seq < size (not yet checked).
+struct SignedCheckpointMessage {
+  std::uint64_t size = 0;
+  std::string note;
+};
+
+using ServerMessage = std::variant<EventEntry, CaughtUp, Checkpoint, SignedCheckpointMessage>;
 
 ServerMessage parse_server_message(std::string_view text);
 

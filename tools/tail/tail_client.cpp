@@ -21,10 +21,14 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <nlohmann/json.hpp>
 
+#include "common/sha256.h"
 #include "tools/tail/backoff.h"
 #include "tools/tail/chain_checker.h"
+#include "tools/tail/checkpoint_checker.h"
 #include "tools/tail/server_message.h"
 
 namespace dais::tail {
@@ -59,6 +63,7 @@ class Tail {
     if (options_.verify) {
       checker_.emplace(options_.types.empty() ? ChainChecker::Mode::full_chain : ChainChecker::Mode::hashes_only,
                        options_.types);
+      if (options_.key) checkpoints_.emplace(*options_.key, options_.from == 0 && options_.types.empty());
     }
   }
 
@@ -81,7 +86,10 @@ class Tail {
       io_.stop();  // the signal waiter and the stream's own timers end with the run
     });
     io_.run();
-    if (checker_ && code != kExitVerifyFailed) info("verified " + std::to_string(checker_->checked()) + " events");
+    if (checker_ && code != kExitVerifyFailed) {
+      info("verified " + std::to_string(checker_->checked()) + " events" +
+           (checkpoints_ ? " and " + std::to_string(checkpoints_->accepted()) + " signed checkpoints" : ""));
+    }
     return code;
   }
 
@@ -174,7 +182,7 @@ class Tail {
     }));
     ws_->read_message_max(kMaxMessageBytes);
 
-    const std::string target = stream_target(options_.url, next_from_, options_.types);
+    const std::string target = stream_target(options_.url, next_from_, options_.types, checkpoints_.has_value());
     websocket::response_type response;
     co_await ws_->async_handshake(response, where, target, net::redirect_error(net::use_awaitable, ec));
     if (stop_) co_return Attempt{Outcome::stopped, {}};
@@ -198,6 +206,7 @@ class Tail {
       const std::string text = beast::buffers_to_string(buffer.data());
       buffer.consume(buffer.size());
       std::optional<Attempt> end = handle_message(text);
+      if (!end && proof_wanted_) end = co_await check_consistency(std::exchange(proof_wanted_, std::nullopt).value());
       if (end) {
         end->connected = true;
         if (end->outcome == Outcome::finished) co_await close_politely();
@@ -235,6 +244,18 @@ class Tail {
       next_from_ = std::max(next_from_, checkpoint->next);
       return std::nullopt;
     }
+    if (const auto* signed_checkpoint = std::get_if<SignedCheckpointMessage>(&message)) {
+      if (!checkpoints_) return std::nullopt;  // not asked for
+      const std::optional<std::uint64_t> received =
+          options_.types.empty() ? std::optional<std::uint64_t>(next_from_) : std::nullopt;
+      const auto verdict = checkpoints_->check(signed_checkpoint->size, signed_checkpoint->note, received);
+      if (!verdict) return std::nullopt;
+      if (const auto* rejected = std::get_if<CheckpointChecker::Rejected>(&*verdict)) {
+        return Attempt{Outcome::verify_failed, "verification failed: " + rejected->reason};
+      }
+      proof_wanted_ = std::get<CheckpointChecker::NeedsProof>(*verdict);
+      return std::nullopt;
+    }
     const auto& entry = std::get<EventEntry>(message);
     if (entry.seq < next_from_) {
       warn("skipped seq " + std::to_string(entry.seq) + ", already past it (next wanted " +
@@ -253,6 +274,7 @@ class Tail {
              ", so that event's prev link cannot be checked; every later one is");
       }
     }
+    if (checkpoints_) checkpoints_->add_entry(entry.bytes);
     std::fwrite(entry.bytes.data(), 1, entry.bytes.size(), out_);
     std::fputc('\n', out_);
     if (std::fflush(out_) != 0 || std::ferror(out_)) {
@@ -264,6 +286,64 @@ class Tail {
     ++printed_;
     if (options_.max_events != 0 && printed_ >= options_.max_events) return Attempt{Outcome::finished, {}};
     return std::nullopt;
+  }
+
+  // Fetches GET /v1/proof/consistency?from=&to= from the same server and finishes the check of
+  // the checkpoint waiting for it; a proof that cannot be fetched rejects it too.
+  net::awaitable<std::optional<Attempt>> check_consistency(CheckpointChecker::NeedsProof wanted) {
+    const std::string target =
+        "/v1/proof/consistency?from=" + std::to_string(wanted.from) + "&to=" + std::to_string(wanted.to);
+    std::string failure;
+    std::vector<eventstore::merkle::Hash> proof;
+    try {
+      const std::string body = co_await http_get(target);
+      const auto json = nlohmann::json::parse(body);
+      for (const auto& item : json.at("proof")) {
+        const auto hash = digest_from_hex(item.get<std::string>());
+        if (!hash) throw std::runtime_error("a proof hash is not 64 hex characters");
+        proof.push_back(*hash);
+      }
+    } catch (const std::exception& e) {
+      failure = e.what();
+    }
+    if (stop_) co_return Attempt{Outcome::stopped, {}, true};
+    if (!failure.empty()) {
+      co_return Attempt{Outcome::verify_failed, "verification failed: cannot get the consistency proof " +
+                                                    std::to_string(wanted.from) + " -> " + std::to_string(wanted.to) +
+                                                    " from http://" + options_.url.host_header() + target + ": " +
+                                                    failure};
+    }
+    if (auto problem = checkpoints_->finish(proof)) co_return Attempt{Outcome::verify_failed, "verification failed: " + *problem};
+    co_return std::nullopt;
+  }
+
+  // One HTTP GET to the stream's server; the body of a 200 reply, else throws saying why.
+  net::awaitable<std::string> http_get(const std::string& target) {
+    namespace http = beast::http;
+    error_code ec;
+    const auto endpoints = co_await resolver_.async_resolve(options_.url.host, std::to_string(options_.url.port),
+                                                            net::redirect_error(net::use_awaitable, ec));
+    if (ec) throw std::runtime_error("cannot resolve " + options_.url.host + ": " + ec.message());
+    beast::tcp_stream stream(io_);
+    stream.expires_after(std::chrono::seconds(10));
+    co_await stream.async_connect(endpoints, net::redirect_error(net::use_awaitable, ec));
+    if (ec) throw std::runtime_error("cannot connect: " + ec.message());
+    http::request<http::empty_body> request{http::verb::get, target, 11};
+    request.set(http::field::host, options_.url.host_header());
+    request.set(http::field::user_agent, "dais-tail");
+    if (!options_.token.empty()) request.set(http::field::authorization, "Bearer " + options_.token);
+    co_await http::async_write(stream, request, net::redirect_error(net::use_awaitable, ec));
+    if (ec) throw std::runtime_error("cannot send the request: " + ec.message());
+    beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(std::uint64_t{16} << 20);
+    co_await http::async_read(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
+    if (ec) throw std::runtime_error("no reply: " + ec.message());
+    auto response = parser.release();
+    if (response.result_int() != 200) {
+      throw std::runtime_error("HTTP " + std::to_string(response.result_int()) + ": " + response.body().substr(0, 300));
+    }
+    co_return std::move(response.body());
   }
 
   net::awaitable<void> close_politely() {
@@ -297,6 +377,8 @@ class Tail {
   tcp::resolver resolver_;
   std::unique_ptr<WebSocket> ws_;
   std::optional<ChainChecker> checker_;
+  std::optional<CheckpointChecker> checkpoints_;
+  std::optional<CheckpointChecker::NeedsProof> proof_wanted_;
   std::uint64_t next_from_;
   std::optional<std::uint64_t> last_seq_;
   std::uint64_t printed_ = 0;

@@ -13,16 +13,18 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <set>
 #include <string>
 
+#include "eventstore/signed_note.h"
 #include "tools/tail/ws_url.h"
 
 namespace dais::tail {
 
 enum ExitCode : int {
   kExitOk = 0,             // --max-events reached, SIGINT/SIGTERM, or the reader closed stdout
-  kExitVerifyFailed = 1,   // --verify found a broken hash, link, gap or malformed message
+  kExitVerifyFailed = 1,   // --verify found a broken hash, link, gap, malformed message or bad checkpoint
   kExitUsage = 2,          // bad command line (checked by the caller)
   kExitUnreachable = 3,    // the server could not be reached within --retry-for, or refused the stream
 };
@@ -32,6 +34,8 @@ struct TailOptions {
   std::uint64_t from = 0;
   std::set<std::string, std::less<>> types;  // empty = every event
   bool verify = false;
+  // With verify: ask for the signed checkpoints and check each one (tail/checkpoint_checker.h).
+  std::optional<eventstore::note::VerifierKey> key;
   std::string token;             // sent as Authorization: Bearer <token> when not empty
   std::uint64_t max_events = 0;  // 0 = no limit
   bool quiet = false;            // no informational messages (errors are still printed)

@@ -87,7 +87,8 @@ WsUrl parse_ws_url(std::string_view url) {
   return result;
 }
 
-std::string stream_target(const WsUrl& url, std::uint64_t from, const std::set<std::string, std::less<>>& types) {
+std::string stream_target(const WsUrl& url, std::uint64_t from, const std::set<std::string, std::less<>>& types,
+                          bool checkpoints) {
   std::string target = url.path + "?from=" + std::to_string(from);
   if (!types.empty()) {
     target += "&types=";
@@ -98,6 +99,7 @@ std::string stream_target(const WsUrl& url, std::uint64_t from, const std::set<s
       first = false;
     }
   }
+  if (checkpoints) target += "&checkpoints=1";
   return target;
 }
 

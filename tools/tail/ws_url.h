@@ -26,7 +26,8 @@ struct WsUrl {
 // ports outside 1..65535, user info, queries and fragments.
 WsUrl parse_ws_url(std::string_view url);
 
-// PATH?from=SEQ[&types=A,B] (type names are [A-Za-z0-9_], so nothing needs escaping).
-std::string stream_target(const WsUrl& url, std::uint64_t from, const std::set<std::string, std::less<>>& types);
+// PATH?from=SEQ[&types=A,B][&checkpoints=1] (type names are [A-Za-z0-9_], so nothing needs escaping).
+std::string stream_target(const WsUrl& url, std::uint64_t from, const std::set<std::string, std::less<>>& types,
+                          bool checkpoints = false);
 
 }  // namespace dais::tail

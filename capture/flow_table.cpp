@@ -1,0 +1,261 @@
+#include "capture/flow_table.h"
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
+namespace dais::capture {
+
+namespace {
+
+std::uint64_t mix(std::uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xFF51AFD7ED558CCDull;
+  h ^= h >> 33;
+  h *= 0xC4CEB9FE1A85EC53ull;
+  return h ^ (h >> 33);
+}
+
+}  // namespace
+
+FlowTable::FlowTable(const FlowTimeouts& timeouts, Sink sink)
+    : timeouts_(timeouts), sink_(std::move(sink)), slots_(1024, kEmpty) {}
+
+FlowTable::Key FlowTable::key_of(const Packet& packet, std::uint8_t from) {
+  Key key;
+  key.a = from == 0 ? packet.src.bytes : packet.dst.bytes;
+  key.b = from == 0 ? packet.dst.bytes : packet.src.bytes;
+  key.port_a = from == 0 ? packet.src_port : packet.dst_port;
+  key.port_b = from == 0 ? packet.dst_port : packet.src_port;
+  key.protocol = packet.protocol;
+  key.v6 = packet.src.v6 ? 1 : 0;
+  return key;
+}
+
+FlowTable::Prepared FlowTable::prepare(const Packet& packet) const {
+  // The endpoints in a fixed order, so both directions find the same flow.
+  const int order = std::memcmp(packet.src.bytes.data(), packet.dst.bytes.data(), 16);
+  const bool src_first = order < 0 || (order == 0 && packet.src_port <= packet.dst_port);
+  Prepared prepared;
+  prepared.from = src_first ? 0 : 1;
+  const Key key = key_of(packet, prepared.from);
+  std::uint64_t words[5];
+  static_assert(sizeof(Key) == sizeof words);
+  std::memcpy(words, &key, sizeof words);
+  std::uint64_t hash = words[0];
+  for (int i = 1; i < 5; ++i) hash = (hash ^ (hash >> 29)) * 0x9E3779B97F4A7C15ull + words[i];
+  prepared.hash = mix(hash);
+  return prepared;
+}
+
+void FlowTable::prefetch_slot(const Prepared& prepared) const {
+  __builtin_prefetch(&slots_[prepared.hash & (slots_.size() - 1)]);
+}
+
+void FlowTable::prefetch_flow(const Prepared& prepared) const {
+  const std::uint64_t slot = slots_[prepared.hash & (slots_.size() - 1)];
+  if (slot != kEmpty && (slot & kTagMask) == tag_of(prepared.hash)) {
+    __builtin_prefetch(&flows_[static_cast<std::uint32_t>(slot)]);
+  }
+}
+
+void FlowTable::add(const Packet& packet, double time_s) { add(packet, prepare(packet), time_s); }
+
+void FlowTable::add(const Packet& packet, const Prepared& prepared, double time_s) {
+  now_ = started_ ? std::max(now_, time_s) : time_s;
+  started_ = true;
+  expire_idle();
+
+  const std::uint8_t from = prepared.from;
+  const std::uint64_t hash = prepared.hash;
+  const Key key = key_of(packet, from);
+  const bool tcp = packet.protocol == 6;
+  const bool syn = tcp && (packet.tcp_flags & tcp_flag::syn) != 0;
+  const bool ack = tcp && (packet.tcp_flags & tcp_flag::ack) != 0;
+  std::uint32_t index = find(key, hash);
+  if (index != kNone) {
+    const Flow& flow = flows_[index];
+    if (now_ - flow.last > timeouts_.idle_s) {
+      end(index, &FlowEnds::idle);  // idle, not yet handed over by expire_idle()
+      index = kNone;
+    } else if (now_ - flow.start > timeouts_.active_s) {
+      end(index, &FlowEnds::active);
+      index = kNone;
+    } else if (flow.fin_from == 3 && syn && !ack) {
+      // A new connection reusing the 5-tuple of one that has closed.
+      end(index, &FlowEnds::tcp_close);
+      index = kNone;
+    }
+  }
+  if (index == kNone) index = insert(key, hash, from, time_s);
+
+  Flow& flow = flows_[index];
+  const bool closing = flow.fin_from == 3;
+  ++flow.packets[from];
+  flow.bytes[from] += packet.ip_bytes;
+  flow.last = std::max(flow.last, time_s);
+  if (tcp) {
+    if (syn) ++(ack ? flow.syn_ack : flow.syn);
+    if (packet.tcp_flags & tcp_flag::fin) {
+      ++flow.fin;
+      flow.fin_from |= static_cast<std::uint8_t>(1 << from);
+    }
+    if (packet.tcp_flags & tcp_flag::rst) ++flow.rst;
+    if ((packet.tcp_flags & tcp_flag::rst) || closing) end(index, &FlowEnds::tcp_close);
+  }
+}
+
+// The list holds open flows in the order they were queued (created, or requeued here), each with
+// the capture time it was queued at. A flow is requeued lazily, only when it reaches the head
+// and has seen packets since, so a packet costs no list update. A flow is therefore handed to
+// the sink up to idle_s later than the moment it became idle; which packets it holds is exact,
+// because add() also checks idleness when a flow's next packet arrives.
+void FlowTable::expire_idle() {
+  while (oldest_ != kNone && now_ - flows_[oldest_].queued > timeouts_.idle_s) {
+    Flow& flow = flows_[oldest_];
+    if (now_ - flow.last > timeouts_.idle_s) {
+      end(oldest_, &FlowEnds::idle);
+    } else {
+      const std::uint32_t index = oldest_;
+      unlink(index);
+      flow.queued = now_;
+      link_last(index);
+    }
+  }
+}
+
+void FlowTable::flush() {
+  std::vector<std::uint32_t> open;
+  open.reserve(open_);
+  for (std::uint32_t i = oldest_; i != kNone; i = flows_[i].next) open.push_back(i);
+  // Stable: flows whose last packets share a timestamp end in the order they were queued.
+  std::stable_sort(open.begin(), open.end(),
+                   [this](std::uint32_t x, std::uint32_t y) { return flows_[x].last < flows_[y].last; });
+  for (const std::uint32_t index : open) end(index, &FlowEnds::end_of_capture);
+}
+
+double FlowTable::memory_per_flow() const {
+  if (open_ == 0) return 0;
+  return static_cast<double>(flows_.capacity() * sizeof(Flow) + slots_.capacity() * sizeof(std::uint64_t)) /
+         static_cast<double>(open_);
+}
+
+std::uint32_t FlowTable::find(const Key& key, std::uint64_t hash) const {
+  const std::size_t mask = slots_.size() - 1;
+  const std::uint64_t tag = tag_of(hash);
+  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+    const std::uint64_t slot = slots_[i];
+    if (slot == kEmpty) return kNone;
+    // The tag (high hash bits) lives in the slot, so a probe past another flow touches no Flow.
+    if ((slot & kTagMask) == tag) {
+      const auto index = static_cast<std::uint32_t>(slot);
+      if (flows_[index].key == key) return index;
+    }
+  }
+}
+
+std::uint32_t FlowTable::insert(const Key& key, std::uint64_t hash, std::uint8_t initiator, double time_s) {
+  if ((open_ + 1) * 2 > slots_.size()) grow();
+  std::uint32_t index = free_;
+  if (index != kNone) {
+    free_ = flows_[index].next;
+    flows_[index] = Flow{};
+  } else {
+    index = static_cast<std::uint32_t>(flows_.size());
+    flows_.emplace_back();
+  }
+  Flow& flow = flows_[index];
+  flow.key = key;
+  flow.hash = hash;
+  flow.start = flow.last = time_s;
+  flow.queued = now_;
+  flow.initiator = initiator;
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t i = hash & mask;
+  while (slots_[i] != kEmpty) i = (i + 1) & mask;
+  slots_[i] = tag_of(hash) | index;
+  link_last(index);
+  ++open_;
+  max_open_ = std::max(max_open_, open_);
+  return index;
+}
+
+void FlowTable::end(std::uint32_t index, std::uint64_t FlowEnds::*reason) {
+  Flow& flow = flows_[index];
+  const int fwd = flow.initiator, bwd = 1 - flow.initiator;
+  FlowRecord record;
+  record.start_s = flow.start;
+  record.end_s = flow.last;
+  record.src.v6 = record.dst.v6 = flow.key.v6 != 0;
+  record.src.bytes = fwd == 0 ? flow.key.a : flow.key.b;
+  record.dst.bytes = fwd == 0 ? flow.key.b : flow.key.a;
+  record.src_port = fwd == 0 ? flow.key.port_a : flow.key.port_b;
+  record.dst_port = fwd == 0 ? flow.key.port_b : flow.key.port_a;
+  record.protocol = flow.key.protocol;
+  record.packets_fwd = flow.packets[fwd];
+  record.packets_bwd = flow.packets[bwd];
+  record.bytes_fwd = flow.bytes[fwd];
+  record.bytes_bwd = flow.bytes[bwd];
+  record.syn = flow.syn;
+  record.syn_ack = flow.syn_ack;
+  record.fin = flow.fin;
+  record.rst = flow.rst;
+  const std::uint64_t hash = flow.hash;
+  unlink(index);
+  erase_slot(hash, index);
+  flow.next = free_;
+  free_ = index;
+  --open_;
+  ++(ends_.*reason);
+  sink_(std::move(record));
+}
+
+void FlowTable::unlink(std::uint32_t index) {
+  Flow& flow = flows_[index];
+  if (flow.prev != kNone) flows_[flow.prev].next = flow.next;
+  if (flow.next != kNone) flows_[flow.next].prev = flow.prev;
+  if (oldest_ == index) oldest_ = flow.next;
+  if (newest_ == index) newest_ = flow.prev;
+  flow.prev = flow.next = kNone;
+}
+
+void FlowTable::link_last(std::uint32_t index) {
+  Flow& flow = flows_[index];
+  flow.prev = newest_;
+  flow.next = kNone;
+  if (newest_ != kNone) flows_[newest_].next = index;
+  newest_ = index;
+  if (oldest_ == kNone) oldest_ = index;
+}
+
+// Linear probing's deletion by backward shift: later entries of the same probe run move up, so
+// find() can stop at the first empty slot.
+void FlowTable::erase_slot(std::uint64_t hash, std::uint32_t index) {
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t hole = hash & mask;
+  while (static_cast<std::uint32_t>(slots_[hole]) != index || slots_[hole] == kEmpty) hole = (hole + 1) & mask;
+  for (std::size_t j = (hole + 1) & mask; slots_[j] != kEmpty; j = (j + 1) & mask) {
+    const std::size_t home = flows_[static_cast<std::uint32_t>(slots_[j])].hash & mask;
+    // The entry at j may fill the hole when its home is not in the cyclic range (hole, j].
+    const bool home_between = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j);
+    if (!home_between) {
+      slots_[hole] = slots_[j];
+      hole = j;
+    }
+  }
+  slots_[hole] = kEmpty;
+}
+
+void FlowTable::grow() {
+  std::vector<std::uint64_t> bigger(slots_.size() * 2, kEmpty);
+  const std::size_t mask = bigger.size() - 1;
+  for (const std::uint64_t slot : slots_) {
+    if (slot == kEmpty) continue;
+    std::size_t i = flows_[static_cast<std::uint32_t>(slot)].hash & mask;
+    while (bigger[i] != kEmpty) i = (i + 1) & mask;
+    bigger[i] = slot;
+  }
+  slots_ = std::move(bigger);
+}
+
+}  // namespace dais::capture

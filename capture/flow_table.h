@@ -1,0 +1,122 @@
+// FlowTable: assembles decoded packets into bidirectional flows, in packet order. A flow is
+// keyed by its 5-tuple (addresses, ports, protocol) either way round; its forward direction is
+// that of its first packet. A flow ends (and is handed to the sink) when
+//   - it has been idle: no packet for more than `idle_s` of capture time (handed to the sink
+//     within 2 * idle_s, or when its 5-tuple's next packet arrives, whichever is first);
+//   - it has been active for more than `active_s`: the packet that would exceed it starts a new flow;
+//   - TCP closes it: at a packet with RST (included), or at the first packet after FINs have gone
+//     both ways (the last ACK, included); later packets of the same 5-tuple start a new flow;
+//   - flush() is called (end of capture): the remaining flows, in order of their last packet.
+// Capture time is the largest timestamp seen so far; a packet stamped earlier than its flow's last
+// one does not move the flow's end back. The result depends only on the packets and their order.
+// Not thread-safe (one reader owns a table); the sink is called synchronously from add/flush and
+// must not call back into the table. Memory: one slot per open flow (memory_per_flow()); a packet
+// costs one hash lookup and no allocation once the table has grown to the capture's busiest moment.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <vector>
+
+#include "capture/flow_record.h"
+#include "capture/packet_parser.h"
+
+namespace dais::capture {
+
+// 120 s idle and 1800 s active: the defaults of Cisco NetFlow and of most flow exporters,
+// long enough that a slow session is one flow, short enough that a scan's probes are not.
+struct FlowTimeouts {
+  double idle_s = 120;
+  double active_s = 1800;
+};
+
+// Why flows ended; their sum is the number of flows handed to the sink.
+struct FlowEnds {
+  std::uint64_t idle = 0, active = 0, tcp_close = 0, end_of_capture = 0;
+};
+
+class FlowTable {
+ public:
+  using Sink = std::function<void(FlowRecord&&)>;
+
+  FlowTable(const FlowTimeouts& timeouts, Sink sink);
+  FlowTable(const FlowTable&) = delete;
+  FlowTable& operator=(const FlowTable&) = delete;
+
+  // Adds a decoded packet (status ok) captured at `time_s`; ends the flows it makes expire.
+  void add(const Packet& packet, double time_s);
+
+  // The same in stages, for a reader that keeps a few packets in flight (pcap_flows.cpp): an open
+  // flow's slot and state are likely cache misses, and fetching them while the next packets are
+  // read hides that wait. prepare() keys a packet; prefetch_slot() and then, a little later,
+  // prefetch_flow() are hints only (they change nothing, and a stale hint is harmless); add()
+  // must still be called for every packet in capture order.
+  struct Prepared {
+    std::uint64_t hash = 0;
+    std::uint8_t from = 0;  // 0: the packet's source is the key's endpoint a
+  };
+  Prepared prepare(const Packet& packet) const;
+  void prefetch_slot(const Prepared& prepared) const;
+  void prefetch_flow(const Prepared& prepared) const;
+  void add(const Packet& packet, const Prepared& prepared, double time_s);
+  // Ends every open flow, oldest last packet first.
+  void flush();
+
+  std::size_t open_flows() const { return open_; }
+  std::size_t max_open_flows() const { return max_open_; }
+  const FlowEnds& ends() const { return ends_; }
+  // Bytes the table holds per open flow at its current size (flow slot plus index slots).
+  double memory_per_flow() const;
+
+ private:
+  struct Key {
+    std::array<std::uint8_t, 16> a{}, b{};  // the endpoints in a fixed order (a <= b)
+    std::uint16_t port_a = 0, port_b = 0;
+    std::uint8_t protocol = 0, v6 = 0;
+    std::uint16_t zero = 0;  // keeps the padding defined, so keys compare as bytes
+    bool operator==(const Key& other) const { return std::memcmp(this, &other, sizeof(Key)) == 0; }
+  };
+  struct Flow {
+    Key key;
+    std::uint64_t hash = 0;
+    double start = 0, last = 0;
+    double queued = 0;  // capture time it joined the list (expire_idle)
+    std::uint64_t packets[2] = {}, bytes[2] = {};  // [0] from a, [1] from b
+    std::uint32_t syn = 0, syn_ack = 0, fin = 0, rst = 0;
+    std::uint32_t prev = 0, next = 0;  // the list of open flows, in queue order
+    std::uint8_t initiator = 0;        // 0: a sent the first packet, 1: b did
+    std::uint8_t fin_from = 0;         // bit 0: a sent a FIN, bit 1: b did
+  };
+  static constexpr std::uint32_t kNone = 0xFFFFFFFF;
+  // A slot: the high 32 bits of the flow's hash (its tag) above its index in flows_.
+  static constexpr std::uint64_t kEmpty = ~std::uint64_t{0};
+  static constexpr std::uint64_t kTagMask = 0xFFFFFFFF00000000ull;
+  static std::uint64_t tag_of(std::uint64_t hash) { return hash & kTagMask; }
+
+  static Key key_of(const Packet& packet, std::uint8_t from);
+  std::uint32_t find(const Key& key, std::uint64_t hash) const;
+  std::uint32_t insert(const Key& key, std::uint64_t hash, std::uint8_t initiator, double time_s);
+  void expire_idle();
+  void end(std::uint32_t index, std::uint64_t FlowEnds::*reason);
+  void unlink(std::uint32_t index);
+  void link_last(std::uint32_t index);
+  void erase_slot(std::uint64_t hash, std::uint32_t index);
+  void grow();
+
+  FlowTimeouts timeouts_;
+  Sink sink_;
+  std::vector<Flow> flows_;              // slots; free ones chained through `next`
+  // Open flows, oldest queued first (expire_idle); chained through prev/next.
+  std::uint32_t free_ = kNone;
+  std::vector<std::uint64_t> slots_;     // open addressing (linear probing): tag | index
+  std::uint32_t oldest_ = kNone, newest_ = kNone;
+  std::size_t open_ = 0, max_open_ = 0;
+  double now_ = 0;
+  bool started_ = false;
+  FlowEnds ends_;
+};
+
+}  // namespace dais::capture

@@ -1,0 +1,74 @@
+#include "capture/pcap_flows.h"
+
+#include <algorithm>
+#include <array>
+#include <tuple>
+
+#include "capture/pcap_reader.h"
+
+namespace dais::capture {
+
+CaptureCounters stream_capture(const std::filesystem::path& file, const FlowTimeouts& timeouts, const FlowSink& sink) {
+  PcapReader reader(file);
+  CaptureCounters counters;
+  FlowTable table(timeouts, [&](FlowRecord&& flow) {
+    ++counters.flows;
+    sink(std::move(flow));
+  });
+  const LinkType link = reader.link();
+  // Decoded packets wait in a small ring before they reach the table, in capture order: their
+  // slot is fetched into cache when they enter, their flow four packets before they are added,
+  // so the memory waits overlap with reading the next packets (FlowTable::prepare).
+  constexpr std::size_t kRing = 8, kFlowAhead = 4;
+  struct Pending {
+    Packet packet;
+    FlowTable::Prepared prepared;
+    double time_s = 0;
+  };
+  std::array<Pending, kRing> ring;
+  std::size_t first = 0, size = 0;
+  auto add_first = [&] {
+    Pending& p = ring[first];
+    table.add(p.packet, p.prepared, p.time_s);
+    first = (first + 1) % kRing;
+    --size;
+    if (size >= kFlowAhead) table.prefetch_flow(ring[(first + kFlowAhead - 1) % kRing].prepared);
+  };
+  RawPacket raw;
+  while (reader.next(raw)) {
+    ++counters.packets;
+    Pending& slot = ring[(first + size) % kRing];
+    switch (parse_packet(link, raw.data, raw.captured, raw.wire_length, slot.packet)) {
+      case PacketStatus::ok:
+        slot.prepared = table.prepare(slot.packet);
+        slot.time_s = raw.time_s;
+        table.prefetch_slot(slot.prepared);
+        if (++size == kRing) add_first();
+        break;
+      case PacketStatus::truncated: ++counters.truncated; break;
+      case PacketStatus::malformed: ++counters.malformed; break;
+      case PacketStatus::not_ip: ++counters.not_ip; break;
+      case PacketStatus::other_protocol: ++counters.other_protocol; break;
+      case PacketStatus::fragment: ++counters.fragments; break;
+    }
+  }
+  while (size > 0) add_first();
+  table.flush();
+  counters.ends = table.ends();
+  counters.max_open_flows = table.max_open_flows();
+  counters.stopped_early = reader.stopped_early();
+  return counters;
+}
+
+CaptureResult read_capture(const std::filesystem::path& file, const FlowTimeouts& timeouts) {
+  CaptureResult result;
+  result.counters = stream_capture(file, timeouts, [&](FlowRecord&& flow) { result.flows.push_back(std::move(flow)); });
+  // Stable: two flows alike in all of these keep the order they ended in, which the file decides.
+  std::stable_sort(result.flows.begin(), result.flows.end(), [](const FlowRecord& x, const FlowRecord& y) {
+    return std::tie(x.start_s, x.src, x.dst, x.src_port, x.dst_port, x.protocol) <
+           std::tie(y.start_s, y.src, y.dst, y.src_port, y.dst_port, y.protocol);
+  });
+  return result;
+}
+
+}  // namespace dais::capture
