@@ -192,6 +192,7 @@ std::vector<KeySpec> build_schema() {
       integer("simulation.steps", 100, 0, kBillion, "Steps to run (0 = run until stopped)."),
       integer("simulation.seed", 1, 0, kTwoTo53, "Run seed: the same seed and configuration give the same log."),
       integer("simulation.threads", 0, 0, 256, "Worker threads (0 = number of cores); never changes results."),
+      choice("simulation.partition", "block", {"block", "round_robin"}, "Under mpirun: which rank steps which agents (block = contiguous ids, round_robin = id modulo ranks); never changes results."),
       integer("simulation.step_interval_ms", 0, 0, 600000, "Pause between steps in milliseconds, for watching live (0 = none)."),
       choice("simulation.scenario", "realistic", {"realistic", "classroom"}, "realistic = connection records, window features, tunable attack distance, network delay; classroom = the original teaching scenario (attacks far from benign, no delay)."),
       integer("traffic.flows_per_step", 40, 1, 100000, "Flows each agent observes per step."),
@@ -448,8 +449,8 @@ std::string schema_help() {
 
 bool is_runtime_key(std::string_view key) {
   const auto section = section_of(key);
-  return key == "simulation.threads" || key == "simulation.step_interval_ms" || section == "api" ||
-         section == "store" || section == "log";
+  return key == "simulation.threads" || key == "simulation.step_interval_ms" || key == "simulation.partition" ||
+         section == "api" || section == "store" || section == "log";
 }
 
 }  // namespace dais::config

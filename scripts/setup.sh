@@ -13,12 +13,14 @@ cd "$ROOT"
 PACKAGES=(
   g++ cmake ninja-build make pkg-config ccache
   libboost-dev libboost-system-dev
+  openmpi-bin libopenmpi-dev libboost-mpi-dev
   liblmdb-dev lmdb-utils libssl-dev libpcap-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev
   doctest-dev libcli11-dev
   python3 curl
   nodejs npm
   help2man
 )
+# Open MPI and Boost.MPI: `mpirun -np P daisd` (docs/SCALING.md); daisd always links them.
 # Only the tests need these: the dashboard's browser test drives Debian's chromium; the export interop
 # tests validate STIX with Debian's python3-jsonschema and import CrowdSec decisions with Debian's cscli;
 # the package test builds the .deb (dpkg-shlibdeps from dpkg-dev) and checks its unit with systemd-analyze.

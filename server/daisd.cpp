@@ -33,10 +33,15 @@
 #include "projections/projections.h"
 #include "server/api_options.h"
 #include "server/progress.h"
+#include "server/rank_commands.h"
+#include "server/rank_exchange.h"
 #include "server/replica.h"
 #include "server/run.h"
 #include "server/service_notify.h"
 #include "server/simulation.h"
+#ifdef DAIS_HAVE_MPI
+#include "server/rank_exchange_mpi.h"
+#endif
 
 extern char** environ;
 
@@ -226,9 +231,21 @@ int check_existing_log(const std::string& dir) {
   return fate.exit_code;
 }
 
-}  // namespace
 
-int main(int argc, char** argv) {
+// What crossed ranks in an MPI run, for docs/SCALING.md: rank 0 receives every rank's phase results.
+void print_exchange(const server::RankExchange& ranks, const std::string& partition) {
+  const auto& c = ranks.counters();
+  const double steps = c.steps > 0 ? static_cast<double>(c.steps) : 1.0;
+  std::fprintf(stderr,
+               "daisd: MPI %d ranks (partition %s), %llu steps: %llu collectives (%.1f per step), %.0f bytes of "
+               "phase results and commands per step reached rank 0 (%llu in all), rank 0 sent %llu\n",
+               ranks.size(), partition.c_str(), static_cast<unsigned long long>(c.steps),
+               static_cast<unsigned long long>(c.collectives), static_cast<double>(c.collectives) / steps,
+               static_cast<double>(c.bytes_gathered) / steps, static_cast<unsigned long long>(c.bytes_gathered),
+               static_cast<unsigned long long>(c.bytes_sent));
+}
+
+int daisd_main(int argc, char** argv, server::RankExchange* ranks) {
   CLI::App app{"daisd: runs a DAIS simulation of collaborating security agents on a hash-chained LMDB log.\n"
                "With --steps and without --serve it runs the steps, prints a summary and exits 0; a data directory "
                "that already holds the run is resumed, not overwritten. With --serve it serves the HTTP/WebSocket "
@@ -303,6 +320,10 @@ int main(int argc, char** argv) {
                            "--print-verifier-key do not apply\n");
       return kUsageError;
     }
+    if (ranks != nullptr && ranks->size() > 1) {  // the other ranks would wait for a simulation that never starts
+      std::fprintf(stderr, "daisd: --follow is one process: start it without mpirun\n");
+      return kUsageError;
+    }
     return server::run_replica(cfg, {data_dir, *follow, serve, check_existing_log});
   }
   std::optional<eventstore::note::SigningKey> signing_key;
@@ -349,6 +370,7 @@ int main(int argc, char** argv) {
   server::Run::Options run_options;
   run_options.stats_history.recent_steps = static_cast<std::size_t>(cfg.get_int("api.stats_recent_steps"));
   run_options.version = DAIS_VERSION;
+  run_options.ranks = ranks;
   if (steps) run_options.steps = static_cast<std::uint64_t>(*steps);
   run_options.on_appended = [&](const std::vector<eventstore::StoredEvent>& appended, double append_seconds) {
     // Beside the chain: a signed checkpoint of the tree after every commit, streamed after its events.
@@ -462,5 +484,46 @@ int main(int argc, char** argv) {
     }
   }
   std::fflush(stdout);
+  if (ranks != nullptr && ranks->size() > 1) print_exchange(*ranks, cfg.get_string("simulation.partition"));
   return status;
+}
+
+#ifdef DAIS_HAVE_MPI
+// Under mpirun: rank 0 is daisd as usual (log, projections, API) and drives the others,
+// which follow its commands (server/rank_commands.h) until it sends stop. An exception on any
+// rank ends the whole job with its reason (MPI_Abort), so no rank waits forever.
+int main_under_mpi(int argc, char** argv) {
+  std::unique_ptr<server::RankExchange> ranks;
+  try {
+    ranks = server::open_mpi_exchange(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "daisd: cannot start MPI: %s\n", e.what());
+    return kRunFailed;
+  }
+  if (ranks->rank() != 0) {
+    try {
+      return server::follow_rank_zero(*ranks);
+    } catch (const std::exception& e) {
+      ranks->abort(e.what());
+    }
+  }
+  int status = kRunFailed;
+  try {
+    status = daisd_main(argc, argv, ranks.get());
+  } catch (const std::exception& e) {
+    ranks->abort(e.what());
+  }
+  // Every way out of daisd_main on rank 0 is between steps: the others wait for a command.
+  if (ranks->size() > 1) ranks->broadcast(server::encode_stop_command());
+  return status;
+}
+#endif
+
+}  // namespace
+
+int main(int argc, char** argv) {
+#ifdef DAIS_HAVE_MPI
+  if (server::launched_by_mpirun()) return main_under_mpi(argc, argv);
+#endif
+  return daisd_main(argc, argv, nullptr);
 }

@@ -17,6 +17,10 @@
 #include "server/agent_replay.h"
 #include "server/agent_runtime.h"
 #include "server/detection.h"
+#include "server/partition.h"
+#include "server/phase_results.h"
+#include "server/rank_commands.h"
+#include "server/rank_exchange.h"
 #include "server/recorded_input.h"
 #include "server/recovery.h"
 
@@ -104,22 +108,17 @@ std::vector<agents::Flow> warmup_flows(const EngineSettings& settings, std::uint
   return out;
 }
 
-// What one agent saw in one step; filled in parallel, read in agent order.
-struct Engine::Observation {
-  events::StepCompleted counts;
-  std::map<std::uint32_t, std::uint64_t> hits;  // blocked flows by source
-  std::vector<agents::Signature> findings;      // honest signatures, or a Byzantine agent's forgery
-  std::vector<bool> forged;                     // parallel to findings: forged by the adversary
-  std::map<std::uint32_t, KindDetection> by_label;  // attack flows and detected ones, by campaign id
-  std::optional<std::uint64_t> recovered_to_block;  // steps from its recovery to this first block
-};
-
-Engine::Engine(EngineSettings settings, ThreadPool& pool)
+Engine::Engine(EngineSettings settings, ThreadPool& pool, RankExchange* ranks)
     : settings_(std::move(settings)),
       pool_(pool),
+      ranks_(ranks),
       adversary_(settings_.seed, adversary_params(settings_)),
       consensus_(settings_) {
   const auto n = settings_.agents;
+  owned_ = ranks_ ? owned_agents(settings_.partition, n, ranks_->rank(), ranks_->size())
+                  : owned_agents(settings_.partition, n, 0, 1);
+  owns_.assign(n, false);
+  for (const auto a : owned_) owns_[a] = true;
   agents_.reserve(n);
   for (std::uint32_t a = 0; a < n; ++a) {
     agents_.push_back(std::make_unique<AgentRuntime>(a, settings_.detector.window, settings_.blacklist_capacity,
@@ -202,11 +201,14 @@ void Engine::remove_block(const events::BlacklistRemoved& removed) {
 }
 
 void Engine::apply_operator_input(const events::Event& input) {
+  // Applied here first: an input this rank refuses is never sent to the others.
   if (input.type == events::type::blacklist_removed) {
     remove_block(input.data.get<events::BlacklistRemoved>());
     fold_into_log_view(input.type, input.step, input.data);
+    if (multi_rank() && ranks_->rank() == 0) inputs_to_announce_.push_back(input);
     return;
   }
+  if (multi_rank() && ranks_->rank() == 0) inputs_to_announce_.push_back(input);
   if (input.type != events::type::attack_injected) return;
   const auto attack = input.data.get<events::AttackInjected>();
   const auto kind = agents::parse_campaign_kind(attack.kind);
@@ -239,7 +241,29 @@ void Engine::fold_into_log_view(const std::string& type, std::uint64_t step, con
   journal_.apply(type, step, data);
 }
 
+bool Engine::multi_rank() const { return ranks_ != nullptr && ranks_->size() > 1; }
+
+// Rank 0 tells the others to run the next step, with the operator inputs to apply first.
+void Engine::announce_step() {
+  if (!multi_rank() || ranks_->rank() != 0) return;
+  ranks_->broadcast(encode_step_command(next_step_, inputs_to_announce_));
+  inputs_to_announce_.clear();
+}
+
 std::vector<Produced> Engine::run_step() {
+  if (!multi_rank()) return step_phases();
+  ranks_->count_step();
+  try {
+    announce_step();
+    return step_phases();
+  } catch (const std::exception& e) {
+    // The other ranks wait in a collective this rank will never reach: end the whole job.
+    ranks_->abort("step " + std::to_string(next_step_) + " failed: " + e.what());
+    throw;  // not reached: abort() ends the process
+  }
+}
+
+std::vector<Produced> Engine::step_phases() {
   const std::uint64_t step = next_step_;
   std::vector<Produced> out;
   events::StepCompleted stats;
@@ -269,14 +293,14 @@ std::vector<Produced> Engine::run_step() {
 
 // Every agent starts with a model trained on pre-run benign history of its own segment.
 void Engine::phase_initial_models(std::uint64_t step, std::vector<Produced>& out) {
-  pool_.parallel_for(agents_.size(), [&](std::size_t i) {
-    auto& agent = *agents_[i];
+  pool_.parallel_for(owned_.size(), [&](std::size_t k) {
+    auto& agent = *agents_[owned_[k]];
     for (const auto& f : warmup_flows(settings_, agent.id)) agent.training.add(f.features, f.source);
     agent.needs_retrain = true;
   });
   events::StepCompleted unused;
   retrain_due(step, out, unused);
-  pool_.parallel_for(agents_.size(), [&](std::size_t i) { seed_view(*agents_[i]); });
+  pool_.parallel_for(owned_.size(), [&](std::size_t k) { seed_view(*agents_[owned_[k]]); });
 }
 
 // Validators judge peers' signatures against what they have seen: they start with the same
@@ -321,6 +345,8 @@ void Engine::crash(AgentRuntime& agent, std::uint64_t step) {
 // blacklists; its model and training window those of its last ModelRetrained, rebuilt by replaying
 // it from the log and its traffic (server/agent_replay.h, digest checked) without the sources that
 // blacklist blocks now (then it retrains at the end of the step); a validator view seeded as at the start.
+// What every rank keeps of an agent is set here; the replay (heavy) runs on its owner rank
+// (replay_recovered_agents), which fills in the model its AgentRecovered names.
 void Engine::recover(AgentRuntime& agent, std::uint64_t step, std::vector<Produced>& out) {
   agent.crashed = false;
   ++recovery_times_.recoveries;
@@ -328,10 +354,15 @@ void Engine::recover(AgentRuntime& agent, std::uint64_t step, std::vector<Produc
   agent.awaiting_block = step;
   agent.blacklist = recovered_blacklist(log_blacklists_, agent.id, step, settings_.blacklist_capacity,
                                         settings_.signature.prefix_len);
-  auto& replay = replays_[agent.id];
-  if (!replay) replay = std::make_unique<AgentReplay>(settings_, agent.id, journal_);
-  replay->advance(journal_.last_crash(agent.id), campaigns_, consensus_.network(), journal_);
-  const auto& last = replay->last_retrain();
+  out.push_back(produce(step, events::AgentRecovered{agent.id, step - agent.crashed_at, 0, std::string{}}));
+}
+
+// The owner's half of a recovery: the agent's detector replayed from the log up to its last crash.
+// Fills the model version and digest of `recovered`.
+void Engine::replay_recovered(AgentRuntime& agent, AgentReplay& replay, std::uint64_t step,
+                              events::AgentRecovered& recovered) {
+  replay.advance(journal_.last_crash(agent.id), campaigns_, consensus_.network(), journal_);
+  const auto& last = replay.last_retrain();
   agent.training = last.training;
   agent.model = last.model;
   agent.threshold = last.model ? last.threshold : settings_.detector.threshold;
@@ -339,23 +370,59 @@ void Engine::recover(AgentRuntime& agent, std::uint64_t step, std::vector<Produc
   for (const auto& entry : agent.blacklist.entries()) {
     if (agent.training.purge(entry.indicator, settings_.signature.prefix_len) > 0) agent.needs_retrain = true;
   }
-  out.push_back(produce(step, events::AgentRecovered{agent.id, step - agent.crashed_at, last.version,
-                                                     last.model ? to_hex(last.model->digest()) : std::string{}}));
+  recovered.model_version = last.version;
+  recovered.model_digest = last.model ? to_hex(last.model->digest()) : std::string{};
   if (agent.model) seed_view(agent);
-  replay->restart(agent, step);
+  replay.restart(agent, step);
+}
+
+// Recovered agents replay in parallel on their owners (each replay reads only the journal, the
+// campaigns and the network, all fixed during the phase), then every rank learns the model each
+// AgentRecovered left in `out` (at recovered_at) names.
+void Engine::replay_recovered_agents(std::uint64_t step, const std::vector<std::size_t>& recovered_at,
+                                     std::vector<Produced>& out) {
+  std::vector<events::AgentRecovered> recovered(agents_.size());
+  std::vector<std::uint32_t> mine;
+  std::vector<std::unique_ptr<AgentReplay>*> replays;  // map slots made here: the map is not thread-safe
+  for (const auto at : recovered_at) {
+    auto r = out[at].data.get<events::AgentRecovered>();
+    if (owns_[r.agent]) {
+      mine.push_back(r.agent);
+      replays.push_back(&replays_[r.agent]);
+    }
+    recovered[r.agent] = std::move(r);
+  }
+  pool_.parallel_for(mine.size(), [&](std::size_t k) {
+    auto& replay = *replays[k];
+    if (!replay) replay = std::make_unique<AgentReplay>(settings_, mine[k], journal_);
+    replay_recovered(*agents_[mine[k]], *replay, step, recovered[mine[k]]);
+  });
+  if (multi_rank()) {
+    share_slots(
+        *ranks_, mine, recovered, [](const events::AgentRecovered&) { return true; }, write_recovered,
+        read_recovered);
+  }
+  for (const auto at : recovered_at) {
+    out[at] = produce(step, recovered[out[at].data.get<events::AgentRecovered>().agent]);
+  }
 }
 
 // Crashes and recoveries, then what the campaigns reach this step (for time-to-protect).
 void Engine::phase_faults(std::uint64_t step, std::vector<Produced>& out) {
+  std::vector<std::size_t> recovered_at;  // positions in `out` of the recovered agents' AgentRecovered
   for (auto& agent : agents_) {
     if (agent->crashed) {
-      if (step >= agent->recover_step) recover(*agent, step, out);
+      if (step >= agent->recover_step) {
+        recover(*agent, step, out);
+        recovered_at.push_back(out.size() - 1);
+      }
     } else if (settings_.faults.crash_rate > 0 &&
                Stream(settings_.seed, Purpose::crash, agent->id, step).chance(settings_.faults.crash_rate)) {
       crash(*agent, step);
       out.push_back(produce(step, events::AgentCrashed{agent->id, agent->recover_step}));
     }
   }
+  if (!recovered_at.empty()) replay_recovered_agents(step, recovered_at, out);
   protection_.observe(step, campaigns_,
                       [this](std::uint32_t agent, std::uint32_t address) { return blocks(agent, address); });
 }
@@ -375,7 +442,8 @@ void Engine::remember(AgentRuntime& agent, const std::vector<agents::Signature>&
 
 std::vector<Engine::Observation> Engine::phase_observe(std::uint64_t step, events::StepCompleted& stats) {
   std::vector<Observation> observations(agents_.size());
-  pool_.parallel_for(agents_.size(), [&](std::size_t i) {
+  pool_.parallel_for(owned_.size(), [&](std::size_t k) {
+    const auto i = owned_[k];
     auto& agent = *agents_[i];
     auto& obs = observations[i];
     std::vector<agents::Flow> generated;
@@ -424,6 +492,7 @@ std::vector<Engine::Observation> Engine::phase_observe(std::uint64_t step, event
       agent.awaiting_block.reset();
     }
   });
+  if (multi_rank()) share_observations(step, observations);
   for (const auto& obs : observations) {
     add_counts(stats, obs.counts);
     if (obs.recovered_to_block) recovery_times_.add_block(*obs.recovered_to_block);
@@ -444,6 +513,22 @@ std::vector<Engine::Observation> Engine::phase_observe(std::uint64_t step, event
     }
   }
   return observations;
+}
+
+// Every rank learns every agent's observation; the light state the owners changed while
+// observing follows: blacklist hits renew the replicas' entries exactly as they renewed the
+// owner's (Blacklist::check_and_hit once per blocked flow), and a first block ends a recovery's wait.
+void Engine::share_observations(std::uint64_t step, std::vector<Observation>& observations) {
+  share_slots(
+      *ranks_, owned_, observations, [](const Observation&) { return true; }, write_observation, read_observation);
+  for (std::size_t i = 0; i < agents_.size(); ++i) {
+    if (owns_[i]) continue;
+    auto& agent = *agents_[i];
+    for (const auto& [source, count] : observations[i].hits) {
+      for (std::uint64_t c = 0; c < count; ++c) agent.blacklist.check_and_hit(source, step);
+    }
+    if (observations[i].recovered_to_block) agent.awaiting_block.reset();
+  }
 }
 
 void Engine::block_locally(AgentRuntime& agent, const std::string& signature_id, std::uint32_t indicator,
@@ -477,8 +562,11 @@ void Engine::phase_propose(std::uint64_t step, std::vector<Observation>& observa
 // Honest voters validate against their own view and model; Byzantine ones follow the adversary.
 void Engine::phase_vote(std::uint64_t step, std::vector<Produced>& out, events::StepCompleted& stats) {
   auto ballots = consensus_.ballots_owed(agents_.size() + settings_.faults.sybils, electorate(), step);
-  pool_.parallel_for(ballots.size(), [&](std::size_t v) {
-    if (v >= agents_.size()) return sybil_ballots(step, ballots[v]);
+  // Every rank casts the Sybil ballots itself (sybil_ballots reads only the step and the log's
+  // consensus state), so only the real agents' ballots cross ranks.
+  for (std::size_t v = agents_.size(); v < ballots.size(); ++v) sybil_ballots(step, ballots[v]);
+  pool_.parallel_for(owned_.size(), [&](std::size_t k) {
+    const auto v = owned_[k];
     const auto& voter = *agents_[v];
     for (auto& ballot : ballots[v]) {
       const auto& pending = consensus_.open(ballot.signature);
@@ -498,6 +586,11 @@ void Engine::phase_vote(std::uint64_t step, std::vector<Produced>& out, events::
       ballot.abstain = decision.abstain;
     }
   });
+  if (multi_rank()) {
+    share_slots(
+        *ranks_, owned_, ballots, [](const std::vector<Ballot>& b) { return !b.empty(); }, write_ballots,
+        read_ballots);
+  }
   for (std::size_t v = 0; v < agents_.size(); ++v) {
     auto& voter = *agents_[v];
     const bool voted = std::any_of(ballots[v].begin(), ballots[v].end(), [](const Ballot& b) { return !b.abstain; });
@@ -559,13 +652,13 @@ void Engine::phase_apply(std::uint64_t step, std::vector<Produced>& out, events:
 void Engine::retrain_due(std::uint64_t step, std::vector<Produced>& out, events::StepCompleted& stats) {
   const auto interval = settings_.detector.retrain_interval;
   std::vector<std::size_t> due;
-  for (std::size_t i = 0; i < agents_.size(); ++i) {
+  for (const auto i : owned_) {
     auto& agent = *agents_[i];
     if (agent.crashed) continue;
     const bool periodic = interval != 0 && step != 0 && (step + agent.id) % interval == 0;
     if (agent.needs_retrain || periodic) due.push_back(i);
   }
-  std::vector<events::ModelRetrained> retrained(due.size());
+  std::vector<events::ModelRetrained> retrained(agents_.size());  // by agent; no digest: not retrained
   pool_.parallel_for(due.size(), [&](std::size_t k) {
     auto& agent = *agents_[due[k]];
     const auto rows = agent.training.rows();
@@ -576,8 +669,14 @@ void Engine::retrain_due(std::uint64_t step, std::vector<Produced>& out, events:
     agent.threshold = settings_.detector.contamination > 0 ? agent.model->threshold() : settings_.detector.threshold;
     ++agent.model_version;
     agent.needs_retrain = false;
-    retrained[k] = events::ModelRetrained{agent.id, agent.model_version, samples, to_hex(agent.model->digest())};
+    retrained[due[k]] =
+        events::ModelRetrained{agent.id, agent.model_version, samples, to_hex(agent.model->digest())};
   });
+  if (multi_rank()) {
+    share_slots(
+        *ranks_, owned_, retrained, [](const events::ModelRetrained& r) { return !r.model_digest.empty(); },
+        write_retrained, read_retrained);
+  }
   for (auto& r : retrained) {
     if (r.model_digest.empty()) continue;
     out.push_back(produce(step, r));

@@ -13,6 +13,9 @@
 // each agent; the engine holds the entries still in flight).
 // The engine does no I/O: the Run (server/run.h) commits its output to the store, or
 // compares it with an existing log (resume, replay).
+// Under MPI (server/rank_exchange.h) each rank's engine runs the parallel phases for the
+// agents it owns and swaps their results with the other ranks (server/phase_results.h);
+// rank 0 broadcasts the operator inputs before each step. docs/SCALING.md has the design.
 // Not thread-safe: one thread drives it.
 #pragma once
 
@@ -20,6 +23,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -41,6 +45,8 @@ namespace dais::server {
 
 struct AgentRuntime;
 class AgentReplay;
+struct AgentObservation;
+class RankExchange;
 
 // The forest parameters of `agent`'s model number `version` (1 = the initial model):
 // a pure function, so a model can be rebuilt from the log and the traffic.
@@ -62,7 +68,9 @@ struct RecoveryTimes {
 
 class Engine {
  public:
-  Engine(EngineSettings settings, ThreadPool& pool);
+  // `ranks` (optional, outliving the engine) makes this engine one rank of a multi-rank run;
+  // without it, or with one rank, the engine owns every agent.
+  Engine(EngineSettings settings, ThreadPool& pool, RankExchange* ranks = nullptr);
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
@@ -81,7 +89,9 @@ class Engine {
   // at the next step); the engine is then unchanged.
   void apply_operator_input(const events::Event& input);
 
-  // Runs step next_step() and returns its events in canonical order.
+  // Runs step next_step() and returns its events in canonical order. Under MPI it is
+  // collective: every rank runs it for the same step (rank 0 first broadcasts the operator
+  // inputs applied since the last step), and an exception in it aborts the whole job.
   std::vector<Produced> run_step();
 
   const GroundTruth& ground_truth() const { return consensus_.ground_truth(); }
@@ -91,6 +101,7 @@ class Engine {
   const agents::Blacklist& agent_blacklist(std::uint32_t agent) const;
   bool is_crashed(std::uint32_t agent) const;
   // The digest (hex) of the agent's model now, "" when it has none (down, or never had two flows).
+  // Under MPI only the owner rank holds models: "" on the other ranks.
   std::string model_digest(std::uint32_t agent) const;
   const ProtectionTracker& protection() const { return protection_; }
   // Steps from each recovery to the agent's first cast ballot and first blocked flow after it.
@@ -112,12 +123,16 @@ class Engine {
   const PhaseTimes& last_phase_times() const { return phase_times_; }
 
  private:
-  struct Observation;
+  using Observation = AgentObservation;
 
   void phase_initial_models(std::uint64_t step, std::vector<Produced>& out);
   void phase_faults(std::uint64_t step, std::vector<Produced>& out);
   void crash(AgentRuntime& agent, std::uint64_t step);
   void recover(AgentRuntime& agent, std::uint64_t step, std::vector<Produced>& out);
+  void replay_recovered(AgentRuntime& agent, AgentReplay& replay, std::uint64_t step,
+                        events::AgentRecovered& recovered);
+  void replay_recovered_agents(std::uint64_t step, const std::vector<std::size_t>& recovered_at,
+                               std::vector<Produced>& out);
   void seed_view(AgentRuntime& agent) const;
   void fold_into_log_view(const std::string& type, std::uint64_t step, const nlohmann::json& data);
   std::vector<Observation> phase_observe(std::uint64_t step, events::StepCompleted& stats);
@@ -137,9 +152,17 @@ class Engine {
   void sybil_ballots(std::uint64_t step, std::vector<Ballot>& ballots) const;
   bool is_campaign_source(std::uint32_t address) const;
   static void remember(AgentRuntime& agent, const std::vector<agents::Signature>& signatures);
+  std::vector<Produced> step_phases();
+  bool multi_rank() const;
+  void announce_step();
+  void share_observations(std::uint64_t step, std::vector<Observation>& observations);
 
   EngineSettings settings_;
   ThreadPool& pool_;
+  RankExchange* ranks_ = nullptr;
+  std::vector<std::uint32_t> owned_;  // the agents this rank steps, ascending (all of them on one rank)
+  std::vector<bool> owns_;            // by agent id
+  std::vector<events::Event> inputs_to_announce_;  // rank 0: operator inputs applied since the last step
   agents::Adversary adversary_;
   std::vector<std::unique_ptr<AgentRuntime>> agents_;
   std::vector<agents::Campaign> campaigns_;

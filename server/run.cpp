@@ -7,6 +7,8 @@
 #include "config/schema.h"
 #include "eventstore/event_codec.h"
 #include "server/attack_request.h"
+#include "server/rank_commands.h"
+#include "server/rank_exchange.h"
 #include "server/recorded_input.h"
 #include "server/run_started.h"
 
@@ -47,11 +49,18 @@ std::vector<std::string> differing_fields(const nlohmann::json& logged, const nl
 
 }  // namespace
 
-Run::Run(EngineSettings settings, Options options, const std::vector<events::TrafficFile>* logged_files)
+Run::Run(const config::Config& config, Options options, const std::vector<events::TrafficFile>* logged_files)
     : options_(std::move(options)), projections_(options_.stats_history) {
+  auto settings = settings_from_config(config);
   if (options_.threads != 0) settings.threads = options_.threads;
+  if (options_.partition) settings.partition = *options_.partition;
   if (options_.steps) settings.steps = *options_.steps;
   if (settings.recorded_traffic.recorded()) {
+    // Recorded flows are read by rank 0 alone: the other ranks could not replay them.
+    if (options_.ranks != nullptr && options_.ranks->size() > 1) {
+      throw RunError("recorded traffic (traffic.source " + config.get_string("traffic.source") +
+                     ") does not run under mpirun yet: start daisd without mpirun. Nothing was written.");
+    }
     settings.recorded = load_recorded_input(settings.recorded_traffic, settings.agents, settings.traffic.window_steps,
                                             logged_files, options_.traffic_dir);
     // The run ends with the data, or earlier when simulation.steps says so.
@@ -60,7 +69,10 @@ Run::Run(EngineSettings settings, Options options, const std::vector<events::Tra
   }
   target_steps_ = settings.steps;
   pool_ = std::make_unique<ThreadPool>(settings.threads);
-  engine_ = std::make_unique<Engine>(std::move(settings), *pool_);
+  if (options_.ranks != nullptr && options_.ranks->size() > 1) {
+    options_.ranks->broadcast(encode_start_command(config.to_json(), settings.threads, settings.partition));
+  }
+  engine_ = std::make_unique<Engine>(std::move(settings), *pool_, options_.ranks);
 }
 
 Run::~Run() = default;
@@ -72,7 +84,7 @@ std::unique_ptr<Run> Run::open(eventstore::Store& store, const config::Config& r
   }
   const auto head = store.head();
   if (head.empty()) {
-    auto run = std::unique_ptr<Run>(new Run(settings_from_config(requested), options, nullptr));
+    auto run = std::unique_ptr<Run>(new Run(requested, options, nullptr));
     run->store_ = &store;
     const auto started = make_run_started(requested, run->engine(), options.version);
     std::vector<Produced> first;
@@ -102,7 +114,8 @@ std::unique_ptr<Run> Run::open(eventstore::Store& store, const config::Config& r
   }
   if (!options.steps) options.steps = static_cast<std::uint64_t>(requested.get_int("simulation.steps"));
   if (!options.threads) options.threads = static_cast<unsigned>(requested.get_int("simulation.threads"));
-  auto run = std::unique_ptr<Run>(new Run(settings_from_config(logged.config), options, &logged.started.traffic_files));
+  if (!options.partition) options.partition = parse_partition(requested.get_string("simulation.partition"));
+  auto run = std::unique_ptr<Run>(new Run(logged.config, options, &logged.started.traffic_files));
   run->resumed_ = true;
   run->apply_produced(0, logged.event.type, 0, std::move(logged.event.data), logged.hash);
   run->prev_hash_ = logged.hash;
@@ -118,7 +131,7 @@ std::unique_ptr<Run> Run::replay(const eventstore::Store& source, std::optional<
   if (head.empty()) throw RunError("the log in " + source.directory().string() + " is empty");
   auto logged = read_run_started(source, options.version);
   options.steps = 0;  // replay follows the log, whatever its target
-  auto run = std::unique_ptr<Run>(new Run(settings_from_config(logged.config), options, &logged.started.traffic_files));
+  auto run = std::unique_ptr<Run>(new Run(logged.config, options, &logged.started.traffic_files));
   run->target_steps_ = logged.started.steps;
   run->apply_produced(0, logged.event.type, 0, std::move(logged.event.data), logged.hash);
   run->prev_hash_ = logged.hash;

@@ -71,10 +71,14 @@ class Run {
   struct Options {
     std::string version;           // this program's version
     unsigned threads = 0;          // overrides simulation.threads; 0 = keep
+    std::optional<Partition> partition;  // overrides simulation.partition (a runtime key); nullopt = keep
     std::optional<std::uint64_t> steps;  // overrides the step target (extend a run); nullopt = keep
     AppendedFn on_appended;        // after every committed batch (live API, metrics)
     ProgressFn on_progress;        // after every step
     projections::HistoryLimits stats_history;  // per-step history kept by the stats projection
+    // Rank 0 of an MPI run (server/rank_exchange.h): the run's configuration goes to the other
+    // ranks before its engine starts, and every step is shared with them. Null: one process.
+    RankExchange* ranks = nullptr;
     // Recorded traffic of a resumed or replayed run: the folder holding its files, when they are no
     // longer where its configuration says (each must still match RunStarted's digest).
     std::optional<std::filesystem::path> traffic_dir;
@@ -124,7 +128,7 @@ class Run {
 
  private:
   // `logged_files`: the recorded traffic files the log names (resume, replay); null for a new run.
-  Run(EngineSettings settings, Options options, const std::vector<events::TrafficFile>* logged_files);
+  Run(const config::Config& config, Options options, const std::vector<events::TrafficFile>* logged_files);
   // Appends `produced` in one write transaction, folds it and publishes what was committed.
   void commit(std::vector<Produced> produced);
   void apply_produced(std::uint64_t seq, const std::string& type, std::uint64_t step, nlohmann::json data,

@@ -24,6 +24,7 @@ EngineSettings settings_from_config(const config::Config& c) {
   s.seed = static_cast<std::uint64_t>(c.get_int("simulation.seed"));
   s.threads = u32(c, "simulation.threads");
   if (s.threads == 0) s.threads = std::max(1u, std::thread::hardware_concurrency());
+  s.partition = parse_partition(c.get_string("simulation.partition"));
 
   s.traffic.flows_per_step = u32(c, "traffic.flows_per_step");
   const bool realistic = c.get_string("simulation.scenario") == "realistic";

@@ -15,6 +15,7 @@
 #include "agents/validation.h"
 #include "projections/consensus.h"
 #include "server/network.h"
+#include "server/partition.h"
 
 namespace dais::config {
 class Config;
@@ -60,6 +61,7 @@ struct EngineSettings {
   std::uint64_t steps = 100;  // 0 = until stopped
   std::uint64_t seed = 1;
   unsigned threads = 0;
+  Partition partition = Partition::block;  // which MPI rank owns which agent (runtime: never changes results)
   agents::TrafficParams traffic;
   agents::CampaignPlan campaigns;
   DetectorSettings detector;
