@@ -28,6 +28,7 @@
 #include "eventstore/store.h"
 #include "projections/projections.h"
 #include "tools/bench/event_log_data.h"
+#include "tools/bench/http_load.h"
 #include "tools/bench/percentile.h"
 #include "tools/bench/registry.h"
 
@@ -70,14 +71,7 @@ struct Subscriber {
 };
 
 int connect_stream(std::uint16_t port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    throw std::runtime_error("cannot connect to the benchmark server");
-  }
+  const int fd = dais::bench::connect_loopback(port);
   const std::string upgrade =
       "GET /v1/stream?from=0 HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
       "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";

@@ -20,6 +20,9 @@ struct LoadResult {
   std::vector<double> latencies_us;
 };
 
+// A blocking TCP connection to 127.0.0.1:port; throws std::runtime_error when it cannot be made.
+int connect_loopback(std::uint16_t port);
+
 // GET target() on `connections` connections for `seconds` (after the warm-up).
 LoadResult run_load(std::uint16_t port, const std::function<std::string()>& target, std::size_t connections,
                     double seconds);
