@@ -236,7 +236,7 @@ int main(int argc, char** argv) {
   std::optional<std::int64_t> agents, steps, seed, threads;
   std::optional<std::string> listen, summary_json;
   bool print_verifier_key = false;
-  bool serve = false, print_config = false, config_help = false, show_version = false, quiet = false;
+  bool serve = false, print_config = false, config_help = false, show_version = false, quiet = false, verify_full = false;
   app.add_option("--data", data_dir, "Data directory holding the LMDB log (created if absent)");
   app.add_option("--config", config_file, "YAML configuration file (see config/daisd.yaml)")->check(CLI::ExistingFile);
   app.add_option("--set", sets, "Set one configuration key, e.g. --set consensus.majority=0.66 (repeatable)");
@@ -246,6 +246,8 @@ int main(int argc, char** argv) {
   app.add_option("--threads", threads, "simulation.threads: worker threads (0 = cores)");
   app.add_option("--listen", listen, "api.listen: HOST:PORT to serve on (default 127.0.0.1:8080)");
   app.add_flag("--serve", serve, "Serve the API while running and after the run ends");
+  app.add_flag("--verify-full", verify_full,
+               "On resume, re-execute the whole log instead of starting from the newest engine snapshot");
   app.add_option("--summary-json", summary_json, "Write the run summary as JSON to this file");
   app.add_flag("--print-config", print_config, "Print the effective configuration with each value's source, and exit");
   app.add_flag("--config-help", config_help, "List every configuration key with its type, default and range, and exit");
@@ -335,6 +337,13 @@ int main(int argc, char** argv) {
   server::Run::Options run_options;
   run_options.stats_history.recent_steps = static_cast<std::size_t>(cfg.get_int("api.stats_recent_steps"));
   run_options.version = DAIS_VERSION;
+  run_options.snapshot_interval_steps = static_cast<std::uint64_t>(cfg.get_int("store.snapshot_interval_steps"));
+  run_options.verify_full = verify_full;
+  run_options.on_snapshot_note = [](const std::string& note) { config::logger("store")->warn("{}", note); };
+  run_options.on_snapshot_written = [](const server::SnapshotWritten& s) {
+    config::logger("store")->debug("engine snapshot at step {} (seq {}): {} bytes in {:.1f} ms", s.step, s.seq,
+                                   s.bytes, s.seconds * 1e3);
+  };
   if (steps) run_options.steps = static_cast<std::uint64_t>(*steps);
   run_options.on_appended = [&](const std::vector<eventstore::StoredEvent>& appended, double append_seconds) {
     hub.publish(appended);
@@ -384,7 +393,11 @@ int main(int argc, char** argv) {
     return kRunFailed;
   }
   run_ptr = run.get();
-  if (run->resumed()) {
+  if (run->resumed() && run->resumed_from_snapshot()) {
+    log->info("resumed the run in {} at step {} (head seq {}) from the engine snapshot at seq {}, the events after "
+              "it re-executed and identical",
+              data_dir, run->completed_steps(), run->head().seq(), *run->resumed_from_snapshot());
+  } else if (run->resumed()) {
     log->info("resumed the run in {} at step {} (head seq {}), every logged event re-executed and identical",
               data_dir, run->completed_steps(), run->head().seq());
   }

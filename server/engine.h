@@ -128,6 +128,8 @@ class Engine {
   bool is_campaign_source(std::uint32_t address) const;
   static void remember(AgentRuntime& agent, const std::vector<agents::Signature>& signatures);
 
+  friend class EngineSnapshot;  // server/engine_snapshot.h: saves and restores the members below
+
   EngineSettings settings_;
   ThreadPool& pool_;
   agents::Adversary adversary_;
