@@ -156,6 +156,8 @@ std::unique_ptr<Run> Run::resume_from_snapshot(eventstore::Store& store, const E
       run->check_log(store, head.seq(), false);  // the tail, checked byte for byte
       run->resumed_from_snapshot_ = snapshot.seq;
       return run;
+    } catch (const DivergenceError& e) {
+      note(name + " skipped: the steps after it, re-executed from it, do not reproduce the log (" + e.what() + ")");
     } catch (const std::exception& e) {
       note(name + " skipped: " + e.what());
     }
