@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -138,24 +139,81 @@ class SignalWaiter {
   std::atomic<int> received_{0};
 };
 
+// The API server's options from the configuration's api.* keys.
+api::ServerOptions api_options(const config::Config& cfg) {
+  api::ServerOptions o;
+  o.listen = cfg.get_string("api.listen");
+  o.token = cfg.get_string("api.token");
+  o.max_connections = static_cast<std::size_t>(cfg.get_int("api.max_connections"));
+  o.max_connections_per_address = static_cast<std::size_t>(cfg.get_int("api.max_connections_per_address"));
+  o.body_limit = static_cast<std::size_t>(cfg.get_int("api.body_limit"));
+  o.rate_limit = cfg.get_double("api.rate_limit");
+  o.cors_origin = cfg.get_string("api.cors_origin");
+  o.ws_allowed_origins = cfg.get_list("api.ws_allowed_origins");
+  o.ws_queue = static_cast<std::size_t>(cfg.get_int("api.ws_queue"));
+  o.ws_buffer_bytes = static_cast<std::size_t>(cfg.get_int("api.ws_buffer_bytes"));
+  o.ws_behind_limit_s = static_cast<unsigned>(cfg.get_int("api.ws_behind_limit_s"));
+  o.header_limit = static_cast<std::size_t>(cfg.get_int("api.header_limit"));
+  o.rate_burst = cfg.get_double("api.rate_burst");
+  o.header_timeout_s = static_cast<unsigned>(cfg.get_int("api.header_timeout_s"));
+  o.read_timeout_s = static_cast<unsigned>(cfg.get_int("api.read_timeout_s"));
+  o.keepalive_timeout_s = static_cast<unsigned>(cfg.get_int("api.keepalive_timeout_s"));
+  o.ws_max_message = static_cast<std::size_t>(cfg.get_int("api.ws_max_message"));
+  o.ws_idle_timeout_s = static_cast<unsigned>(cfg.get_int("api.ws_idle_timeout_s"));
+  o.threads = static_cast<unsigned>(cfg.get_int("api.threads"));
+  return o;
+}
+
+// The API server a reload applies api.* keys to: set once it serves, cleared before it stops.
+struct ReloadableApi {
+  std::mutex mutex;
+  api::Server* server = nullptr;
+};
+
+// The api.* keys a running server takes on a reload (api::Server::reload).
+bool reloadable_api_key(std::string_view key) {
+  return key == "api.token" || key == "api.rate_limit" || key == "api.rate_burst";
+}
+
 // SIGHUP: the configuration is loaded again the way it was at start (the same --config file,
-// read anew; the environment and --set/flags of the start) and its log.* keys are applied
-// (level, format, file), which setup_logging may do while other threads log. Every other key
-// is fixed for the life of the process; a change to one is named in the log as needing a restart.
-void reload_configuration(const config::LoadRequest& request, const config::Config& started) {
+// read anew; the environment and --set/flags of the start). Its log.* keys are applied
+// (level, format, file), which setup_logging may do while other threads log, and, while the
+// API serves, api.token, api.rate_limit and api.rate_burst (for every request from then on).
+// Every other key is fixed for the life of the process; a change to one is named in the log
+// as needing a restart. The token's value is never logged.
+void reload_configuration(const config::LoadRequest& request, const config::Config& started, ReloadableApi& api) {
   auto log = config::logger("daisd");
   server::notify_service_manager("RELOADING=1");
   try {
     const auto fresh = config::load(request);
+    const auto api_fresh = api_options(fresh);
     config::setup_logging(fresh);
+    std::string applied = "log.* (level " + fresh.get_string("log.level") + ")";
+    bool serving = false;
+    {
+      std::lock_guard lock(api.mutex);
+      if (api.server != nullptr) {
+        api.server->reload(api_fresh);
+        serving = true;
+        applied += fmt::format(", api.token ({}), api.rate_limit {}, api.rate_burst {}",
+                               api_fresh.token.empty() ? "empty: control endpoints disabled" : "set",
+                               api_fresh.rate_limit, api_fresh.rate_burst);
+      }
+    }
+    if (serving) {
+      if (const auto warning = api::exposure_warning(api_fresh)) config::logger("api")->warn("{}", *warning);
+    }
     const auto before = started.to_json();
     const auto after = fresh.to_json();
     std::string ignored;
     for (auto it = after.begin(); it != after.end(); ++it) {
-      if (it.key().rfind("log.", 0) == 0 || before.value(it.key(), nlohmann::json()) == it.value()) continue;
+      if (it.key().rfind("log.", 0) == 0 || (serving && reloadable_api_key(it.key())) ||
+          before.value(it.key(), nlohmann::json()) == it.value()) {
+        continue;
+      }
       ignored += (ignored.empty() ? "" : ", ") + it.key();
     }
-    log->info("SIGHUP: reloaded log.* (level {})", fresh.get_string("log.level"));
+    log->info("SIGHUP: reloaded {}", applied);
     if (!ignored.empty()) log->warn("SIGHUP: changed keys that only a restart applies, kept as started: {}", ignored);
   } catch (const std::exception& e) {
     log->error("SIGHUP: the configuration was not reloaded, nothing changed: {}", e.what());
@@ -403,12 +461,13 @@ int main(int argc, char** argv) {
   }
 
   server::Simulation simulation(*run, std::chrono::milliseconds(cfg.get_int("simulation.step_interval_ms")));
+  ReloadableApi reloadable_api;
   signals.start(
       [&] {
         server::notify_service_manager("STOPPING=1");
         simulation.stop();
       },
-      [&request, &cfg] { reload_configuration(request, cfg); });
+      [&request, &cfg, &reloadable_api] { reload_configuration(request, cfg, reloadable_api); });
 
   try {
     checkpointer.refresh();  // a resumed or finished run serves its checkpoint at once
@@ -419,30 +478,13 @@ int main(int argc, char** argv) {
   SimulationBackend backend(*store, simulation, data_dir, checkpointer);
   std::unique_ptr<api::Server> api_server;
   if (serve) {
-    api::ServerOptions o;
-    o.listen = cfg.get_string("api.listen");
-    o.token = cfg.get_string("api.token");
-    o.max_connections = static_cast<std::size_t>(cfg.get_int("api.max_connections"));
-    o.max_connections_per_address = static_cast<std::size_t>(cfg.get_int("api.max_connections_per_address"));
-    o.body_limit = static_cast<std::size_t>(cfg.get_int("api.body_limit"));
-    o.rate_limit = cfg.get_double("api.rate_limit");
-    o.cors_origin = cfg.get_string("api.cors_origin");
-    o.ws_allowed_origins = cfg.get_list("api.ws_allowed_origins");
-    o.ws_queue = static_cast<std::size_t>(cfg.get_int("api.ws_queue"));
-    o.ws_buffer_bytes = static_cast<std::size_t>(cfg.get_int("api.ws_buffer_bytes"));
-    o.ws_behind_limit_s = static_cast<unsigned>(cfg.get_int("api.ws_behind_limit_s"));
-    o.header_limit = static_cast<std::size_t>(cfg.get_int("api.header_limit"));
-    o.rate_burst = cfg.get_double("api.rate_burst");
-    o.header_timeout_s = static_cast<unsigned>(cfg.get_int("api.header_timeout_s"));
-    o.read_timeout_s = static_cast<unsigned>(cfg.get_int("api.read_timeout_s"));
-    o.keepalive_timeout_s = static_cast<unsigned>(cfg.get_int("api.keepalive_timeout_s"));
-    o.ws_max_message = static_cast<std::size_t>(cfg.get_int("api.ws_max_message"));
-    o.ws_idle_timeout_s = static_cast<unsigned>(cfg.get_int("api.ws_idle_timeout_s"));
-    o.threads = static_cast<unsigned>(cfg.get_int("api.threads"));
+    const auto o = api_options(cfg);
     if (const auto warning = api::exposure_warning(o)) config::logger("api")->warn("{}", *warning);
     try {
       api_server = std::make_unique<api::Server>(backend, hub, metrics, o);
       api_server->start();
+      std::lock_guard lock(reloadable_api.mutex);
+      reloadable_api.server = api_server.get();
     } catch (const std::exception& e) {
       std::fprintf(stderr, "daisd: cannot serve: %s\n", e.what());
       return 1;
@@ -465,6 +507,10 @@ int main(int argc, char** argv) {
     status = 1;
   }
   progress.finish();
+  {
+    std::lock_guard lock(reloadable_api.mutex);
+    reloadable_api.server = nullptr;
+  }
   if (api_server) api_server->stop();
   store->sync();
 
