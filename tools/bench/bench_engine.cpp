@@ -2,7 +2,10 @@
 // detection, signatures, voting, consensus, retraining, one append per step)
 // on a fresh log in no-sync mode, with time per phase, events per step, log
 // growth per agent-step (stored event bytes, and the LMDB file) and peak
-// resident memory. Targets (2 cores, default traffic): 100 agents >= 50
+// resident memory, and the engine snapshots (server/engine_snapshot.h): those the run
+// wrote every store.snapshot_interval_steps (count, mean write time, size) and, after
+// the run, the time to encode the engine's state and to restore it into a fresh
+// engine. Targets (2 cores, default traffic): 100 agents >= 50
 // steps/s, 1000 agents >= 5 steps/s, <= 1 MiB resident per agent.
 #include <sys/resource.h>
 #include <unistd.h>
@@ -16,6 +19,7 @@
 #include "common/temp_dir.h"
 #include "config/config.h"
 #include "eventstore/store.h"
+#include "server/engine_snapshot.h"
 #include "server/run.h"
 #include "tools/bench/registry.h"
 
@@ -77,6 +81,8 @@ int run_engine(std::vector<std::string> args) {
   std::uint64_t events = 0, event_bytes = 0;
   std::uintmax_t file_bytes_first = 0, file_bytes = 0;
   bool measuring = false;
+  std::uint64_t snapshots = 0;
+  double snapshot_write_s = 0, snapshot_bytes = 0, engine_save_s = 0, engine_restore_s = 0, engine_bytes = 0;
   {
     dais::eventstore::StoreOptions store_options;
     store_options.sync = dais::eventstore::SyncMode::none;
@@ -88,6 +94,12 @@ int run_engine(std::vector<std::string> args) {
     options.on_appended = [&](const std::vector<dais::eventstore::StoredEvent>& appended, double) {
       if (!measuring) return;
       for (const auto& e : appended) event_bytes += e.bytes.size() + e.hash.size() + 8;
+    };
+    options.snapshot_interval_steps = static_cast<std::uint64_t>(cfg.get_int("store.snapshot_interval_steps"));
+    options.on_snapshot_written = [&](const dais::server::SnapshotWritten& w) {
+      ++snapshots;
+      snapshot_write_s += w.seconds;
+      snapshot_bytes = static_cast<double>(w.bytes);
     };
     auto run = dais::server::Run::open(*store, cfg, options);
     // Step 0 trains every agent's first model; it is reported apart from the steady state.
@@ -113,6 +125,15 @@ int run_engine(std::vector<std::string> args) {
     events = store->head().count - events_after_first;
     store->sync();
     file_bytes = std::filesystem::file_size(dir / "data.mdb");
+    auto t = std::chrono::steady_clock::now();
+    const auto saved = dais::server::EngineSnapshot::save(run->engine());
+    engine_save_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+    engine_bytes = static_cast<double>(saved.size());
+    dais::server::ThreadPool pool(1);
+    dais::server::Engine fresh(run->settings(), pool);
+    t = std::chrono::steady_clock::now();
+    dais::server::EngineSnapshot::restore(fresh, saved);
+    engine_restore_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
   }
   const double measured_steps = static_cast<double>(steps > 1 ? steps - 1 : 1);
   const double steps_per_s = measured_steps / seconds;
@@ -136,6 +157,12 @@ int run_engine(std::vector<std::string> args) {
         {"vote", 1e3 * phase[3] / measured_steps},
         {"decide", 1e3 * phase[4] / measured_steps},
         {"apply_retrain", 1e3 * phase[5] / measured_steps}}},
+      {"snapshots_written", snapshots},
+      {"snapshot_write_s_mean", snapshots > 0 ? snapshot_write_s / static_cast<double>(snapshots) : 0.0},
+      {"snapshot_bytes", snapshot_bytes},
+      {"engine_snapshot_bytes", engine_bytes},
+      {"engine_snapshot_save_s", engine_save_s},
+      {"engine_snapshot_restore_s", engine_restore_s},
       {"peak_rss_bytes", peak},
       {"rss_per_agent_bytes", (peak - rss_before) / agents},
       {"target_steps_per_s", target},
@@ -149,6 +176,11 @@ int run_engine(std::vector<std::string> args) {
                 agents, steps_per_s, steps_per_s * agents, out["events_per_step"].get<double>(),
                 out["log_bytes_per_agent_step"].get<double>(), out["file_bytes_per_agent_step"].get<double>(),
                 peak / 1048576.0, out["rss_per_agent_bytes"].get<double>() / 1024.0);
+    std::printf("engine snapshot: %.2f MB, encoded in %.0f ms, restored in %.0f ms; %llu written during the run "
+                "(%.2f MB each, %.0f ms each to encode and write)\n",
+                engine_bytes / 1e6, engine_save_s * 1e3, engine_restore_s * 1e3,
+                static_cast<unsigned long long>(snapshots), snapshot_bytes / 1e6,
+                snapshots > 0 ? snapshot_write_s / static_cast<double>(snapshots) * 1e3 : 0.0);
   }
   return 0;
 }
