@@ -117,13 +117,13 @@ std::unique_ptr<Run> Run::resume_from_snapshot(eventstore::Store& store, const E
   };
   std::vector<RunSnapshot> candidates;
   for (unsigned slot = 0; slot < kSnapshotSlots; ++slot) {
-    const auto key = snapshot_key(slot);
-    const auto bytes = store.get_meta(key);
-    if (!bytes) continue;
+    const auto file = snapshot_file(store.directory(), slot);
     try {
+      const auto bytes = read_snapshot_file(file);
+      if (!bytes) continue;
       candidates.push_back(RunSnapshot::decode(*bytes));
     } catch (const SnapshotError& e) {
-      note("engine snapshot " + key + " skipped: " + e.what());
+      note("the engine snapshot " + file.string() + " skipped: " + e.what());
     }
   }
   std::sort(candidates.begin(), candidates.end(), [](const auto& a, const auto& b) { return a.seq > b.seq; });
@@ -183,10 +183,10 @@ void Run::write_snapshot() {
   snapshot.projections.assign(cbor.begin(), cbor.end());
   snapshot.engine = EngineSnapshot::save(*engine_);
   const auto slot = static_cast<unsigned>((engine_->next_step() / options_.snapshot_interval_steps) % kSnapshotSlots);
-  const eventstore::MetaPut put{snapshot_key(slot), snapshot.encode()};
-  store_->append({}, std::span<const eventstore::MetaPut>(&put, 1));
+  const auto bytes = snapshot.encode();
+  write_snapshot_file(snapshot_file(store_->directory(), slot), bytes);
   if (options_.on_snapshot_written) {
-    options_.on_snapshot_written(SnapshotWritten{snapshot.seq, snapshot.next_step, put.value.size(),
+    options_.on_snapshot_written(SnapshotWritten{snapshot.seq, snapshot.next_step, bytes.size(),
                                                  std::chrono::duration<double>(Clock::now() - started).count()});
   }
 }

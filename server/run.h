@@ -12,8 +12,8 @@
 // Operator inputs are committed on their own, between steps, so a replay feeds
 // them back at the same place.
 // Engine snapshots (server/run_snapshot.h, docs/OPERATIONS.md): with
-// Options::snapshot_interval_steps N > 0, step() writes one after every N-th step into
-// the store's meta sub-database; open() resumes from the newest snapshot that decodes,
+// Options::snapshot_interval_steps N > 0, step() writes one after every N-th step beside
+// the store's log, in its directory (a failure to write one throws SnapshotError); open() resumes from the newest snapshot that decodes,
 // lies on the log's chain and restores cleanly, re-executing only the steps after it
 // (and still checking them byte for byte). A snapshot that fails any of that, or whose
 // tail does not reproduce the log, is skipped (reported through on_snapshot_note) and

@@ -1,6 +1,8 @@
 #include "server/run_snapshot.h"
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 
 namespace dais::server {
 
@@ -17,7 +19,35 @@ Digest get_digest(ByteReader& r) {
 
 }  // namespace
 
-std::string snapshot_key(unsigned slot) { return std::string(kSnapshotKeyPrefix) + std::to_string(slot); }
+std::filesystem::path snapshot_file(const std::filesystem::path& dir, unsigned slot) {
+  return dir / (std::string(kSnapshotFilePrefix) + std::to_string(slot));
+}
+
+std::optional<std::string> read_snapshot_file(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw SnapshotError("cannot read " + file.string());
+  return bytes;
+}
+
+void write_snapshot_file(const std::filesystem::path& file, std::string_view bytes) {
+  auto temporary = file;
+  temporary += ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.flush();
+    if (!out) {
+      std::error_code ignored;
+      std::filesystem::remove(temporary, ignored);
+      throw SnapshotError("cannot write " + temporary.string());
+    }
+  }
+  std::error_code error;
+  std::filesystem::rename(temporary, file, error);
+  if (error) throw SnapshotError("cannot rename " + temporary.string() + ": " + error.message());
+}
 
 std::string RunSnapshot::encode() const {
   ByteWriter body;

@@ -112,16 +112,13 @@ Resumed resume(const std::filesystem::path& dir, const config::Config& cfg, bool
 }
 
 server::RunSnapshot stored_snapshot(const std::filesystem::path& dir, unsigned slot) {
-  auto store = test::open_store(dir);
-  const auto bytes = store->get_meta(server::snapshot_key(slot));
+  const auto bytes = server::read_snapshot_file(server::snapshot_file(dir, slot));
   REQUIRE(bytes);
   return server::RunSnapshot::decode(*bytes);
 }
 
 void overwrite_snapshot(const std::filesystem::path& dir, unsigned slot, std::string bytes) {
-  auto store = test::open_store(dir);
-  const eventstore::MetaPut put{server::snapshot_key(slot), std::move(bytes)};
-  store->append({}, std::span<const eventstore::MetaPut>(&put, 1));
+  server::write_snapshot_file(server::snapshot_file(dir, slot), bytes);
 }
 
 bool any_note_has(const std::vector<std::string>& notes, std::string_view what) {
