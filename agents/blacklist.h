@@ -64,6 +64,8 @@ class Blacklist {
   // The listed indicator that would cover `address` (its network address).
   std::uint32_t key(std::uint32_t address) const { return address & mask_; }
   std::uint64_t evictions() const { return evictions_; }
+  // For engine snapshots: a list rebuilt with restore() reports the evictions of the one it copies.
+  void set_evictions(std::uint64_t evictions) { evictions_ = evictions; }
   std::vector<Entry> entries() const;
 
  private:

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <string>
 
 namespace dais::agents {
 
@@ -16,6 +17,26 @@ void Standardizer::add(const FeatureVector& features) {
   ring_[next_] = features;
   next_ = (next_ + 1) % ring_.size();
   count_ = std::min(count_ + 1, ring_.size());
+}
+
+Standardizer::State Standardizer::state() const {
+  return State{std::vector<FeatureVector>(ring_.begin(), ring_.begin() + static_cast<std::ptrdiff_t>(count_)), next_,
+               mean_, sd_};
+}
+
+void Standardizer::restore(State state) {
+  const auto n = state.window.size();
+  // Slots fill in order until the ring is full, so next == size until then.
+  if (n > ring_.size() || state.next >= ring_.size() || (n < ring_.size() && state.next != n)) {
+    throw std::invalid_argument("Standardizer::restore: the state does not fit a window of " +
+                                std::to_string(ring_.size()));
+  }
+  std::fill(ring_.begin(), ring_.end(), FeatureVector{});
+  std::copy(state.window.begin(), state.window.end(), ring_.begin());
+  next_ = state.next;
+  count_ = n;
+  mean_ = state.mean;
+  sd_ = state.sd;
 }
 
 void Standardizer::refresh() {

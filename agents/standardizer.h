@@ -33,6 +33,17 @@ class Standardizer {
   const std::array<double, kFeatureCount>& sd() const { return sd_; }
   std::array<double, kFeatureCount> standardise(const FeatureVector& features) const;
 
+  // Everything it holds, for engine snapshots (server/engine_snapshot.h): restore(state())
+  // gives an equal standardizer. window is ring slots [0, size()); next the slot written next.
+  struct State {
+    std::vector<FeatureVector> window;
+    std::size_t next = 0;
+    std::array<double, kFeatureCount> mean{}, sd{};
+  };
+  State state() const;
+  // std::invalid_argument when the state cannot come from a standardizer of this capacity.
+  void restore(State state);
+
  private:
   std::vector<FeatureVector> ring_;
   std::size_t next_ = 0;

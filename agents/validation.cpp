@@ -40,6 +40,26 @@ void ValidatorView::observe(std::span<const Flow> flows, std::span<const double>
   rebuild_anomalies();
 }
 
+ValidatorView::State ValidatorView::state() const {
+  return State{baseline_.state(), flagged_ring_, flagged_next_, history_, round_};
+}
+
+void ValidatorView::restore(State state) {
+  const auto ring = state.flagged_ring.size();
+  if (ring > params_.anomaly_capacity || state.flagged_next >= params_.anomaly_capacity ||
+      (ring < params_.anomaly_capacity && state.flagged_next != ring) ||
+      state.history.size() > params_.history_capacity) {
+    throw std::invalid_argument("ValidatorView::restore: the state does not fit this view's capacities");
+  }
+  baseline_.restore(std::move(state.baseline));
+  flagged_ring_ = std::move(state.flagged_ring);
+  flagged_ring_.reserve(params_.anomaly_capacity);
+  flagged_next_ = state.flagged_next;
+  history_ = std::move(state.history);
+  round_ = state.round;
+  rebuild_anomalies();
+}
+
 void ValidatorView::forget_old_sources() {
   if (history_.size() <= params_.history_capacity) return;
   std::vector<std::pair<std::uint64_t, std::uint32_t>> order;  // (last_seen, source): oldest first, ties by address

@@ -112,11 +112,24 @@ class ValidatorView {
   const std::vector<AnomalyCentroid>& anomalies() const { return anomalies_; }
   std::uint64_t rounds() const { return round_; }
 
- private:
+  // Everything it holds, for engine snapshots (server/engine_snapshot.h): restore(state())
+  // gives a view equal in every respect (the anomaly centroids are recomputed from it).
   struct FlaggedFlow {
-    std::uint32_t source;
-    FeatureVector features;
+    std::uint32_t source = 0;
+    FeatureVector features{};
   };
+  struct State {
+    Standardizer::State baseline;
+    std::vector<FlaggedFlow> flagged_ring;  // in ring slot order
+    std::size_t flagged_next = 0;
+    std::map<std::uint32_t, SourceHistory> history;
+    std::uint64_t round = 0;
+  };
+  State state() const;
+  // std::invalid_argument when the state does not fit this view's capacities.
+  void restore(State state);
+
+ private:
   void rebuild_anomalies();
   void forget_old_sources();
 

@@ -165,6 +165,11 @@ void Server::start() {
 
 std::uint16_t Server::port() const { return impl_->port; }
 
+void Server::reload(const ServerOptions& options) {
+  impl_->state.router.set_token(options.token);
+  impl_->state.limiter.set_limits(options.rate_limit, options.rate_burst);
+}
+
 void Server::stop() {
   Impl& s = *impl_;
   if (!s.running) return;

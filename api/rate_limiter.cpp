@@ -8,9 +8,16 @@ namespace dais::api {
 RateLimiter::RateLimiter(double rate_per_s, double burst, std::size_t max_clients)
     : rate_(rate_per_s), burst_(std::max(burst, 1.0)), max_clients_(std::max<std::size_t>(max_clients, 1)) {}
 
-bool RateLimiter::allow(const std::string& client, unsigned& retry_after_s, Clock::time_point now) {
-  if (rate_ <= 0) return true;
+void RateLimiter::set_limits(double rate_per_s, double burst) {
   std::lock_guard lock(mutex_);
+  rate_ = rate_per_s;
+  burst_ = std::max(burst, 1.0);
+  for (auto& [client, bucket] : buckets_) bucket.tokens = std::min(bucket.tokens, burst_);
+}
+
+bool RateLimiter::allow(const std::string& client, unsigned& retry_after_s, Clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  if (rate_ <= 0) return true;
   auto it = buckets_.find(client);
   if (it == buckets_.end()) {
     if (buckets_.size() >= max_clients_) {

@@ -23,6 +23,9 @@ class RateLimiter {
   // `retry_after_s` to the whole seconds until a token is available (>= 1).
   bool allow(const std::string& client, unsigned& retry_after_s, Clock::time_point now = Clock::now());
 
+  // New limits (a configuration reload): clients keep their buckets, each capped at the new burst.
+  void set_limits(double rate_per_s, double burst);
+
  private:
   struct Bucket {
     double tokens;

@@ -90,7 +90,12 @@ HttpResponse error_response(int status, std::string message, nlohmann::json extr
 }
 
 Router::Router(Backend& backend, Metrics& metrics, const ServerOptions& options)
-    : backend_(backend), metrics_(metrics), options_(options) {}
+    : backend_(backend), metrics_(metrics), options_(options), token_(options.token) {}
+
+void Router::set_token(std::string token) {
+  std::lock_guard lock(token_mutex_);
+  token_ = std::move(token);
+}
 
 bool Router::is_stream_path(std::string_view path) { return path == "/v1/stream"; }
 
@@ -143,10 +148,14 @@ HttpResponse Router::dispatch(const HttpRequest& request) const {
     if (method != "POST") return method_not_allowed("POST");
     // A read replica changes nothing, whoever asks: the refusal names where changes go.
     if (auto refusal = backend_.refuse_changes()) return json_response(refusal->status, refusal->body);
-    if (options_.token.empty()) return error_response(403, "control endpoints are disabled: no api.token configured");
+    const std::string token = [this] {
+      std::lock_guard lock(token_mutex_);
+      return token_;
+    }();
+    if (token.empty()) return error_response(403, "control endpoints are disabled: no api.token configured");
     constexpr std::string_view scheme = "Bearer ";
     const std::string_view auth = request.authorization;
-    if (!auth.starts_with(scheme) || !same_secret(auth.substr(scheme.size()), options_.token)) {
+    if (!auth.starts_with(scheme) || !same_secret(auth.substr(scheme.size()), token)) {
       auto r = error_response(401, "missing or wrong bearer token");
       r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"dais\"");
       return r;

@@ -7,9 +7,11 @@
 // (application/taxii+json, api/taxii_routes.h).
 // Errors are {"error": "...", ...} with the matching status; an exception in a
 // handler becomes a logged 500, never escapes handle().
-// Thread safety: handle() is const and safe to call from any io thread.
+// Thread safety: handle() is const and safe to call from any io thread; set_token()
+// may run concurrently with it (a configuration reload).
 #pragma once
 
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -44,6 +46,8 @@ class Router {
   Router(Backend& backend, Metrics& metrics, const ServerOptions& options);
 
   HttpResponse handle(const HttpRequest& request) const;
+  // The bearer token of the control endpoints from now on (api.token reloaded); empty disables them.
+  void set_token(std::string token);
 
   // True when `path` is the WebSocket stream route (the session upgrades it).
   static bool is_stream_path(std::string_view path);
@@ -57,6 +61,8 @@ class Router {
   Backend& backend_;
   Metrics& metrics_;
   const ServerOptions& options_;
+  mutable std::mutex token_mutex_;  // guards token_, which replaces options_.token
+  std::string token_;
 };
 
 }  // namespace dais::api

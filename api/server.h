@@ -6,7 +6,8 @@
 // and returns once the listener accepts; stop() (also run by the destructor)
 // closes WebSocket clients with 1001 "server shutting down", stops accepting,
 // and joins the io threads within a second or two.
-// Thread safety: start/stop/port from one controlling thread.
+// Thread safety: start/stop/port from one controlling thread; reload() from any thread,
+// also while sessions run.
 // Errors: start() throws std::runtime_error naming the address when it cannot
 // bind (busy, bad address). Handler failures become JSON 500 responses.
 #pragma once
@@ -66,6 +67,9 @@ class Server {
   void start();
   std::uint16_t port() const;
   void stop();
+  // Applies what can change while the server runs (a configuration reload): `options`' token,
+  // rate_limit and rate_burst, for every request from now on. Every other option stays as started.
+  void reload(const ServerOptions& options);
 
  private:
   struct Impl;

@@ -252,6 +252,7 @@ std::vector<KeySpec> build_schema() {
       integer("network.partition_steps", 0, 0, kBillion, "Steps the partition lasts (0 = no partition)."),
       choice("store.sync", "full", {"full", "none"}, "full = fsync every commit; none = leave flushing to the OS (may lose recent steps on power loss)."),
       integer("store.map_size_mb", 64, 1, kMillion, "LMDB map size in MiB."),
+      integer("store.snapshot_interval_steps", 1000, 0, kBillion, "Steps between engine snapshots, from which a restart resumes instead of re-executing the whole log (0 = none; see docs/OPERATIONS.md)."),
       address("api.listen", "127.0.0.1:8080", "Address the HTTP/WebSocket API listens on (with --serve)."),
       secret_text("api.token", "Bearer token for POST endpoints (empty = changing endpoints refused)."),
       integer("api.max_connections", 256, 1, 100000, "Most simultaneous client connections."),

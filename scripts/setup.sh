@@ -26,9 +26,10 @@ PACKAGES=(
 # the package test builds the .deb (dpkg-shlibdeps from dpkg-dev) and checks its unit with systemd-analyze.
 # The fuzz targets (tests/fuzz) build with Debian's clang and its libFuzzer.
 # The transparency-log interop test builds a Go checker with golang-go and golang-golang-x-mod-dev.
+# The metrics test checks GET /metrics with promtool (Debian's prometheus).
 # The capture tests cross-check dais-flows with tshark and convert to pcapng with its editcap.
 TEST_PACKAGES=(chromium python3-jsonschema crowdsec dpkg-dev systemd clang libfuzzer-14-dev golang-go golang-golang-x-mod-dev
-               tshark)
+               tshark prometheus)
 # Present when their command is, whoever packaged it (NodeSource's nodejs ships npm
 # and conflicts with Debian's npm package).
 declare -A PACKAGE_COMMANDS=([nodejs]=node [npm]=npm [chromium]=chromium)

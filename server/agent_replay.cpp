@@ -35,6 +35,11 @@ AgentReplay::AgentReplay(const EngineSettings& settings, std::uint32_t agent, co
   retrain(0, journal);
 }
 
+AgentReplay::AgentReplay(const EngineSettings& settings, std::uint32_t agent)
+    : settings_(settings),
+      agent_(agent, settings.detector.window, settings.blacklist_capacity, settings.signature.prefix_len, settings.seed,
+             settings.traffic) {}
+
 void AgentReplay::advance(std::uint64_t until, std::span<const agents::Campaign> campaigns, const Network& network,
                           const RecoveryJournal& journal) {
   for (; next_step_ < until; ++next_step_) replay_step(next_step_, campaigns, network, journal);

@@ -59,6 +59,9 @@ class AgentReplay {
   const AgentRuntime& state() const { return agent_; }
 
  private:
+  friend class EngineSnapshot;  // server/engine_snapshot.h: saves a replay and restores it in place of a new one
+  // An agent of `settings` with nothing replayed yet, for a snapshot to fill.
+  AgentReplay(const EngineSettings& settings, std::uint32_t agent);
   void replay_step(std::uint64_t step, std::span<const agents::Campaign> campaigns, const Network& network,
                    const RecoveryJournal& journal);
   void block(const std::string& signature_id, std::uint32_t indicator, std::uint64_t step, std::uint64_t expiry);

@@ -144,6 +144,7 @@ class ConsensusRound {
   const Network& network() const { return network_; }
 
  private:
+  friend class EngineSnapshot;  // server/engine_snapshot.h
   double ballot_weight(std::uint32_t agent) const;
 
   std::uint64_t seed_;

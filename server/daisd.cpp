@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -145,24 +146,56 @@ class SignalWaiter {
   std::atomic<int> received_{0};
 };
 
+// The API server a reload applies api.* keys to: set once it serves, cleared before it stops.
+struct ReloadableApi {
+  std::mutex mutex;
+  api::Server* server = nullptr;
+};
+
+// The api.* keys a running server takes on a reload (api::Server::reload).
+bool reloadable_api_key(std::string_view key) {
+  return key == "api.token" || key == "api.rate_limit" || key == "api.rate_burst";
+}
+
 // SIGHUP: the configuration is loaded again the way it was at start (the same --config file,
-// read anew; the environment and --set/flags of the start) and its log.* keys are applied
-// (level, format, file), which setup_logging may do while other threads log. Every other key
-// is fixed for the life of the process; a change to one is named in the log as needing a restart.
-void reload_configuration(const config::LoadRequest& request, const config::Config& started) {
+// read anew; the environment and --set/flags of the start). Its log.* keys are applied
+// (level, format, file), which setup_logging may do while other threads log, and, while the
+// API serves, api.token, api.rate_limit and api.rate_burst (for every request from then on).
+// Every other key is fixed for the life of the process; a change to one is named in the log
+// as needing a restart. The token's value is never logged.
+void reload_configuration(const config::LoadRequest& request, const config::Config& started, ReloadableApi& api) {
   auto log = config::logger("daisd");
   server::notify_service_manager("RELOADING=1");
   try {
     const auto fresh = config::load(request);
+    const auto api_fresh = server::api_server_options(fresh);
     config::setup_logging(fresh);
+    std::string applied = "log.* (level " + fresh.get_string("log.level") + ")";
+    bool serving = false;
+    {
+      std::lock_guard lock(api.mutex);
+      if (api.server != nullptr) {
+        api.server->reload(api_fresh);
+        serving = true;
+        applied += fmt::format(", api.token ({}), api.rate_limit {}, api.rate_burst {}",
+                               api_fresh.token.empty() ? "empty: control endpoints disabled" : "set",
+                               api_fresh.rate_limit, api_fresh.rate_burst);
+      }
+    }
+    if (serving) {
+      if (const auto warning = api::exposure_warning(api_fresh)) config::logger("api")->warn("{}", *warning);
+    }
     const auto before = started.to_json();
     const auto after = fresh.to_json();
     std::string ignored;
     for (auto it = after.begin(); it != after.end(); ++it) {
-      if (it.key().rfind("log.", 0) == 0 || before.value(it.key(), nlohmann::json()) == it.value()) continue;
+      if (it.key().rfind("log.", 0) == 0 || (serving && reloadable_api_key(it.key())) ||
+          before.value(it.key(), nlohmann::json()) == it.value()) {
+        continue;
+      }
       ignored += (ignored.empty() ? "" : ", ") + it.key();
     }
-    log->info("SIGHUP: reloaded log.* (level {})", fresh.get_string("log.level"));
+    log->info("SIGHUP: reloaded {}", applied);
     if (!ignored.empty()) log->warn("SIGHUP: changed keys that only a restart applies, kept as started: {}", ignored);
   } catch (const std::exception& e) {
     log->error("SIGHUP: the configuration was not reloaded, nothing changed: {}", e.what());
@@ -257,7 +290,7 @@ int daisd_main(int argc, char** argv, server::RankExchange* ranks) {
   std::optional<std::int64_t> agents, steps, seed, threads;
   std::optional<std::string> listen, summary_json, follow;
   bool print_verifier_key = false;
-  bool serve = false, print_config = false, config_help = false, show_version = false, quiet = false;
+  bool serve = false, print_config = false, config_help = false, show_version = false, quiet = false, verify_full = false;
   app.add_option("--data", data_dir, "Data directory holding the LMDB log (created if absent)");
   app.add_option("--config", config_file, "YAML configuration file (see config/daisd.yaml)")->check(CLI::ExistingFile);
   app.add_option("--set", sets, "Set one configuration key, e.g. --set consensus.majority=0.66 (repeatable)");
@@ -267,6 +300,8 @@ int daisd_main(int argc, char** argv, server::RankExchange* ranks) {
   app.add_option("--threads", threads, "simulation.threads: worker threads (0 = cores)");
   app.add_option("--listen", listen, "api.listen: HOST:PORT to serve on (default 127.0.0.1:8080)");
   app.add_flag("--serve", serve, "Serve the API while running and after the run ends");
+  app.add_flag("--verify-full", verify_full,
+               "On resume, re-execute the whole log instead of starting from the newest engine snapshot");
   app.add_option("--summary-json", summary_json, "Write the run summary as JSON to this file");
   app.add_flag("--print-config", print_config, "Print the effective configuration with each value's source, and exit");
   app.add_flag("--config-help", config_help, "List every configuration key with its type, default and range, and exit");
@@ -371,6 +406,13 @@ int daisd_main(int argc, char** argv, server::RankExchange* ranks) {
   run_options.stats_history.recent_steps = static_cast<std::size_t>(cfg.get_int("api.stats_recent_steps"));
   run_options.version = DAIS_VERSION;
   run_options.ranks = ranks;
+  run_options.snapshot_interval_steps = static_cast<std::uint64_t>(cfg.get_int("store.snapshot_interval_steps"));
+  run_options.verify_full = verify_full;
+  run_options.on_snapshot_note = [](const std::string& note) { config::logger("store")->warn("{}", note); };
+  run_options.on_snapshot_written = [](const server::SnapshotWritten& s) {
+    config::logger("store")->debug("engine snapshot at step {} (seq {}): {} bytes in {:.1f} ms", s.step, s.seq,
+                                   s.bytes, s.seconds * 1e3);
+  };
   if (steps) run_options.steps = static_cast<std::uint64_t>(*steps);
   run_options.on_appended = [&](const std::vector<eventstore::StoredEvent>& appended, double append_seconds) {
     // Beside the chain: a signed checkpoint of the tree after every commit, streamed after its events.
@@ -420,18 +462,23 @@ int daisd_main(int argc, char** argv, server::RankExchange* ranks) {
     return kRunFailed;
   }
   run_ptr = run.get();
-  if (run->resumed()) {
+  if (run->resumed() && run->resumed_from_snapshot()) {
+    log->info("resumed the run in {} at step {} (head seq {}) from the engine snapshot at seq {}, the events after "
+              "it re-executed and identical",
+              data_dir, run->completed_steps(), run->head().seq(), *run->resumed_from_snapshot());
+  } else if (run->resumed()) {
     log->info("resumed the run in {} at step {} (head seq {}), every logged event re-executed and identical",
               data_dir, run->completed_steps(), run->head().seq());
   }
 
   server::Simulation simulation(*run, std::chrono::milliseconds(cfg.get_int("simulation.step_interval_ms")));
+  ReloadableApi reloadable_api;
   signals.start(
       [&] {
         server::notify_service_manager("STOPPING=1");
         simulation.stop();
       },
-      [&request, &cfg] { reload_configuration(request, cfg); });
+      [&request, &cfg, &reloadable_api] { reload_configuration(request, cfg, reloadable_api); });
 
   try {
     checkpointer.refresh();  // a resumed or finished run serves its checkpoint at once
@@ -447,6 +494,8 @@ int daisd_main(int argc, char** argv, server::RankExchange* ranks) {
     try {
       api_server = std::make_unique<api::Server>(backend, hub, metrics, o);
       api_server->start();
+      std::lock_guard lock(reloadable_api.mutex);
+      reloadable_api.server = api_server.get();
     } catch (const std::exception& e) {
       std::fprintf(stderr, "daisd: cannot serve: %s\n", e.what());
       return 1;
@@ -469,6 +518,10 @@ int daisd_main(int argc, char** argv, server::RankExchange* ranks) {
     status = 1;
   }
   progress.finish();
+  {
+    std::lock_guard lock(reloadable_api.mutex);
+    reloadable_api.server = nullptr;
+  }
   if (api_server) api_server->stop();
   store->sync();
 

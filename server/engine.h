@@ -157,6 +157,8 @@ class Engine {
   void announce_step();
   void share_observations(std::uint64_t step, std::vector<Observation>& observations);
 
+  friend class EngineSnapshot;  // server/engine_snapshot.h: saves and restores the members below
+
   EngineSettings settings_;
   ThreadPool& pool_;
   RankExchange* ranks_ = nullptr;

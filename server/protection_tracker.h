@@ -59,6 +59,7 @@ class ProtectionTracker {
   Figures figures(std::uint64_t last_step, std::optional<agents::CampaignKind> kind = std::nullopt) const;
 
  private:
+  friend class EngineSnapshot;  // server/engine_snapshot.h
   std::vector<Pair> pairs_;
   std::size_t known_campaigns_ = 0;
 };

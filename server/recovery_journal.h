@@ -64,6 +64,7 @@ class RecoveryJournal {
   const std::vector<Block>& healed() const { return healed_; }
 
  private:
+  friend class EngineSnapshot;  // server/engine_snapshot.h
   std::map<std::string, std::uint32_t> proposer_;  // signature id -> latest proposer
   std::vector<Decision> decisions_;
   std::vector<Removal> removals_;

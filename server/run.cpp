@@ -10,6 +10,8 @@
 #include "server/rank_commands.h"
 #include "server/rank_exchange.h"
 #include "server/recorded_input.h"
+#include "server/engine_snapshot.h"
+#include "server/run_snapshot.h"
 #include "server/run_started.h"
 
 namespace dais::server {
@@ -115,15 +117,105 @@ std::unique_ptr<Run> Run::open(eventstore::Store& store, const config::Config& r
   if (!options.steps) options.steps = static_cast<std::uint64_t>(requested.get_int("simulation.steps"));
   if (!options.threads) options.threads = static_cast<unsigned>(requested.get_int("simulation.threads"));
   if (!options.partition) options.partition = parse_partition(requested.get_string("simulation.partition"));
-  auto run = std::unique_ptr<Run>(new Run(logged.config, options, &logged.started.traffic_files));
-  run->resumed_ = true;
-  run->apply_produced(0, logged.event.type, 0, std::move(logged.event.data), logged.hash);
-  run->prev_hash_ = logged.hash;
-  run->next_seq_ = 1;
-  run->check_log(store, head.seq(), false);
+  // Under mpirun every rank holds only its own agents, so rank 0's engine alone is not the whole state.
+  const bool one_process = options.ranks == nullptr || options.ranks->size() <= 1;
+  std::unique_ptr<Run> run;
+  if (!options.verify_full && one_process) {
+    run = resume_from_snapshot(store, logged.config, logged.started.traffic_files, options, logged.hash);
+  }
+  if (!run) {
+    run = std::unique_ptr<Run>(new Run(logged.config, options, &logged.started.traffic_files));
+    run->resumed_ = true;
+    run->apply_produced(0, logged.event.type, 0, std::move(logged.event.data), logged.hash);
+    run->prev_hash_ = logged.hash;
+    run->next_seq_ = 1;
+    run->check_log(store, head.seq(), false);
+  }
   run->store_ = &store;
   run->publish();
   return run;
+}
+
+std::unique_ptr<Run> Run::resume_from_snapshot(eventstore::Store& store, const config::Config& config,
+                                              const std::vector<events::TrafficFile>& logged_files,
+                                              const Options& options, const eventstore::Hash& run_hash) {
+  auto note = [&](const std::string& what) {
+    if (options.on_snapshot_note) options.on_snapshot_note(what);
+  };
+  std::vector<RunSnapshot> candidates;
+  for (unsigned slot = 0; slot < kSnapshotSlots; ++slot) {
+    const auto file = snapshot_file(store.directory(), slot);
+    try {
+      const auto bytes = read_snapshot_file(file);
+      if (!bytes) continue;
+      candidates.push_back(RunSnapshot::decode(*bytes));
+    } catch (const SnapshotError& e) {
+      note("the engine snapshot " + file.string() + " skipped: " + e.what());
+    }
+  }
+  std::sort(candidates.begin(), candidates.end(), [](const auto& a, const auto& b) { return a.seq > b.seq; });
+  const auto head = store.head();
+  for (auto& snapshot : candidates) {
+    const auto name = "the engine snapshot at seq " + std::to_string(snapshot.seq);
+    if (snapshot.run_hash != run_hash) {
+      note(name + " skipped: it belongs to another run");
+      continue;
+    }
+    const auto at = snapshot.seq < head.count ? store.get(snapshot.seq) : std::nullopt;
+    if (!at || at->hash != snapshot.head_hash) {
+      note(name + " skipped: its head is not on this log's chain");
+      continue;
+    }
+    try {
+      auto run = std::unique_ptr<Run>(new Run(config, options, &logged_files));
+      run->resumed_ = true;
+      const auto projections = nlohmann::json::from_cbor(snapshot.projections);
+      run->projections_ = projections::Projections::restore(projections);
+      if (run->projections_.next_seq() != snapshot.seq + 1 || run->projections_.run_hash() != to_hex(run_hash)) {
+        throw SnapshotError("its projections do not end at its seq");
+      }
+      EngineSnapshot::restore(*run->engine_, snapshot.engine);
+      if (run->engine_->next_step() != snapshot.next_step) throw SnapshotError("its engine is at another step");
+      run->counters_ = RunCounters{snapshot.retrained, snapshot.local_blocks, snapshot.crashes};
+      run->paused_ = snapshot.paused;
+      run->prev_hash_ = snapshot.head_hash;
+      run->next_seq_ = snapshot.seq + 1;
+      run->check_log(store, head.seq(), false);  // the tail, checked byte for byte
+      run->resumed_from_snapshot_ = snapshot.seq;
+      return run;
+    } catch (const DivergenceError& e) {
+      note(name + " skipped: the steps after it, re-executed from it, do not reproduce the log (" + e.what() + ")");
+    } catch (const std::exception& e) {
+      note(name + " skipped: " + e.what());
+    }
+  }
+  if (!candidates.empty()) note("no engine snapshot is usable: re-executing the whole log");
+  return nullptr;
+}
+
+void Run::write_snapshot() {
+  const auto started = Clock::now();
+  RunSnapshot snapshot;
+  snapshot.seq = next_seq_ - 1;
+  snapshot.head_hash = prev_hash_;
+  const auto run_hash = digest_from_hex(projections_.run_hash());
+  if (!run_hash) throw std::logic_error("Run::write_snapshot before RunStarted");
+  snapshot.run_hash = *run_hash;
+  snapshot.next_step = engine_->next_step();
+  snapshot.retrained = counters_.retrained;
+  snapshot.local_blocks = counters_.local_blocks;
+  snapshot.crashes = counters_.crashes;
+  snapshot.paused = paused_;
+  const auto cbor = nlohmann::json::to_cbor(projections_.snapshot());
+  snapshot.projections.assign(cbor.begin(), cbor.end());
+  snapshot.engine = EngineSnapshot::save(*engine_);
+  const auto slot = static_cast<unsigned>((engine_->next_step() / options_.snapshot_interval_steps) % kSnapshotSlots);
+  const auto bytes = snapshot.encode();
+  write_snapshot_file(snapshot_file(store_->directory(), slot), bytes);
+  if (options_.on_snapshot_written) {
+    options_.on_snapshot_written(SnapshotWritten{snapshot.seq, snapshot.next_step, bytes.size(),
+                                                 std::chrono::duration<double>(Clock::now() - started).count()});
+  }
 }
 
 std::unique_ptr<Run> Run::replay(const eventstore::Store& source, std::optional<std::uint64_t> to_seq, Options options) {
@@ -223,6 +315,10 @@ void Run::step() {
   if (store_ == nullptr) throw std::logic_error("Run::step on a replay");
   const auto started = Clock::now();
   commit(engine_->run_step());
+  if (options_.snapshot_interval_steps != 0 && engine_->next_step() % options_.snapshot_interval_steps == 0 &&
+      (options_.ranks == nullptr || options_.ranks->size() <= 1)) {
+    write_snapshot();
+  }
   live_seconds_ += std::chrono::duration<double>(Clock::now() - started).count();
   ++live_steps_;
   if (options_.on_progress) options_.on_progress(Progress{engine_->next_step(), target_steps_, next_seq_ - 1, false});

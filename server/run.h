@@ -11,6 +11,13 @@
 // committed events (on_appended); nothing is read back from the store.
 // Operator inputs are committed on their own, between steps, so a replay feeds
 // them back at the same place.
+// Engine snapshots (server/run_snapshot.h, docs/OPERATIONS.md): with
+// Options::snapshot_interval_steps N > 0, step() writes one after every N-th step beside
+// the store's log, in its directory (a failure to write one throws SnapshotError); open() resumes from the newest snapshot that decodes,
+// lies on the log's chain and restores cleanly, re-executing only the steps after it
+// (and still checking them byte for byte). A snapshot that fails any of that, or whose
+// tail does not reproduce the log, is skipped (reported through on_snapshot_note) and
+// the next one, or in the end the whole log, is used instead; verify_full ignores them.
 // Thread safety: one thread drives a Run (open, step, append_operator_input);
 // projections_snapshot() may be called from any thread.
 // Errors (run_errors.h): RunError for a directory holding another kind of data,
@@ -63,6 +70,13 @@ struct Progress {
   bool checking = false;          // re-executing logged steps
 };
 
+struct SnapshotWritten {
+  std::uint64_t seq = 0;   // the last event it includes
+  std::uint64_t step = 0;  // steps completed
+  std::size_t bytes = 0;
+  double seconds = 0;      // encoding and writing
+};
+
 class Run {
  public:
   using AppendedFn = std::function<void(const std::vector<eventstore::StoredEvent>&, double append_seconds)>;
@@ -82,6 +96,10 @@ class Run {
     // Recorded traffic of a resumed or replayed run: the folder holding its files, when they are no
     // longer where its configuration says (each must still match RunStarted's digest).
     std::optional<std::filesystem::path> traffic_dir;
+    std::uint64_t snapshot_interval_steps = 0;  // write an engine snapshot after every N-th step; 0 = never (one process only)
+    bool verify_full = false;                   // resume by re-executing the whole log, ignoring snapshots
+    std::function<void(const std::string&)> on_snapshot_note;  // why a snapshot was skipped on resume
+    std::function<void(const SnapshotWritten&)> on_snapshot_written;
   };
 
   // New or resumed run on `store` with the requested configuration (see the header comment).
@@ -97,6 +115,8 @@ class Run {
   bool finished() const;               // the step target is reached (never for target 0)
   std::uint64_t completed_steps() const { return engine_->next_step(); }
   bool resumed() const { return resumed_; }
+  // The seq of the snapshot a resume started from; nullopt when it re-executed the whole log.
+  const std::optional<std::uint64_t>& resumed_from_snapshot() const { return resumed_from_snapshot_; }
   const Engine& engine() const { return *engine_; }
   const EngineSettings& settings() const { return engine_->settings(); }
   // Run statistics folded from the log (driving thread only; API threads use projections_snapshot()).
@@ -135,6 +155,11 @@ class Run {
                       const eventstore::Hash& hash);
   void count(const std::string& type);
   void check_log(const eventstore::Store& source, std::uint64_t last_seq, bool may_end_inside_step);
+  // A run resumed from the newest usable snapshot in `store` (header comment), or null.
+  static std::unique_ptr<Run> resume_from_snapshot(eventstore::Store& store, const config::Config& config,
+                                                   const std::vector<events::TrafficFile>& logged_files,
+                                                   const Options& options, const eventstore::Hash& run_hash);
+  void write_snapshot();
 
   Options options_;
   std::unique_ptr<ThreadPool> pool_;
@@ -144,6 +169,7 @@ class Run {
   std::uint64_t next_seq_ = 0;
   std::uint64_t target_steps_ = 0;
   bool resumed_ = false;
+  std::optional<std::uint64_t> resumed_from_snapshot_;
   bool paused_ = false;
   RunCounters counters_;
   std::optional<PartialStep> partial_step_;

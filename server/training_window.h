@@ -30,6 +30,7 @@ class TrainingWindow {
   std::vector<float> rows() const;
 
  private:
+  friend class EngineSnapshot;  // server/engine_snapshot.h
   struct Entry {
     agents::FeatureVector features;
     std::uint32_t source;

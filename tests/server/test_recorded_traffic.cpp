@@ -487,3 +487,27 @@ TEST_CASE("crashes on recorded traffic: a recovering agent replays the recorded 
   CHECK(f.summary.recoveries > 0);
   CHECK(run_to_end(dir.path() / "threads", crashing(), 2).head == f.head);
 }
+
+TEST_CASE("a recorded run with crashes resumes from an engine snapshot to the uninterrupted run's head") {
+  TempDir dir;
+  const auto csv = dir.path() / "network.csv";
+  test::write_cic(csv, test::sample_network(), false);
+  const auto crashing = recorded_config(csv, {{"faults.crash_rate", "0.2"}, {"faults.recovery_steps", "2"}});
+  const auto expected = run_to_end(dir.path() / "uninterrupted", crashing);
+  REQUIRE(expected.summary.recoveries > 0);
+
+  auto snapshotting = options();
+  snapshotting.snapshot_interval_steps = 5;
+  {
+    auto store = test::open_store(dir.path() / "data");
+    auto run = server::Run::open(*store, crashing, snapshotting);
+    for (int s = 0; s < 13; ++s) run->step();
+  }
+  auto store = test::open_store(dir.path() / "data");
+  auto run = server::Run::open(*store, crashing, snapshotting);
+  REQUIRE(run->resumed_from_snapshot());  // the snapshot after step 10, then steps 10..12 re-executed
+  CHECK(run->completed_steps() == 13);
+  while (!run->finished()) run->step();
+  CHECK(to_hex(run->head().hash) == expected.head);
+  CHECK(run->summary().recoveries == expected.summary.recoveries);
+}

@@ -2,10 +2,13 @@
 // detection, signatures, voting, consensus, retraining, one append per step)
 // on a fresh log in no-sync mode, with time per phase, events per step, log
 // growth per agent-step (stored event bytes, and the LMDB file) and peak
-// resident memory, and CPU time per step beside wall time (on a shared machine
+// resident memory, CPU time per step beside wall time (on a shared machine
 // wall time also counts other people's work). Targets (issue 17; 2 cores,
 // default settings): 100 agents >= 100 steps/s, 1000 agents >= 10 steps/s,
 // <= 1 MiB resident per agent up to 10,000 agents.
+// It also reports the engine snapshots (server/engine_snapshot.h): those the run wrote every
+// store.snapshot_interval_steps (count, mean write time, size) and, after the run, the time to
+// encode the engine's state and to restore it into a fresh engine.
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -14,11 +17,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 
 #include "common/temp_dir.h"
 #include "config/config.h"
 #include "eventstore/store.h"
+#include "server/engine_snapshot.h"
 #include "server/run.h"
 #include "tools/bench/registry.h"
 
@@ -36,6 +41,13 @@ double process_cpu_seconds() {
   timespec t{};
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
   return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+
+// CPU time of the calling thread: what an operation costs, whatever else the machine runs.
+double thread_cpu_s() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
 }
 
 double current_rss_bytes() {
@@ -88,6 +100,9 @@ int run_engine(std::vector<std::string> args) {
   std::uint64_t events = 0, event_bytes = 0;
   std::uintmax_t file_bytes_first = 0, file_bytes = 0;
   bool measuring = false;
+  std::uint64_t snapshots = 0;
+  double snapshot_write_s = 0, snapshot_bytes = 0, engine_save_s = 0, engine_restore_s = 0, engine_bytes = 0;
+  double engine_save_cpu_s = 0, engine_restore_cpu_s = 0;
   {
     dais::eventstore::StoreOptions store_options;
     store_options.sync = dais::eventstore::SyncMode::none;
@@ -99,6 +114,12 @@ int run_engine(std::vector<std::string> args) {
     options.on_appended = [&](const std::vector<dais::eventstore::StoredEvent>& appended, double) {
       if (!measuring) return;
       for (const auto& e : appended) event_bytes += e.bytes.size() + e.hash.size() + 8;
+    };
+    options.snapshot_interval_steps = static_cast<std::uint64_t>(cfg.get_int("store.snapshot_interval_steps"));
+    options.on_snapshot_written = [&](const dais::server::SnapshotWritten& w) {
+      ++snapshots;
+      snapshot_write_s += w.seconds;
+      snapshot_bytes = static_cast<double>(w.bytes);
     };
     auto run = dais::server::Run::open(*store, cfg, options);
     // Step 0 trains every agent's first model; it is reported apart from the steady state.
@@ -126,6 +147,19 @@ int run_engine(std::vector<std::string> args) {
     events = store->head().count - events_after_first;
     store->sync();
     file_bytes = std::filesystem::file_size(dir / "data.mdb");
+    auto t = std::chrono::steady_clock::now();
+    double cpu = thread_cpu_s();
+    const auto saved = dais::server::EngineSnapshot::save(run->engine());
+    engine_save_cpu_s = thread_cpu_s() - cpu;
+    engine_save_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+    engine_bytes = static_cast<double>(saved.size());
+    dais::server::ThreadPool pool(1);
+    dais::server::Engine fresh(run->settings(), pool);
+    t = std::chrono::steady_clock::now();
+    cpu = thread_cpu_s();
+    dais::server::EngineSnapshot::restore(fresh, saved);
+    engine_restore_cpu_s = thread_cpu_s() - cpu;
+    engine_restore_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
   }
   const double measured_steps = static_cast<double>(steps > 1 ? steps - 1 : 1);
   const double steps_per_s = measured_steps / seconds;
@@ -153,6 +187,14 @@ int run_engine(std::vector<std::string> args) {
         // The rest of the step: encoding, hashing, appending, folding into the projections, publishing.
         {"commit", 1e3 * std::max(0.0, seconds - (phase[0] + phase[1] + phase[2] + phase[3] + phase[4] + phase[5])) /
                        measured_steps}}},
+      {"snapshots_written", snapshots},
+      {"snapshot_write_s_mean", snapshots > 0 ? snapshot_write_s / static_cast<double>(snapshots) : 0.0},
+      {"snapshot_bytes", snapshot_bytes},
+      {"engine_snapshot_bytes", engine_bytes},
+      {"engine_snapshot_save_s", engine_save_s},
+      {"engine_snapshot_restore_s", engine_restore_s},
+      {"engine_snapshot_save_cpu_s", engine_save_cpu_s},
+      {"engine_snapshot_restore_cpu_s", engine_restore_cpu_s},
       {"peak_rss_bytes", peak},
       {"rss_per_agent_bytes", (peak - rss_before) / agents},
       {"target_steps_per_s", target},
@@ -173,6 +215,12 @@ int run_engine(std::vector<std::string> args) {
                 ms["observe_detect"].get<double>(), ms["propose"].get<double>(), ms["vote"].get<double>(),
                 ms["decide"].get<double>(), ms["apply_retrain"].get<double>(), ms["commit"].get<double>(),
                 first_step_seconds);
+    std::printf("engine snapshot: %.2f MB, encoded in %.0f ms (%.0f ms CPU), restored in %.0f ms (%.0f ms CPU); "
+                "%llu written during the run (%.2f MB each, %.0f ms each to encode and write)\n",
+                engine_bytes / 1e6, engine_save_s * 1e3, engine_save_cpu_s * 1e3, engine_restore_s * 1e3,
+                engine_restore_cpu_s * 1e3,
+                static_cast<unsigned long long>(snapshots), snapshot_bytes / 1e6,
+                snapshots > 0 ? snapshot_write_s / static_cast<double>(snapshots) * 1e3 : 0.0);
   }
   return 0;
 }
