@@ -115,22 +115,25 @@ std::uint32_t slot_count(const Campaign& c) {
   return wanted == 0 ? pool : std::min(wanted, pool);
 }
 
-std::uint32_t slot_generation(const Campaign& c, std::size_t target_index, std::uint32_t slot, std::uint64_t step) {
+namespace {
+
+// Churn events of a slot in steps (after, until], counting only steps after the arrival: one
+// draw per step, a pure function of the step, not of what was asked before.
+std::uint32_t churn_events(const Campaign& c, std::size_t target_index, std::uint32_t slot, std::uint64_t after,
+                           std::uint64_t until) {
   const double churn = c.infrastructure.churn;
   if (c.infrastructure.pool_size == 0 || !(churn > 0)) return 0;
-  const std::uint64_t arrival = c.arrival_step(target_index);
-  std::uint32_t generation = 0;
-  // One draw per step after arrival: a pure function of the step, not of what was asked before.
-  for (std::uint64_t s = arrival + 1; s <= step; ++s) {
+  std::uint32_t events = 0;
+  for (std::uint64_t s = std::max(after, c.arrival_step(target_index)) + 1; s <= until; ++s) {
     Stream draw(c.seed, {static_cast<std::uint64_t>(Purpose::campaign), c.id, target_index, slot, s, kChurnKey});
-    if (draw.chance(churn)) ++generation;
+    if (draw.chance(churn)) ++events;
   }
-  return generation;
+  return events;
 }
 
-std::uint32_t slot_address(const Campaign& c, std::size_t target_index, std::uint32_t slot, std::uint64_t step) {
-  if (c.infrastructure.pool_size == 0) return c.sources.at(slot);
-  const std::uint64_t generation = slot_generation(c, target_index, slot, step);
+// The address in a slot of a pool campaign once it has been replaced `generation` times.
+std::uint32_t generation_address(const Campaign& c, std::size_t target_index, std::uint32_t slot,
+                                 std::uint64_t generation) {
   const auto campaign = static_cast<std::uint64_t>(Purpose::campaign);
   if (c.infrastructure.fresh_per_target) {
     Stream stream(c.seed, {campaign, c.id, target_index, slot, generation, kFreshKey});
@@ -147,14 +150,46 @@ std::uint32_t slot_address(const Campaign& c, std::size_t target_index, std::uin
   return c.pool[replacement.below(pool)];
 }
 
+std::vector<std::uint32_t> sorted_unique(std::vector<std::uint32_t> addresses) {
+  std::sort(addresses.begin(), addresses.end());
+  addresses.erase(std::unique(addresses.begin(), addresses.end()), addresses.end());
+  return addresses;
+}
+
+}  // namespace
+
+std::uint32_t slot_generation(const Campaign& c, std::size_t target_index, std::uint32_t slot, std::uint64_t step) {
+  return churn_events(c, target_index, slot, 0, step);
+}
+
+std::uint32_t slot_address(const Campaign& c, std::size_t target_index, std::uint32_t slot, std::uint64_t step) {
+  if (c.infrastructure.pool_size == 0) return c.sources.at(slot);
+  return generation_address(c, target_index, slot, slot_generation(c, target_index, slot, step));
+}
+
 std::vector<std::uint32_t> sources_at(const Campaign& c, std::size_t target_index, std::uint64_t step) {
   std::vector<std::uint32_t> out;
   const auto slots = slot_count(c);
   out.reserve(slots);
   for (std::uint32_t s = 0; s < slots; ++s) out.push_back(slot_address(c, target_index, s, step));
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
+  return sorted_unique(std::move(out));
+}
+
+std::vector<std::uint32_t> sources_at(const Campaign& c, std::size_t target_index, std::uint64_t step,
+                                      SlotGenerations& known) {
+  if (c.infrastructure.pool_size == 0) return sources_at(c, target_index, step);
+  const auto slots = slot_count(c);
+  if (!known.step || *known.step > step || known.by_slot.size() != slots) {
+    known = SlotGenerations{0, std::vector<std::uint32_t>(slots, 0)};
+  }
+  std::vector<std::uint32_t> out;
+  out.reserve(slots);
+  for (std::uint32_t s = 0; s < slots; ++s) {
+    known.by_slot[s] += churn_events(c, target_index, s, *known.step, step);
+    out.push_back(generation_address(c, target_index, s, known.by_slot[s]));
+  }
+  known.step = step;
+  return sorted_unique(std::move(out));
 }
 
 std::uint32_t campaign_source(const Campaign& c, std::size_t target_index, std::uint64_t step, Stream& flow_rng) {
@@ -214,8 +249,9 @@ std::vector<Campaign> plan_campaigns(std::uint64_t seed, std::uint32_t agents, c
       std::vector<std::uint32_t> used;
       for (std::size_t t = 0; t < c.targets.size(); ++t) {
         const auto arrival = c.arrival_step(t);
+        SlotGenerations known;
         for (std::uint64_t s = arrival; s < arrival + std::max<std::uint32_t>(1, c.duration_steps); ++s) {
-          const auto now = sources_at(c, t, s);
+          const auto now = sources_at(c, t, s, known);
           used.insert(used.end(), now.begin(), now.end());
         }
       }

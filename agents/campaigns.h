@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -114,6 +115,18 @@ std::uint32_t slot_address(const Campaign& campaign, std::size_t target_index, s
                            std::uint64_t step);
 // Every address targets[target_index] sees at `step`, ascending, without repeats.
 std::vector<std::uint32_t> sources_at(const Campaign& campaign, std::size_t target_index, std::uint64_t step);
+// The slot generations of one target as of one step. A slot's generation counts one draw per
+// step since the arrival, so asking sources_at about the same target every step of a long run
+// costs a draw per elapsed step each time (quadratic over the run); carried forward in this
+// memo it costs one draw per slot and step.
+struct SlotGenerations {
+  std::optional<std::uint64_t> step;      // the step `by_slot` holds; nullopt: nothing yet
+  std::vector<std::uint32_t> by_slot;
+};
+// The same as sources_at(campaign, target_index, step), advancing `known` (a memo of this
+// campaign and target only) to `step`; a memo of a later step is recomputed from the arrival.
+std::vector<std::uint32_t> sources_at(const Campaign& campaign, std::size_t target_index, std::uint64_t step,
+                                      SlotGenerations& known);
 // The source of one attack flow on targets[target_index] at `step`: a slot drawn from
 // `flow_rng` (the caller's per-(campaign, agent, step) stream, so the classroom model
 // draws exactly what it always drew).

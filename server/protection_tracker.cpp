@@ -9,7 +9,7 @@ void ProtectionTracker::add_campaigns(const std::vector<agents::Campaign>& campa
     const auto& campaign = campaigns[c];
     for (std::size_t i = 0; i < campaign.targets.size(); ++i) {
       pairs_.push_back(
-          Pair{static_cast<std::uint32_t>(c), campaign.kind, campaign.targets[i], campaign.arrival_step(i), i, {}});
+          Pair{static_cast<std::uint32_t>(c), campaign.kind, campaign.targets[i], campaign.arrival_step(i), i, {}, {}});
     }
   }
   known_campaigns_ = campaigns.size();
@@ -22,7 +22,9 @@ void ProtectionTracker::observe(std::uint64_t step, const std::vector<agents::Ca
     const auto& campaign = campaigns[pair.campaign];
     // Classroom campaigns use the same fixed sources everywhere: read them in place.
     std::vector<std::uint32_t> current;
-    if (campaign.infrastructure.pool_size > 0) current = agents::sources_at(campaign, pair.target_index, step);
+    if (campaign.infrastructure.pool_size > 0) {
+      current = agents::sources_at(campaign, pair.target_index, step, pair.generations);
+    }
     const auto& sources = campaign.infrastructure.pool_size > 0 ? current : campaign.sources;
     const bool all_blocked =
         std::all_of(sources.begin(), sources.end(), [&](std::uint32_t s) { return blocks(pair.agent, s); });

@@ -32,6 +32,7 @@ class ProtectionTracker {
     std::uint64_t arrival_step = 0;
     std::size_t target_index = 0;  // the agent's position in the campaign's targets
     std::optional<std::uint64_t> protected_step;  // first step at whose start every source was blocked
+    agents::SlotGenerations generations;          // memo of sources_at for this target (not state)
   };
 
   // Registers every (campaign, target) pair of these campaigns not yet known.

@@ -104,6 +104,34 @@ TEST_CASE("churn replaces a target's addresses at the configured rate per addres
   CHECK(sources_at(still, 1, still.arrival_step(1)) == sources_at(still, 1, still.arrival_step(1) + 9));
 }
 
+TEST_CASE("sources_at with a memo of slot generations answers as without it, step after step") {
+  // The protection tracker asks about every unprotected target every step of a run: the memo
+  // carries the churn forward (one draw per slot and step) instead of recounting from arrival.
+  for (const bool fresh : {false, true}) {
+    CAPTURE(fresh);
+    CampaignPlan plan = plan_with({50, 0.2, 3, 0.25, fresh}, 2);
+    plan.duration_steps = 40;
+    for (const auto& c : plan_campaigns(9, 6, plan)) {
+      for (std::size_t t = 0; t < c.targets.size(); ++t) {
+        SlotGenerations known;
+        const auto arrival = c.arrival_step(t);
+        // Before the arrival, through it and well past the campaign's end; then a step back,
+        // which recomputes from the arrival.
+        for (std::uint64_t s = arrival > 3 ? arrival - 3 : 0; s < arrival + 120; s += 1 + s % 3) {
+          CAPTURE(s);
+          REQUIRE(sources_at(c, t, s, known) == sources_at(c, t, s));
+          CHECK(known.step == s);
+        }
+        CHECK(sources_at(c, t, arrival + 5, known) == sources_at(c, t, arrival + 5));
+      }
+    }
+  }
+  // The classroom model has no slots to remember.
+  const auto classroom = plan_campaigns(5, 4, plan_with({}, 1)).front();
+  SlotGenerations known;
+  CHECK(sources_at(classroom, 0, 7, known) == sources_at(classroom, 0, 7));
+}
+
 TEST_CASE("fresh_address_per_target: no address is seen by two targets") {
   CampaignPlan plan = plan_with({16, 0, 3, 0.2, true}, 5);
   const auto campaigns = plan_campaigns(9, 30, plan);
