@@ -338,6 +338,7 @@ TEST_CASE("bad mixes end in a clear error and write nothing") {
   };
   check_refused("synthetic", test::small_config({{"simulation.scenario", "realistic"}, {"traffic.mix", "recorded_attacks"}}),
                 "but traffic.source is synthetic");
+  check_refused("no_path", mixed_config("", "recorded_attacks"), "traffic.path is empty");
   check_refused("unlabelled", mixed_config(unlabelled, "recorded_attacks"), "needs labels");
   check_refused("unlabelled2", mixed_config(unlabelled, "recorded_benign"), "needs labels");
   check_refused("steps", mixed_config(labelled, "recorded_attacks", {{"traffic.steps_per_day", "48"}}),
