@@ -209,6 +209,7 @@ std::vector<KeySpec> build_schema() {
       segment_list("traffic.segments", "Recorded traffic: which agent watches which flow; empty or [hash] = destination-address hash over the agents, else one item per agent: its IPv4 CIDRs, space-separated."),
       integer("traffic.training_steps", 10, 1, kMillion, "Recorded traffic: first capture steps used as the agents' pre-run history (not scored)."),
       text("traffic.labels", "", "Recorded traffic: label file (CSV source,destination,start,end,kind) giving ground truth; empty = the data's own label column, if any."),
+      choice("traffic.mix", "none", {"none", "recorded_attacks", "recorded_benign"}, "Recorded traffic: none = the recording alone; recorded_attacks = its labelled attack flows injected into synthetic benign traffic; recorded_benign = its benign flows as the background of synthetic campaigns; docs/SIMULATION.md \"Mixing\"."),
       integer("attack.pool_size", 256, 0, 65536, "Addresses in each campaign's infrastructure pool (0 = 1-4 fixed external addresses per campaign; classroom scenario: 0)."),
       real("attack.pool_benign_share", 0.1, incl(0), incl(1), "Share of a pool inside the network's own address space (shared servers, compromised clients; classroom scenario: 0)."),
       integer("attack.sources_per_target", 4, 0, 65536, "Pool addresses each target sees at a time (0 = the whole pool; classroom scenario: 0)."),

@@ -13,6 +13,7 @@
 #include "server/detection.h"
 #include "server/engine.h"
 #include "server/recorded_input.h"
+#include "server/traffic_mix.h"
 
 namespace dais::server {
 
@@ -69,11 +70,9 @@ void AgentReplay::replay_step(std::uint64_t step, std::span<const agents::Campai
     if (r.step == step) agent_.blacklist.remove(r.indicator);
   }
   // Observe and detect: what passes its blacklist and its model unflagged joins its window.
-  // The same flows the engine's observe phase saw: recorded or generated.
+  // The same flows the engine's observe phase saw: generated, recorded or mixed.
   std::vector<agents::Flow> generated;
-  if (!settings_.recorded) generated = agent_.traffic.flows(step, campaigns);
-  const auto flows = settings_.recorded ? settings_.recorded->traffic.flows(agent_.id, step)
-                                        : std::span<const agents::Flow>(generated);
+  const auto flows = segment_flows(settings_, agent_.traffic, agent_.id, step, campaigns, generated);
   if (agent_.model) {
     events::StepCompleted counts;
     std::map<std::uint32_t, std::uint64_t> hits;

@@ -22,6 +22,7 @@
 #include "server/rank_commands.h"
 #include "server/rank_exchange.h"
 #include "server/recorded_input.h"
+#include "server/traffic_mix.h"
 #include "server/recovery.h"
 
 namespace dais::server {
@@ -79,8 +80,9 @@ agents::ForestParams forest_params(const EngineSettings& settings, std::uint32_t
   return params;
 }
 
-std::vector<agents::Flow> warmup_flows(const EngineSettings& settings, std::uint32_t agent) {
-  if (settings.recorded) return settings.recorded->traffic.warmup(agent);  // the capture's first steps
+namespace {
+
+std::vector<agents::Flow> synthetic_warmup_flows(const EngineSettings& settings, std::uint32_t agent) {
   const auto per_step = std::max<std::uint32_t>(1, settings.traffic.flows_per_step);
   const std::uint64_t warmup_steps = (settings.detector.window + per_step - 1) / per_step;
   std::vector<agents::Flow> out;
@@ -108,6 +110,19 @@ std::vector<agents::Flow> warmup_flows(const EngineSettings& settings, std::uint
   return out;
 }
 
+}  // namespace
+
+std::vector<agents::Flow> warmup_flows(const EngineSettings& settings, std::uint32_t agent) {
+  if (!settings.recorded) return synthetic_warmup_flows(settings, agent);
+  const auto& recorded = settings.recorded->traffic.warmup(agent);  // the capture's first steps
+  if (!settings.recorded_traffic.mix_attacks()) return recorded;
+  // The synthetic benign history, then the recording's attacks of its warm-up steps (learnt as
+  // normal, as attacks inside any warm-up are).
+  auto out = synthetic_warmup_flows(settings, agent);
+  out.insert(out.end(), recorded.begin(), recorded.end());
+  return out;
+}
+
 Engine::Engine(EngineSettings settings, ThreadPool& pool, RankExchange* ranks)
     : settings_(std::move(settings)),
       pool_(pool),
@@ -129,7 +144,9 @@ Engine::Engine(EngineSettings settings, ThreadPool& pool, RankExchange* ranks)
   campaigns_ = agents::plan_campaigns(settings_.seed, n, settings_.campaigns);
   next_campaign_id_ = static_cast<std::uint32_t>(campaigns_.size()) + 1;
   for (const auto& c : campaigns_) campaign_sources_.insert(c.sources.begin(), c.sources.end());
-  if (settings_.recorded) campaign_sources_ = settings_.recorded->traffic.attack_sources();  // from its labels
+  if (settings_.recorded && !settings_.recorded_traffic.mix_benign()) {
+    campaign_sources_ = settings_.recorded->traffic.attack_sources();  // from its labels
+  }
   protection_.add_campaigns(campaigns_);
 }
 
@@ -447,9 +464,7 @@ std::vector<Engine::Observation> Engine::phase_observe(std::uint64_t step, event
     auto& agent = *agents_[i];
     auto& obs = observations[i];
     std::vector<agents::Flow> generated;
-    if (!settings_.recorded) generated = agent.traffic.flows(step, campaigns_);
-    const auto flows = settings_.recorded ? settings_.recorded->traffic.flows(agent.id, step)
-                                          : std::span<const agents::Flow>(generated);
+    const auto flows = segment_flows(settings_, agent.traffic, agent.id, step, campaigns_, generated);
     if (agent.crashed || !agent.model) {  // no model: it never had two flows to learn from; nobody watches
       count_unmonitored(flows, obs.counts);
       // Its attacks are misses of their kind too, so per-kind recall agrees with the overall one.
@@ -501,7 +516,7 @@ std::vector<Engine::Observation> Engine::phase_observe(std::uint64_t step, event
       consensus_.renew(source, step);
     }
     for (const auto& [label, tally] : obs.by_label) {
-      if (settings_.recorded) {  // recorded traffic: label ids are the data's attack kinds
+      if (settings_.recorded && !settings_.recorded_traffic.mix_benign()) {  // label ids: the data's attack kinds
         by_label_[label].attack_flows += tally.attack_flows;
         by_label_[label].detected += tally.detected;
         continue;

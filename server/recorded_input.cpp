@@ -242,6 +242,8 @@ std::shared_ptr<const RecordedInput> load_recorded_input(const RecordedSettings&
       params.segments.push_back(std::move(prefixes));
     }
   }
+  if (settings.mix_attacks()) params.keep = RecordedParams::Keep::attacks;
+  if (settings.mix_benign()) params.keep = RecordedParams::Keep::benign;
   if (labels) {
     params.label_rules = read_label_file(*labels);
     params.use_label_rules = true;

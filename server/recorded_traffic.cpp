@@ -160,6 +160,25 @@ RecordedTraffic RecordedTraffic::build(std::vector<capture::FlowRecord> records,
     }
     last_step = std::max(last_step, p.capture_step);
   }
+  // Mixing drops one side only now: t0 and the last step above came from every flow.
+  if (params.keep != RecordedParams::Keep::all) {
+    const bool keep_attacks = params.keep == RecordedParams::Keep::attacks;
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < placed.size(); ++i) {
+      const bool attack = placed[i].connection.label != 0;
+      if (attack != keep_attacks) continue;
+      if (kept != i) placed[kept] = std::move(placed[i]);
+      ++kept;
+    }
+    out.counters_.mixed_out = placed.size() - kept;
+    placed.resize(kept);
+    if (!keep_attacks) {  // no attack left: its kinds and sources are no ground truth of this run
+      out.kinds_.clear();
+      out.attack_sources_.clear();
+      out.counters_.attack_flows = 0;
+    }
+  }
+  for (const auto& p : placed) out.sources_.insert(p.connection.source);
   const std::int64_t training = params.training_steps;
   if (last_step + 1 <= training) {
     throw std::invalid_argument("the recorded traffic covers " + std::to_string(last_step + 1) + " steps of " +

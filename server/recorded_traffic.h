@@ -9,6 +9,9 @@
 // destination (then the flow left the segment); IPv6 flows are counted and skipped (indicators are
 // IPv4); failed logins are 0 (flow records carry no authentication outcome). Labels become kind ids
 // (1 + index in kinds(), sorted by name; benign 0): ground truth for scoring only.
+// Mixing (docs/SIMULATION.md "Mixing") keeps only the attack or only the benign flows: the others
+// are dropped before any feature is counted, while t0 and the steps still come from every flow,
+// so a run step covers the same capture time with or without mixing.
 // build() is a pure function of its arguments; the result is immutable and thread-safe to read.
 // Errors: std::invalid_argument with a message for the user (bad segment list, data shorter than the
 // warm-up).
@@ -51,6 +54,9 @@ struct RecordedParams {
   // With rules, they alone decide the labels (first match; no match = benign).
   std::vector<LabelRule> label_rules;
   bool use_label_rules = false;
+  // Which labelled flows the agents see: all (recorded traffic alone), or one side for mixing.
+  enum class Keep { all, attacks, benign };
+  Keep keep = Keep::all;
 };
 
 struct RecordedCounters {
@@ -60,6 +66,7 @@ struct RecordedCounters {
   std::uint64_t warmup_flows = 0;   // in the first training_steps capture steps
   std::uint64_t run_flows = 0;      // in the run's steps
   std::uint64_t attack_flows = 0;   // labelled as an attack, warm-up included
+  std::uint64_t mixed_out = 0;      // left out by RecordedParams::keep (the side the mix replaces)
 };
 
 class RecordedTraffic {
@@ -80,6 +87,8 @@ class RecordedTraffic {
   const std::vector<std::string>& kinds() const { return kinds_; }
   // Remote parties of attack-labelled flows (ground truth for the signature figures).
   const std::set<std::uint32_t>& attack_sources() const { return attack_sources_; }
+  // Remote parties of every flow kept (attack or benign): what a mix must not collide with.
+  const std::set<std::uint32_t>& sources() const { return sources_; }
   const RecordedCounters& counters() const { return counters_; }
   double t0() const { return t0_; }
 
@@ -94,6 +103,7 @@ class RecordedTraffic {
   bool labelled_ = false;
   std::vector<std::string> kinds_;
   std::set<std::uint32_t> attack_sources_;
+  std::set<std::uint32_t> sources_;
   RecordedCounters counters_;
   double t0_ = 0;
 };

@@ -12,6 +12,7 @@
 #include "server/recorded_input.h"
 #include "server/engine_snapshot.h"
 #include "server/run_snapshot.h"
+#include "server/traffic_mix.h"
 #include "server/run_started.h"
 
 namespace dais::server {
@@ -57,6 +58,7 @@ Run::Run(const config::Config& config, Options options, const std::vector<events
   if (options_.threads != 0) settings.threads = options_.threads;
   if (options_.partition) settings.partition = *options_.partition;
   if (options_.steps) settings.steps = *options_.steps;
+  check_mix_settings(settings);
   if (settings.recorded_traffic.recorded()) {
     // Recorded flows are read by rank 0 alone: the other ranks could not replay them.
     if (options_.ranks != nullptr && options_.ranks->size() > 1) {
@@ -65,6 +67,7 @@ Run::Run(const config::Config& config, Options options, const std::vector<events
     }
     settings.recorded = load_recorded_input(settings.recorded_traffic, settings.agents, settings.traffic.window_steps,
                                             logged_files, options_.traffic_dir);
+    check_mix_input(settings);
     // The run ends with the data, or earlier when simulation.steps says so.
     const auto data_steps = settings.recorded->traffic.steps();
     settings.steps = settings.steps == 0 ? data_steps : std::min(settings.steps, data_steps);
@@ -342,13 +345,16 @@ void Run::commit(std::vector<Produced> produced) {
 }
 
 events::AttackInjected Run::attack_from_request(const nlohmann::json& request) const {
-  if (settings().recorded) {
+  // Recorded attacks come from the data; a recording's benign background takes synthetic ones.
+  if (settings().recorded && !settings().recorded_traffic.mix_benign()) {
     throw std::invalid_argument("this run's traffic is recorded (traffic.source " + settings().recorded_traffic.source +
                                 "): its attacks come from the data, not from injected campaigns");
   }
   const AttackRequestContext context{settings().agents, settings().campaigns.propagation_delay, engine_->next_step(),
                                      engine_->next_campaign_id()};
-  return server::attack_from_request(request, context);
+  auto attack = server::attack_from_request(request, context);
+  check_injected_sources(settings(), attack);
+  return attack;
 }
 
 void Run::append_operator_input(const std::string& type, const nlohmann::json& data) {
@@ -446,7 +452,8 @@ RunSummary Run::summary() const {
   if (const auto& recorded = settings().recorded) {
     const auto& c = recorded->traffic.counters();
     s.recorded = RunSummary::Recorded{recorded->files.size(), recorded->rows_read, recorded->rows_skipped, c.flows,
-                                      c.ipv6_skipped, c.unassigned, c.warmup_flows, c.run_flows};
+                                      c.ipv6_skipped, c.unassigned, c.warmup_flows, c.run_flows,
+                                      settings().recorded_traffic.mix, c.mixed_out};
     s.labelled = recorded->traffic.labelled();
     const auto& kinds = recorded->traffic.kinds();
     for (const auto& [label, tally] : engine_->detection_by_label()) {

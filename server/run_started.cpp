@@ -13,7 +13,14 @@ namespace {
 // RunStarted is byte for byte that of versions without them (a log without them reads as synthetic).
 bool is_recorded_traffic_key(std::string_view key) {
   return key == "traffic.source" || key == "traffic.path" || key == "traffic.step_seconds" ||
-         key == "traffic.segments" || key == "traffic.training_steps" || key == "traffic.labels";
+         key == "traffic.segments" || key == "traffic.training_steps" || key == "traffic.labels" ||
+         key == "traffic.mix";
+}
+
+// traffic.mix at its default is left out too, so a recorded run without mixing logs the
+// RunStarted it logged before the key existed (a log without it reads as "none").
+bool is_unmixed(std::string_view key, const nlohmann::json& value) {
+  return key == "traffic.mix" && value == "none";
 }
 
 }  // namespace
@@ -24,7 +31,10 @@ events::RunStarted make_run_started(const config::Config& config, const Engine& 
   const auto effective = config.to_json();
   const auto& settings = engine.settings();
   for (const auto& [key, value] : effective.items()) {
-    if (config::is_runtime_key(key) || (!settings.recorded && is_recorded_traffic_key(key))) continue;
+    if (config::is_runtime_key(key) || (!settings.recorded && is_recorded_traffic_key(key)) ||
+        is_unmixed(key, value)) {
+      continue;
+    }
     started.config[key] = value;
   }
   started.seed = settings.seed;

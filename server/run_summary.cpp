@@ -91,6 +91,10 @@ void to_json(nlohmann::json& j, const RunSummary& s) {
                              {"ipv6_skipped", r.ipv6_skipped}, {"unassigned", r.unassigned},
                              {"warmup_flows", r.warmup_flows}, {"run_flows", r.run_flows},
                              {"labelled", s.labelled}};
+    if (r.mix != "none") {
+      j["recorded_traffic"]["mix"] = r.mix;
+      j["recorded_traffic"]["mixed_out"] = r.mixed_out;
+    }
   }
 }
 
@@ -168,6 +172,11 @@ std::string RunSummary::text() const {
                   static_cast<ull>(recorded->unassigned), static_cast<ull>(recorded->warmup_flows),
                   static_cast<ull>(recorded->run_flows));
     out += buf;
+    if (recorded->mix != "none") {
+      std::snprintf(buf, sizeof buf, "mixed: traffic.mix %s, %llu recorded flows of the other side left out\n",
+                    recorded->mix.c_str(), static_cast<ull>(recorded->mixed_out));
+      out += buf;
+    }
   }
   std::snprintf(buf, sizeof buf,
                 "adversary: attack signatures proposed %llu, accepted %llu, honest signatures lost %llu; "

@@ -78,6 +78,8 @@ struct RunSummary {
   struct Recorded {
     std::uint64_t files = 0, rows_read = 0, rows_skipped = 0, flows = 0;
     std::uint64_t ipv6_skipped = 0, unassigned = 0, warmup_flows = 0, run_flows = 0;
+    std::string mix = "none";     // traffic.mix
+    std::uint64_t mixed_out = 0;  // recorded flows of the side the mix replaces, left out
   };
   std::optional<Recorded> recorded;
 

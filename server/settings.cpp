@@ -111,8 +111,12 @@ EngineSettings settings_from_config(const config::Config& c) {
   s.recorded_traffic.segments = c.get_list("traffic.segments");
   s.recorded_traffic.training_steps = u32(c, "traffic.training_steps");
   s.recorded_traffic.labels = c.get_string("traffic.labels");
-  // Recorded traffic brings its own attacks: no synthetic campaigns are planned.
-  if (s.recorded_traffic.recorded()) s.campaigns.count = 0;
+  s.recorded_traffic.mix = c.get_string("traffic.mix");
+  // Recorded traffic brings its own attacks: no synthetic campaigns are planned, unless its benign
+  // flows are the background of synthetic ones. There the synthetic network whose hosts a pool
+  // would borrow is not simulated, so every attacker address is public (docs/SIMULATION.md "Mixing").
+  if (s.recorded_traffic.recorded() && !s.recorded_traffic.mix_benign()) s.campaigns.count = 0;
+  if (s.recorded_traffic.mix_benign()) s.campaigns.infrastructure.benign_share = 0;
   return s;
 }
 

@@ -52,7 +52,12 @@ struct RecordedSettings {
   std::vector<std::string> segments; // empty or {"hash"}: destination hash; else one CIDR list per agent
   std::uint32_t training_steps = 10; // capture steps of pre-run history
   std::string labels;                // label file ("" = labels from the data, if any)
+  std::string mix = "none";          // none | recorded_attacks | recorded_benign (docs/SIMULATION.md "Mixing")
   bool recorded() const { return source != "synthetic"; }
+  // Synthetic benign traffic with the recording's attacks in it.
+  bool mix_attacks() const { return mix == "recorded_attacks"; }
+  // The recording's benign traffic with synthetic campaigns in it.
+  bool mix_benign() const { return mix == "recorded_benign"; }
 };
 struct RecordedInput;  // server/recorded_input.h
 
