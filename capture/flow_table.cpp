@@ -62,11 +62,19 @@ void FlowTable::prefetch_slot(const Prepared& prepared) const {
 }
 
 void FlowTable::prefetch_flow(const Prepared& prepared) const {
-  const std::uint64_t slot = slots_[home_of(prepared.hash)];
-  if (slot != kEmpty && (slot & kTagMask) == tag_of(prepared.hash)) {
-    const char* flow = reinterpret_cast<const char*>(&flows_[static_cast<std::uint32_t>(slot)]);
-    __builtin_prefetch(flow);
-    __builtin_prefetch(flow + 64);
+  // The flow may sit a few slots past its home (linear probing); its run is in the line fetched.
+  const std::size_t mask = slots_.size() - 1;
+  const std::uint64_t tag = tag_of(prepared.hash);
+  std::size_t i = home_of(prepared.hash);
+  for (int probes = 0; probes < 8; ++probes, i = (i + 1) & mask) {
+    const std::uint64_t slot = slots_[i];
+    if (slot == kEmpty) return;
+    if ((slot & kTagMask) == tag) {
+      const char* flow = reinterpret_cast<const char*>(&flows_[static_cast<std::uint32_t>(slot)]);
+      __builtin_prefetch(flow);
+      __builtin_prefetch(flow + 64);
+      return;
+    }
   }
 }
 
@@ -136,13 +144,21 @@ void FlowTable::expire_idle() {
 }
 
 void FlowTable::flush() {
-  std::vector<std::uint32_t> open;
+  // Flows whose last packets share a timestamp end in the order they were queued. The sort keys
+  // are copied out of the Flows so that sorting reads one small array, not Flows at random.
+  struct Open {
+    double last;
+    std::uint32_t queue_position, index;
+  };
+  std::vector<Open> open;
   open.reserve(open_);
-  for (std::uint32_t i = oldest_; i != kNone; i = links_[i].next) open.push_back(i);
-  // Stable: flows whose last packets share a timestamp end in the order they were queued.
-  std::stable_sort(open.begin(), open.end(),
-                   [this](std::uint32_t x, std::uint32_t y) { return flows_[x].last < flows_[y].last; });
-  for (const std::uint32_t index : open) end(index, &FlowEnds::end_of_capture);
+  for (std::uint32_t i = oldest_; i != kNone; i = links_[i].next) {
+    open.push_back({flows_[i].last, static_cast<std::uint32_t>(open.size()), i});
+  }
+  std::sort(open.begin(), open.end(), [](const Open& x, const Open& y) {
+    return x.last != y.last ? x.last < y.last : x.queue_position < y.queue_position;
+  });
+  for (const Open& o : open) end(o.index, &FlowEnds::end_of_capture);
 }
 
 double FlowTable::memory_per_flow() const {
