@@ -163,7 +163,8 @@ void FlowTable::flush() {
 
 double FlowTable::memory_per_flow() const {
   if (open_ == 0) return 0;
-  return static_cast<double>(flows_.capacity() * sizeof(Flow) + slots_.capacity() * sizeof(std::uint64_t)) /
+  return static_cast<double>(flows_.capacity() * sizeof(Flow) + links_.capacity() * sizeof(Link) +
+                             slots_.capacity() * sizeof(std::uint64_t)) /
          static_cast<double>(open_);
 }
 

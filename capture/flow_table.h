@@ -69,7 +69,7 @@ class FlowTable {
   std::size_t open_flows() const { return open_; }
   std::size_t max_open_flows() const { return max_open_; }
   const FlowEnds& ends() const { return ends_; }
-  // Bytes the table holds per open flow at its current size (flow slot plus index slots).
+  // Bytes the table holds per open flow at its current size (flow slots, their links, index slots).
   double memory_per_flow() const;
 
  private:
