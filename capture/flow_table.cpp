@@ -33,29 +33,48 @@ FlowTable::Key FlowTable::key_of(const Packet& packet, std::uint8_t from) {
 }
 
 FlowTable::Prepared FlowTable::prepare(const Packet& packet) const {
-  // The endpoints in a fixed order, so both directions find the same flow.
-  const int order = std::memcmp(packet.src.bytes.data(), packet.dst.bytes.data(), 16);
-  const bool src_first = order < 0 || (order == 0 && packet.src_port <= packet.dst_port);
+  // The endpoints in a fixed order, so both directions find the same flow. Any total order does
+  // (which end is `a` changes no output: end() maps the key back through the initiator); comparing
+  // the addresses as two native words is one that costs no call to memcmp.
+  std::uint64_t s[2], d[2];
+  std::memcpy(s, packet.src.bytes.data(), 16);
+  std::memcpy(d, packet.dst.bytes.data(), 16);
+  const bool src_first = s[0] != d[0]   ? s[0] < d[0]
+                         : s[1] != d[1] ? s[1] < d[1]
+                                        : packet.src_port <= packet.dst_port;
   Prepared prepared;
   prepared.from = src_first ? 0 : 1;
-  const Key key = key_of(packet, prepared.from);
+  prepared.hash = hash_of(key_of(packet, prepared.from));
+  return prepared;
+}
+
+std::uint64_t FlowTable::hash_of(const Key& key) {
   std::uint64_t words[5];
   static_assert(sizeof(Key) == sizeof words);
   std::memcpy(words, &key, sizeof words);
   std::uint64_t hash = words[0];
   for (int i = 1; i < 5; ++i) hash = (hash ^ (hash >> 29)) * 0x9E3779B97F4A7C15ull + words[i];
-  prepared.hash = mix(hash);
-  return prepared;
+  return mix(hash);
 }
 
 void FlowTable::prefetch_slot(const Prepared& prepared) const {
-  __builtin_prefetch(&slots_[prepared.hash & (slots_.size() - 1)]);
+  __builtin_prefetch(&slots_[home_of(prepared.hash)]);
 }
 
 void FlowTable::prefetch_flow(const Prepared& prepared) const {
-  const std::uint64_t slot = slots_[prepared.hash & (slots_.size() - 1)];
-  if (slot != kEmpty && (slot & kTagMask) == tag_of(prepared.hash)) {
-    __builtin_prefetch(&flows_[static_cast<std::uint32_t>(slot)]);
+  // The flow may sit a few slots past its home (linear probing); its run is in the line fetched.
+  const std::size_t mask = slots_.size() - 1;
+  const std::uint64_t tag = tag_of(prepared.hash);
+  std::size_t i = home_of(prepared.hash);
+  for (int probes = 0; probes < 8; ++probes, i = (i + 1) & mask) {
+    const std::uint64_t slot = slots_[i];
+    if (slot == kEmpty) return;
+    if ((slot & kTagMask) == tag) {
+      const char* flow = reinterpret_cast<const char*>(&flows_[static_cast<std::uint32_t>(slot)]);
+      __builtin_prefetch(flow);
+      __builtin_prefetch(flow + 64);
+      return;
+    }
   }
 }
 
@@ -125,25 +144,34 @@ void FlowTable::expire_idle() {
 }
 
 void FlowTable::flush() {
-  std::vector<std::uint32_t> open;
+  // Flows whose last packets share a timestamp end in the order they were queued. The sort keys
+  // are copied out of the Flows so that sorting reads one small array, not Flows at random.
+  struct Open {
+    double last;
+    std::uint32_t queue_position, index;
+  };
+  std::vector<Open> open;
   open.reserve(open_);
-  for (std::uint32_t i = oldest_; i != kNone; i = flows_[i].next) open.push_back(i);
-  // Stable: flows whose last packets share a timestamp end in the order they were queued.
-  std::stable_sort(open.begin(), open.end(),
-                   [this](std::uint32_t x, std::uint32_t y) { return flows_[x].last < flows_[y].last; });
-  for (const std::uint32_t index : open) end(index, &FlowEnds::end_of_capture);
+  for (std::uint32_t i = oldest_; i != kNone; i = links_[i].next) {
+    open.push_back({flows_[i].last, static_cast<std::uint32_t>(open.size()), i});
+  }
+  std::sort(open.begin(), open.end(), [](const Open& x, const Open& y) {
+    return x.last != y.last ? x.last < y.last : x.queue_position < y.queue_position;
+  });
+  for (const Open& o : open) end(o.index, &FlowEnds::end_of_capture);
 }
 
 double FlowTable::memory_per_flow() const {
   if (open_ == 0) return 0;
-  return static_cast<double>(flows_.capacity() * sizeof(Flow) + slots_.capacity() * sizeof(std::uint64_t)) /
+  return static_cast<double>(flows_.capacity() * sizeof(Flow) + links_.capacity() * sizeof(Link) +
+                             slots_.capacity() * sizeof(std::uint64_t)) /
          static_cast<double>(open_);
 }
 
 std::uint32_t FlowTable::find(const Key& key, std::uint64_t hash) const {
   const std::size_t mask = slots_.size() - 1;
   const std::uint64_t tag = tag_of(hash);
-  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+  for (std::size_t i = home_of(hash);; i = (i + 1) & mask) {
     const std::uint64_t slot = slots_[i];
     if (slot == kEmpty) return kNone;
     // The tag (high hash bits) lives in the slot, so a probe past another flow touches no Flow.
@@ -158,20 +186,20 @@ std::uint32_t FlowTable::insert(const Key& key, std::uint64_t hash, std::uint8_t
   if ((open_ + 1) * 2 > slots_.size()) grow();
   std::uint32_t index = free_;
   if (index != kNone) {
-    free_ = flows_[index].next;
+    free_ = links_[index].next;
     flows_[index] = Flow{};
   } else {
     index = static_cast<std::uint32_t>(flows_.size());
     flows_.emplace_back();
+    links_.emplace_back();
   }
   Flow& flow = flows_[index];
   flow.key = key;
-  flow.hash = hash;
   flow.start = flow.last = time_s;
   flow.queued = now_;
   flow.initiator = initiator;
   const std::size_t mask = slots_.size() - 1;
-  std::size_t i = hash & mask;
+  std::size_t i = home_of(hash);
   while (slots_[i] != kEmpty) i = (i + 1) & mask;
   slots_[i] = tag_of(hash) | index;
   link_last(index);
@@ -200,10 +228,9 @@ void FlowTable::end(std::uint32_t index, std::uint64_t FlowEnds::*reason) {
   record.syn_ack = flow.syn_ack;
   record.fin = flow.fin;
   record.rst = flow.rst;
-  const std::uint64_t hash = flow.hash;
   unlink(index);
-  erase_slot(hash, index);
-  flow.next = free_;
+  erase_slot(hash_of(flow.key), index);  // recomputed: a Flow has no room to keep it
+  links_[index].next = free_;
   free_ = index;
   --open_;
   ++(ends_.*reason);
@@ -211,19 +238,19 @@ void FlowTable::end(std::uint32_t index, std::uint64_t FlowEnds::*reason) {
 }
 
 void FlowTable::unlink(std::uint32_t index) {
-  Flow& flow = flows_[index];
-  if (flow.prev != kNone) flows_[flow.prev].next = flow.next;
-  if (flow.next != kNone) flows_[flow.next].prev = flow.prev;
-  if (oldest_ == index) oldest_ = flow.next;
-  if (newest_ == index) newest_ = flow.prev;
-  flow.prev = flow.next = kNone;
+  Link& link = links_[index];
+  if (link.prev != kNone) links_[link.prev].next = link.next;
+  if (link.next != kNone) links_[link.next].prev = link.prev;
+  if (oldest_ == index) oldest_ = link.next;
+  if (newest_ == index) newest_ = link.prev;
+  link.prev = link.next = kNone;
 }
 
 void FlowTable::link_last(std::uint32_t index) {
-  Flow& flow = flows_[index];
-  flow.prev = newest_;
-  flow.next = kNone;
-  if (newest_ != kNone) flows_[newest_].next = index;
+  Link& link = links_[index];
+  link.prev = newest_;
+  link.next = kNone;
+  if (newest_ != kNone) links_[newest_].next = index;
   newest_ = index;
   if (oldest_ == kNone) oldest_ = index;
 }
@@ -232,10 +259,10 @@ void FlowTable::link_last(std::uint32_t index) {
 // find() can stop at the first empty slot.
 void FlowTable::erase_slot(std::uint64_t hash, std::uint32_t index) {
   const std::size_t mask = slots_.size() - 1;
-  std::size_t hole = hash & mask;
+  std::size_t hole = home_of(hash);
   while (static_cast<std::uint32_t>(slots_[hole]) != index || slots_[hole] == kEmpty) hole = (hole + 1) & mask;
   for (std::size_t j = (hole + 1) & mask; slots_[j] != kEmpty; j = (j + 1) & mask) {
-    const std::size_t home = flows_[static_cast<std::uint32_t>(slots_[j])].hash & mask;
+    const std::size_t home = home_of(slots_[j]);
     // The entry at j may fill the hole when its home is not in the cyclic range (hole, j].
     const bool home_between = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j);
     if (!home_between) {
@@ -247,11 +274,11 @@ void FlowTable::erase_slot(std::uint64_t hash, std::uint32_t index) {
 }
 
 void FlowTable::grow() {
-  std::vector<std::uint64_t> bigger(slots_.size() * 2, kEmpty);
+  decltype(slots_) bigger(slots_.size() * 2, kEmpty);
   const std::size_t mask = bigger.size() - 1;
   for (const std::uint64_t slot : slots_) {
     if (slot == kEmpty) continue;
-    std::size_t i = flows_[static_cast<std::uint32_t>(slot)].hash & mask;
+    std::size_t i = (slot >> 32) & mask;
     while (bigger[i] != kEmpty) i = (i + 1) & mask;
     bigger[i] = slot;
   }

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "capture/flow_record.h"
+#include "capture/huge_page_allocator.h"
 #include "capture/packet_parser.h"
 
 namespace dais::capture {
@@ -68,7 +69,7 @@ class FlowTable {
   std::size_t open_flows() const { return open_; }
   std::size_t max_open_flows() const { return max_open_; }
   const FlowEnds& ends() const { return ends_; }
-  // Bytes the table holds per open flow at its current size (flow slot plus index slots).
+  // Bytes the table holds per open flow at its current size (flow slots, their links, index slots).
   double memory_per_flow() const;
 
  private:
@@ -79,24 +80,36 @@ class FlowTable {
     std::uint16_t zero = 0;  // keeps the padding defined, so keys compare as bytes
     bool operator==(const Key& other) const { return std::memcmp(this, &other, sizeof(Key)) == 0; }
   };
-  struct Flow {
+  // One open flow in two cache lines, aligned to them: a packet reads the key and times (first
+  // line) and updates the counters (second), so stream_capture prefetches both lines.
+  struct alignas(64) Flow {
     Key key;
-    std::uint64_t hash = 0;
     double start = 0, last = 0;
+    std::uint8_t initiator = 0;  // 0: a sent the first packet, 1: b did
+    std::uint8_t fin_from = 0;   // bit 0: a sent a FIN, bit 1: b did
     double queued = 0;  // capture time it joined the list (expire_idle)
     std::uint64_t packets[2] = {}, bytes[2] = {};  // [0] from a, [1] from b
     std::uint32_t syn = 0, syn_ack = 0, fin = 0, rst = 0;
-    std::uint32_t prev = 0, next = 0;  // the list of open flows, in queue order
-    std::uint8_t initiator = 0;        // 0: a sent the first packet, 1: b did
-    std::uint8_t fin_from = 0;         // bit 0: a sent a FIN, bit 1: b did
+  };
+  static_assert(sizeof(Flow) == 128, "a Flow is two cache lines");
+  // A flow's place in the list of open flows (or, for a free flow slot, in the free list). Kept
+  // apart from the flows, 8 bytes each, so that unlinking a flow touches its neighbours here, in
+  // an array small enough to stay in cache, rather than two random Flows.
+  struct Link {
+    std::uint32_t prev = 0, next = 0;
   };
   static constexpr std::uint32_t kNone = 0xFFFFFFFF;
   // A slot: the high 32 bits of the flow's hash (its tag) above its index in flows_.
   static constexpr std::uint64_t kEmpty = ~std::uint64_t{0};
   static constexpr std::uint64_t kTagMask = 0xFFFFFFFF00000000ull;
   static std::uint64_t tag_of(std::uint64_t hash) { return hash & kTagMask; }
+  // A hash's first slot to probe, from its tag, so that a slot alone says where its probe run
+  // starts: moving entries (erase_slot, grow) reads no Flow. slots_ never has more than 2^32
+  // entries (flow indexes are 32 bits), so the tag's 32 bits cover any mask.
+  std::size_t home_of(std::uint64_t hash_or_slot) const { return (hash_or_slot >> 32) & (slots_.size() - 1); }
 
   static Key key_of(const Packet& packet, std::uint8_t from);
+  static std::uint64_t hash_of(const Key& key);
   std::uint32_t find(const Key& key, std::uint64_t hash) const;
   std::uint32_t insert(const Key& key, std::uint64_t hash, std::uint8_t initiator, double time_s);
   void expire_idle();
@@ -108,10 +121,12 @@ class FlowTable {
 
   FlowTimeouts timeouts_;
   Sink sink_;
-  std::vector<Flow> flows_;              // slots; free ones chained through `next`
-  // Open flows, oldest queued first (expire_idle); chained through prev/next.
+  std::vector<Flow, HugePageAllocator<Flow>> flows_;              // flow slots, open or free
+  // Parallel to flows_: open flows, oldest queued first (expire_idle), chained through prev/next;
+  // free flow slots chained through next from free_.
+  std::vector<Link> links_;
   std::uint32_t free_ = kNone;
-  std::vector<std::uint64_t> slots_;     // open addressing (linear probing): tag | index
+  std::vector<std::uint64_t, HugePageAllocator<std::uint64_t>> slots_;     // open addressing (linear probing): tag | index
   std::uint32_t oldest_ = kNone, newest_ = kNone;
   std::size_t open_ = 0, max_open_ = 0;
   double now_ = 0;

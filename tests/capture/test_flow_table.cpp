@@ -1,14 +1,16 @@
 // capture/flow_table: which packets make one flow and when it ends (idle and active timeouts,
 // TCP RST and FIN, a reused 5-tuple), what each end is credited with, and the hash table under
-// many flows opened and closed in mixed order.
+// many flows opened and closed in mixed order, and the huge-page storage its big arrays use.
 #include <doctest/doctest.h>
 
 #include <cstdint>
+#include <numeric>
 #include <map>
 #include <tuple>
 #include <vector>
 
 #include "capture/flow_table.h"
+#include "capture/huge_page_allocator.h"
 
 namespace {
 
@@ -227,6 +229,35 @@ TEST_CASE("flush ends flows by their last packet, oldest first") {
   REQUIRE(c.flows.size() == 2);
   CHECK(c.flows[0].src.text() == "10.0.0.3");
   CHECK(c.flows[1].src.text() == "10.0.0.1");
+}
+
+TEST_CASE("flush: flows whose last packets share a time end in the order they were queued") {
+  Collected c;
+  // Queued in the order .9, .1, .5, .3 (not address order, nor any hash order in particular).
+  const char* clients[] = {"10.0.0.9", "10.0.0.1", "10.0.0.5", "10.0.0.3"};
+  for (const char* client : clients) c.table.add(udp(client, 7, "10.0.0.2", 53, 10), 4);
+  c.table.add(udp("10.0.0.7", 7, "10.0.0.2", 53, 10), 3);  // last packet earlier: ends first
+  c.table.flush();
+  REQUIRE(c.flows.size() == 5);
+  CHECK(c.flows[0].src.text() == "10.0.0.7");
+  for (int i = 0; i < 4; ++i) CHECK(c.flows[static_cast<std::size_t>(i) + 1].src.text() == clients[i]);
+}
+
+TEST_CASE("huge-page storage: big arrays on 2 MiB boundaries, small ones as usual, contents kept as they grow") {
+  std::vector<std::uint64_t, HugePageAllocator<std::uint64_t>> big;
+  for (std::uint64_t i = 0; i < 1000000; ++i) big.push_back(i * 3);  // 8 MB after many reallocations
+  CHECK(reinterpret_cast<std::uintptr_t>(big.data()) % (std::uintptr_t{2} << 20) == 0);
+  std::uint64_t wrong = 0;
+  for (std::uint64_t i = 0; i < big.size(); ++i) wrong += big[i] != i * 3;
+  CHECK(wrong == 0);
+  struct alignas(64) Line {
+    unsigned char bytes[64];
+  };
+  std::vector<Line, HugePageAllocator<Line>> small(3);
+  CHECK(reinterpret_cast<std::uintptr_t>(small.data()) % 64 == 0);
+  std::vector<int, HugePageAllocator<int>> numbers(10);
+  std::iota(numbers.begin(), numbers.end(), 1);
+  CHECK(std::accumulate(numbers.begin(), numbers.end(), 0) == 55);
 }
 
 TEST_CASE("IPv4 and IPv6 flows are kept apart") {

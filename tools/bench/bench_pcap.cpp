@@ -1,6 +1,9 @@
-// dais-bench pcap: packets to flows on one core (capture/pcap_flows.h stream_capture) against
-// libpcap's bare read loop (pcap_next_ex over the same file, same run), and the memory an open
-// flow costs. The capture is generated here (capture/capture_writer.h): mixed traffic of TCP
+// dais-bench pcap: packets to flows on one core against libpcap's bare read loop (pcap_next_ex over
+// the same file, same run), and the memory an open flow costs. The headline ratio times
+// read_capture (capture/pcap_flows.h), which is what a run with traffic.source: pcap and dais-flows
+// call: packets decoded, flows assembled, their records collected and sorted. Beside it: the
+// streaming reader alone (stream_capture, records handed to a sink that keeps nothing) and the
+// records turned into the agents' features (server/recorded_traffic.h, as a run does next). The capture is generated here (capture/capture_writer.h): mixed traffic of TCP
 // sessions, scan probes and DNS exchanges, many conversations interleaved so thousands of flows
 // are open at once, as on a busy link, kept to the first --snaplen bytes of each packet as
 // `tcpdump -s` does for flow work. --file measures an existing capture instead.
@@ -28,6 +31,7 @@
 #include "capture/packet_builder.h"
 #include "capture/pcap_flows.h"
 #include "common/temp_dir.h"
+#include "server/recorded_traffic.h"
 #include "tools/bench/registry.h"
 
 namespace {
@@ -223,26 +227,47 @@ int run(std::vector<std::string> args) {
     generate_s = std::chrono::duration<double>(Clock::now() - start).count();
   }
 
-  // Alternate the two sides so both see the same page cache and machine load.
+  // Alternate the sides so all see the same page cache and machine load; the fastest run counts.
   BareResult bare;
-  Timer::Seconds dais;
+  Timer::Seconds stream, dais, features;
   CaptureCounters counters;
+  std::size_t sorted_flows = 0;
+  dais::server::RecordedParams params;  // the capture's seconds as steps, a few agents
+  params.agents = 10;
+  params.step_seconds = 1;
+  params.training_steps = 2;
+  params.window_steps = 4;
+  std::uint64_t run_flows = 0;
+  std::string features_error;
+  auto keep_min = [](Timer::Seconds& best, const Timer::Seconds& took) {
+    best.wall = std::min(best.wall, took.wall);
+    best.cpu = std::min(best.cpu, took.cpu);
+  };
   for (int i = 0; i < repeat; ++i) {
     const BareResult b = bare_loop(file);
     bare.packets = b.packets;
-    bare.seconds.wall = std::min(bare.seconds.wall, b.seconds.wall);
-    bare.seconds.cpu = std::min(bare.seconds.cpu, b.seconds.cpu);
+    keep_min(bare.seconds, b.seconds);
+    {
+      const Timer timer;
+      std::uint64_t sink_bytes = 0;
+      counters = stream_capture(file, FlowTimeouts{}, [&](FlowRecord&& f) { sink_bytes += f.bytes_fwd; });
+      keep_min(stream, timer.stop());
+      if (sink_bytes == 0 && counters.flows > 0) throw std::runtime_error("flows without bytes");
+    }
     const Timer timer;
-    std::uint64_t sink_bytes = 0;
-    counters = stream_capture(file, FlowTimeouts{}, [&](FlowRecord&& f) { sink_bytes += f.bytes_fwd; });
-    const Timer::Seconds took = timer.stop();
-    dais.wall = std::min(dais.wall, took.wall);
-    dais.cpu = std::min(dais.cpu, took.cpu);
-    if (sink_bytes == 0 && counters.flows > 0) throw std::runtime_error("flows without bytes");
+    CaptureResult read = read_capture(file);
+    keep_min(dais, timer.stop());
+    sorted_flows = read.flows.size();
+    if (sorted_flows != counters.flows) throw std::runtime_error("read_capture and stream_capture disagree");
+    try {
+      const Timer features_timer;
+      const auto traffic = dais::server::RecordedTraffic::build(std::move(read.flows), params);
+      keep_min(features, features_timer.stop());
+      run_flows = traffic.counters().run_flows;
+    } catch (const std::invalid_argument& e) {
+      features_error = e.what();  // a --file too short for the warm-up: no feature figure
+    }
   }
-  const Timer sorted_timer;
-  const std::size_t sorted_flows = read_capture(file).flows.size();
-  const double read_capture_s = sorted_timer.stop().cpu;
 
   const std::uint32_t open_for_memory = static_cast<std::uint32_t>(std::max<std::uint64_t>(counters.max_open_flows, 1000));
   nlohmann::ordered_json out;
@@ -258,14 +283,21 @@ int run(std::vector<std::string> args) {
   out["bare_pcap_next_ex_cpu_s"] = bare.seconds.cpu;
   out["bare_pcap_next_ex_wall_s"] = bare.seconds.wall;
   out["bare_packets_per_cpu_s"] = static_cast<double>(bare.packets) / bare.seconds.cpu;
-  out["dais_stream_capture_cpu_s"] = dais.cpu;
-  out["dais_stream_capture_wall_s"] = dais.wall;
+  out["dais_read_capture_cpu_s"] = dais.cpu;
+  out["dais_read_capture_wall_s"] = dais.wall;
   out["dais_packets_per_cpu_s"] = static_cast<double>(counters.packets) / dais.cpu;
-  out["dais_flows_per_cpu_s"] = static_cast<double>(counters.flows) / dais.cpu;
+  out["dais_flows_per_cpu_s"] = static_cast<double>(sorted_flows) / dais.cpu;
   out["ratio_to_bare_loop"] = bare.seconds.cpu / dais.cpu;
   out["goal_ratio"] = 0.5;
-  out["read_capture_sorted_cpu_s"] = read_capture_s;
-  out["read_capture_flows"] = sorted_flows;
+  out["stream_capture_cpu_s"] = stream.cpu;
+  out["stream_capture_ratio_to_bare_loop"] = bare.seconds.cpu / stream.cpu;
+  if (features_error.empty()) {
+    out["features_cpu_s"] = features.cpu;
+    out["features_run_flows"] = run_flows;
+    out["ratio_to_bare_loop_with_features"] = bare.seconds.cpu / (dais.cpu + features.cpu);
+  } else {
+    out["features"] = "not measured: " + features_error;
+  }
   out["heap_bytes_per_open_flow"] = heap_per_flow(open_for_memory);
   out["heap_measured_with_open_flows"] = open_for_memory;
   out["flow_record_bytes"] = sizeof(FlowRecord);
@@ -276,9 +308,9 @@ int run(std::vector<std::string> args) {
   }
   for (const auto& [key, value] : out.items()) {
     if (value.is_number_float()) {
-      std::printf("%-32s %.6g\n", key.c_str(), value.get<double>());
+      std::printf("%-34s %.6g\n", key.c_str(), value.get<double>());
     } else {
-      std::printf("%-32s %s\n", key.c_str(), value.is_string() ? value.get<std::string>().c_str() : value.dump().c_str());
+      std::printf("%-34s %s\n", key.c_str(), value.is_string() ? value.get<std::string>().c_str() : value.dump().c_str());
     }
   }
   return 0;
