@@ -16,9 +16,11 @@ void Standardizer::add(const FeatureVector& features) {
   ring_[next_] = features;
   next_ = (next_ + 1) % ring_.size();
   count_ = std::min(count_ + 1, ring_.size());
+  stale_ = true;
 }
 
-void Standardizer::refresh() {
+void Standardizer::refresh() const {
+  stale_ = false;
   if (count_ == 0) {
     mean_.fill(0.0);
     sd_.fill(1.0);
@@ -41,6 +43,7 @@ void Standardizer::refresh() {
 }
 
 std::array<double, kFeatureCount> Standardizer::standardise(const FeatureVector& features) const {
+  if (stale_) refresh();
   std::array<double, kFeatureCount> z{};
   for (std::size_t f = 0; f < kFeatureCount; ++f) z[f] = (features[f] - mean_[f]) / sd_[f];
   return z;
