@@ -17,9 +17,11 @@ void Standardizer::add(const FeatureVector& features) {
   ring_[next_] = features;
   next_ = (next_ + 1) % ring_.size();
   count_ = std::min(count_ + 1, ring_.size());
+  stale_ = true;
 }
 
 Standardizer::State Standardizer::state() const {
+  if (stale_) refresh();
   return State{std::vector<FeatureVector>(ring_.begin(), ring_.begin() + static_cast<std::ptrdiff_t>(count_)), next_,
                mean_, sd_};
 }
@@ -37,9 +39,11 @@ void Standardizer::restore(State state) {
   count_ = n;
   mean_ = state.mean;
   sd_ = state.sd;
+  stale_ = false;
 }
 
-void Standardizer::refresh() {
+void Standardizer::refresh() const {
+  stale_ = false;
   if (count_ == 0) {
     mean_.fill(0.0);
     sd_.fill(1.0);
@@ -62,6 +66,7 @@ void Standardizer::refresh() {
 }
 
 std::array<double, kFeatureCount> Standardizer::standardise(const FeatureVector& features) const {
+  if (stale_) refresh();
   std::array<double, kFeatureCount> z{};
   for (std::size_t f = 0; f < kFeatureCount; ++f) z[f] = (features[f] - mean_[f]) / sd_[f];
   return z;

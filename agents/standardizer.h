@@ -2,9 +2,11 @@
 // feature vectors, for z-scores (x - mean) / sd. The window is a ring: adding
 // beyond capacity forgets the oldest vector. SDs are floored at kMinSd so a
 // near-constant feature (e.g. failed logins on a quiet segment) cannot blow a
-// z-score up to infinity. add() only records; refresh() recomputes the
-// statistics (call it once after a batch). Value type; not thread-safe while
-// mutated; no I/O.
+// z-score up to infinity. add() only records; the statistics are recomputed
+// exactly on the first read after a change (most windows change every step and
+// are read far less often), or at once by refresh(). Value type; not
+// thread-safe while mutated, and a read may recompute the cache: call refresh()
+// before several threads read one Standardizer at once. No I/O.
 #pragma once
 
 #include <array>
@@ -23,14 +25,20 @@ class Standardizer {
   explicit Standardizer(std::size_t capacity = 1024);
 
   void add(const FeatureVector& features);
-  // Recomputes mean and sd from the window (exactly, so no drift over long runs).
-  void refresh();
+  // Recomputes mean and sd from the window now (exactly, so no drift over long runs).
+  void refresh() const;
   std::size_t size() const { return count_; }
   std::size_t capacity() const { return ring_.size(); }
 
-  // Mean / sd of the window as of the last refresh(); mean 0 and sd 1 before any.
-  const std::array<double, kFeatureCount>& mean() const { return mean_; }
-  const std::array<double, kFeatureCount>& sd() const { return sd_; }
+  // Mean / sd of the window as it is; mean 0 and sd 1 while it is empty.
+  const std::array<double, kFeatureCount>& mean() const {
+    if (stale_) refresh();
+    return mean_;
+  }
+  const std::array<double, kFeatureCount>& sd() const {
+    if (stale_) refresh();
+    return sd_;
+  }
   std::array<double, kFeatureCount> standardise(const FeatureVector& features) const;
 
   // Everything it holds, for engine snapshots (server/engine_snapshot.h): restore(state())
@@ -48,8 +56,10 @@ class Standardizer {
   std::vector<FeatureVector> ring_;
   std::size_t next_ = 0;
   std::size_t count_ = 0;
-  std::array<double, kFeatureCount> mean_{};
-  std::array<double, kFeatureCount> sd_{};
+  // A cache of the window's statistics, valid unless stale_.
+  mutable std::array<double, kFeatureCount> mean_{};
+  mutable std::array<double, kFeatureCount> sd_{};
+  mutable bool stale_ = false;
 };
 
 // Cosine similarity of two vectors; 0 when either has zero length.

@@ -35,7 +35,6 @@ void ValidatorView::observe(std::span<const Flow> flows, std::span<const double>
       baseline_.add(flow.features);
     }
   }
-  baseline_.refresh();
   forget_old_sources();
   rebuild_anomalies();
 }

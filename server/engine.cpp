@@ -1,5 +1,7 @@
 #include "server/engine.h"
 
+#include <time.h>
+
 #include <algorithm>
 #include <chrono>
 #include <map>
@@ -31,9 +33,17 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-template <typename Phase> void timed(double& seconds, Phase&& phase) {
+double process_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+
+template <typename Phase> void timed(double& seconds, double& cpu_seconds, Phase&& phase) {
   const auto start = Clock::now();
+  const double cpu_start = process_cpu_seconds();
   phase();
+  cpu_seconds = process_cpu_seconds() - cpu_start;
   seconds = std::chrono::duration<double>(Clock::now() - start).count();
 }
 
@@ -286,19 +296,19 @@ std::vector<Produced> Engine::step_phases() {
   events::StepCompleted stats;
   std::vector<Observation> observations;
 
-  timed(phase_times_.faults, [&] {
+  timed(phase_times_.faults, phase_cpu_.faults, [&] {
     if (step == 0) phase_initial_models(step, out);
     phase_faults(step, out);
   });
-  timed(phase_times_.observe, [&] { observations = phase_observe(step, stats); });
-  timed(phase_times_.propose, [&] { phase_propose(step, observations, out, stats); });
-  timed(phase_times_.vote, [&] {
+  timed(phase_times_.observe, phase_cpu_.observe, [&] { observations = phase_observe(step, stats); });
+  timed(phase_times_.propose, phase_cpu_.propose, [&] { phase_propose(step, observations, out, stats); });
+  timed(phase_times_.vote, phase_cpu_.vote, [&] {
     if (settings_.consensus_enabled) phase_vote(step, out, stats);
   });
-  timed(phase_times_.decide, [&] {
+  timed(phase_times_.decide, phase_cpu_.decide, [&] {
     if (settings_.consensus_enabled) phase_decide(step, out, stats);
   });
-  timed(phase_times_.apply, [&] { phase_apply(step, out, stats); });
+  timed(phase_times_.apply, phase_cpu_.apply, [&] { phase_apply(step, out, stats); });
 
   stats.active_agents = static_cast<std::uint32_t>(active_agents().size());
   out.push_back(produce(step, stats));

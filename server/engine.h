@@ -121,6 +121,9 @@ class Engine {
     double faults = 0, observe = 0, propose = 0, vote = 0, decide = 0, apply = 0;
   };
   const PhaseTimes& last_phase_times() const { return phase_times_; }
+  // The same phases' CPU time of the whole process (every thread), in seconds: CPU / wall
+  // shows how well a phase keeps the pool's threads busy.
+  const PhaseTimes& last_phase_cpu() const { return phase_cpu_; }
 
  private:
   using Observation = AgentObservation;
@@ -188,6 +191,7 @@ class Engine {
   std::array<KindDetection, agents::kCampaignKindCount> by_kind_{};
   std::map<std::uint32_t, KindDetection> by_label_;
   PhaseTimes phase_times_;
+  PhaseTimes phase_cpu_;
   std::uint64_t next_step_ = 0;
   std::uint32_t next_campaign_id_ = 0;
 };

@@ -43,6 +43,22 @@ TEST_CASE("standardizer: window mean and sd, floored sd, cosine") {
   CHECK(st.mean()[0] == doctest::Approx(1.0));
   CHECK(st.sd()[0] == doctest::Approx(Standardizer::kMinSd));
   CHECK_THROWS_AS(Standardizer(0), std::invalid_argument);
+}
+
+TEST_CASE("standardizer: reads follow add() without refresh(), bit for bit") {
+  Standardizer lazy(3), eager(3);
+  for (int i = 0; i < 7; ++i) {
+    FeatureVector f{};
+    for (std::size_t k = 0; k < kFeatureCount; ++k) f[k] = static_cast<float>(0.37 * i * i + 1.3 * k);
+    lazy.add(f);
+    eager.add(f);
+    eager.refresh();
+    const auto z = lazy.standardise(f);  // first read after the add: recomputed here
+    CHECK(lazy.mean() == eager.mean());
+    CHECK(lazy.sd() == eager.sd());
+    CHECK(z == eager.standardise(f));
+  }
+  CHECK(lazy.mean()[0] != 0.0);
 
   std::array<double, kFeatureCount> x{}, y{}, zero{};
   x[0] = 1;

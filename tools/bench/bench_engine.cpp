@@ -23,7 +23,6 @@
 #include "common/temp_dir.h"
 #include "config/config.h"
 #include "eventstore/store.h"
-#include "server/engine_snapshot.h"
 #include "server/run.h"
 #include "tools/bench/registry.h"
 
@@ -96,6 +95,8 @@ int run_engine(std::vector<std::string> args) {
   const auto dir = scratch / "log";
   const double rss_before = current_rss_bytes();
   double phase[6] = {0, 0, 0, 0, 0, 0};
+  double phase_cpu[6] = {0, 0, 0, 0, 0, 0};
+  std::uint64_t retrained = 0, most_retrained = 0;  // ModelRetrained events: in all, and in the busiest step
   double seconds = 0, first_step_seconds = 0, cpu_seconds = 0;
   std::uint64_t events = 0, event_bytes = 0;
   std::uintmax_t file_bytes_first = 0, file_bytes = 0;
@@ -113,7 +114,13 @@ int run_engine(std::vector<std::string> args) {
     // Each stored entry is the event bytes plus its 32-byte hash (docs/LOG_FORMAT.md), keyed by an 8-byte seq.
     options.on_appended = [&](const std::vector<dais::eventstore::StoredEvent>& appended, double) {
       if (!measuring) return;
-      for (const auto& e : appended) event_bytes += e.bytes.size() + e.hash.size() + 8;
+      std::uint64_t step_retrained = 0;
+      for (const auto& e : appended) {
+        event_bytes += e.bytes.size() + e.hash.size() + 8;
+        if (e.type == dais::events::type::model_retrained) ++step_retrained;
+      }
+      retrained += step_retrained;
+      most_retrained = std::max(most_retrained, step_retrained);
     };
     options.snapshot_interval_steps = static_cast<std::uint64_t>(cfg.get_int("store.snapshot_interval_steps"));
     options.on_snapshot_written = [&](const dais::server::SnapshotWritten& w) {
@@ -141,6 +148,13 @@ int run_engine(std::vector<std::string> args) {
       phase[3] += p.vote;
       phase[4] += p.decide;
       phase[5] += p.apply;
+      const auto& c = run->engine().last_phase_cpu();
+      phase_cpu[0] += c.faults;
+      phase_cpu[1] += c.observe;
+      phase_cpu[2] += c.propose;
+      phase_cpu[3] += c.vote;
+      phase_cpu[4] += c.decide;
+      phase_cpu[5] += c.apply;
     }
     seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     cpu_seconds = process_cpu_seconds() - cpu_seconds;
@@ -195,6 +209,13 @@ int run_engine(std::vector<std::string> args) {
       {"engine_snapshot_restore_s", engine_restore_s},
       {"engine_snapshot_save_cpu_s", engine_save_cpu_s},
       {"engine_snapshot_restore_cpu_s", engine_restore_cpu_s},
+      // CPU of all threads per wall second of a phase: 2 on 2 busy threads, 1 when serial.
+      {"phase_cpu_per_wall",
+       {{"observe_detect", phase[1] > 0 ? phase_cpu[1] / phase[1] : 0.0},
+        {"vote", phase[3] > 0 ? phase_cpu[3] / phase[3] : 0.0},
+        {"apply_retrain", phase[5] > 0 ? phase_cpu[5] / phase[5] : 0.0}}},
+      {"retrained_per_step", static_cast<double>(retrained) / measured_steps},
+      {"most_retrained_in_a_step", most_retrained},
       {"peak_rss_bytes", peak},
       {"rss_per_agent_bytes", (peak - rss_before) / agents},
       {"target_steps_per_s", target},
@@ -215,6 +236,10 @@ int run_engine(std::vector<std::string> args) {
                 ms["observe_detect"].get<double>(), ms["propose"].get<double>(), ms["vote"].get<double>(),
                 ms["decide"].get<double>(), ms["apply_retrain"].get<double>(), ms["commit"].get<double>(),
                 first_step_seconds);
+    const auto& busy = out["phase_cpu_per_wall"];
+    std::printf("  CPU/wall: observe_detect %.2f, vote %.2f, apply_retrain %.2f; models retrained %.1f/step (at most %llu)\n",
+                busy["observe_detect"].get<double>(), busy["vote"].get<double>(), busy["apply_retrain"].get<double>(),
+                out["retrained_per_step"].get<double>(), static_cast<unsigned long long>(most_retrained));
     std::printf("engine snapshot: %.2f MB, encoded in %.0f ms (%.0f ms CPU), restored in %.0f ms (%.0f ms CPU); "
                 "%llu written during the run (%.2f MB each, %.0f ms each to encode and write)\n",
                 engine_bytes / 1e6, engine_save_s * 1e3, engine_save_cpu_s * 1e3, engine_restore_s * 1e3,
