@@ -64,6 +64,8 @@ void Blacklists::apply(const events::Event& event) {
     on_step_completed(event);
   } else if (event.type == events::type::blacklist_removed) {
     remove(decode<events::BlacklistRemoved>(event).indicator, event);
+  } else if (event.type == events::type::signature_revoked) {
+    remove(decode<events::SignatureRevoked>(event).indicator, event);
   }
 }
 

@@ -183,6 +183,15 @@ TEST_CASE("a recovered agent's blacklist and model are those of a fold of the lo
     cfg.set_text("consensus.enabled", "false", "test");
     check_recoveries(cfg, true);
   }
+  SUBCASE("the evidence defence: revoked entries are gone from the log's lists and from the replay") {
+    auto cfg = crashing_config();
+    cfg.set_text("validation.defence", "evidence", "test");
+    cfg.set_text("consensus.reputation", "true", "test");
+    cfg.set_text("faults.byzantine_fraction", "0.34", "test");
+    cfg.set_text("faults.adversary", "framing", "test");
+    cfg.set_text("faults.poison_rate", "0.5", "test");
+    check_recoveries(cfg, true);
+  }
   SUBCASE("a delayed, lossy network with a partition: entries in flight and the heal are replayed") {
     // Few signatures are accepted in time for these recoveries; the model checks are the point here.
     auto cfg = crashing_config();
