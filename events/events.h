@@ -26,10 +26,6 @@ inline constexpr const char* model_retrained = "ModelRetrained";
 inline constexpr const char* agent_crashed = "AgentCrashed";
 inline constexpr const char* agent_recovered = "AgentRecovered";
 inline constexpr const char* step_completed = "StepCompleted";
-// validation.defence evidence / evidence_abstain: later evidence about accepted signatures.
-inline constexpr const char* signature_disputed = "SignatureDisputed";
-inline constexpr const char* signature_corroborated = "SignatureCorroborated";
-inline constexpr const char* signature_revoked = "SignatureRevoked";
 // Operator inputs: appended when accepted, fed back by dais-replay.
 inline constexpr const char* simulation_paused = "SimulationPaused";
 inline constexpr const char* simulation_resumed = "SimulationResumed";
@@ -161,39 +157,6 @@ struct StepCompleted {
   std::map<std::string, std::uint64_t> blacklist_hits;  // indicator -> flows blocked this step (network + local lists)
 };
 
-// An agent's own later evidence about an accepted signature whose entry it holds
-// (validation.defence evidence): the flows from the indicator its blacklist blocked since,
-// scored by its own model, look benign (SignatureDisputed) or anomalous (SignatureCorroborated).
-// One judgement per agent and signature; `weight` is the agent's reputation weight when it judged.
-struct SignatureDisputed {
-  std::string signature_id;
-  std::uint32_t agent = 0;
-  std::string indicator;
-  std::uint64_t clean = 0;    // blocked flows from the indicator its model judged clean
-  std::uint64_t flagged = 0;  // and flagged
-  double weight = 1;
-};
-
-struct SignatureCorroborated {
-  std::string signature_id;
-  std::uint32_t agent = 0;
-  std::string indicator;
-  std::uint64_t clean = 0;
-  std::uint64_t flagged = 0;
-  double weight = 1;
-};
-
-// Disputes outweighed corroborations (docs/SIMULATION.md, Defences): the accepted signature's
-// indicator leaves the network blacklist and every agent's list at once, as with BlacklistRemoved.
-struct SignatureRevoked {
-  std::string signature_id;
-  std::string indicator;
-  std::uint32_t disputes = 0;
-  std::uint32_t corroborations = 0;
-  double dispute_weight = 0;
-  double corroboration_weight = 0;
-};
-
 struct SimulationPaused {
   std::string by;  // "api" or a client-supplied note
 };
@@ -251,10 +214,6 @@ DAIS_EVENT_JSON(AgentRecovered, agent, missed_steps, model_version, model_digest
 DAIS_EVENT_JSON(StepCompleted, flows, attack_flows, flagged, true_positives, false_positives, false_negatives, blocked,
                 blocked_attack, blocked_benign, active_agents, proposed, endorsed, votes, accepted, rejected, retrained,
                 flows_while_down, missed_while_down, blacklist_hits)
-DAIS_EVENT_JSON(SignatureDisputed, signature_id, agent, indicator, clean, flagged, weight)
-DAIS_EVENT_JSON(SignatureCorroborated, signature_id, agent, indicator, clean, flagged, weight)
-DAIS_EVENT_JSON(SignatureRevoked, signature_id, indicator, disputes, corroborations, dispute_weight,
-                corroboration_weight)
 DAIS_EVENT_JSON(SimulationPaused, by)
 DAIS_EVENT_JSON(SimulationResumed, by)
 DAIS_EVENT_JSON(AttackInjected, campaign_id, kind, sources, targets, start_step, delay_steps, duration_steps)
@@ -273,9 +232,6 @@ template <> constexpr const char* type_name<ModelRetrained>() { return type::mod
 template <> constexpr const char* type_name<AgentCrashed>() { return type::agent_crashed; }
 template <> constexpr const char* type_name<AgentRecovered>() { return type::agent_recovered; }
 template <> constexpr const char* type_name<StepCompleted>() { return type::step_completed; }
-template <> constexpr const char* type_name<SignatureDisputed>() { return type::signature_disputed; }
-template <> constexpr const char* type_name<SignatureCorroborated>() { return type::signature_corroborated; }
-template <> constexpr const char* type_name<SignatureRevoked>() { return type::signature_revoked; }
 template <> constexpr const char* type_name<SimulationPaused>() { return type::simulation_paused; }
 template <> constexpr const char* type_name<SimulationResumed>() { return type::simulation_resumed; }
 template <> constexpr const char* type_name<AttackInjected>() { return type::attack_injected; }

@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "events/evidence.h"
 #include "projections/fold.h"
 
 namespace dais::projections {

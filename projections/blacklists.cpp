@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "events/evidence.h"
 #include "projections/fold.h"
 
 namespace dais::projections {

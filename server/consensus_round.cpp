@@ -5,6 +5,7 @@
 
 #include "agents/features.h"
 #include "agents/indicator.h"
+#include "events/evidence.h"
 
 namespace dais::server {
 

@@ -14,6 +14,7 @@
 #include "agents/signature.h"
 #include "agents/traffic.h"
 #include "common/random.h"
+#include "events/evidence.h"
 #include "server/agent_replay.h"
 #include "server/agent_runtime.h"
 #include "server/detection.h"

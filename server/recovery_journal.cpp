@@ -5,6 +5,7 @@
 
 #include "agents/indicator.h"
 #include "events/events.h"
+#include "events/evidence.h"
 
 namespace dais::server {
 

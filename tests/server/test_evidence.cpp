@@ -14,6 +14,7 @@
 
 #include "agents/indicator.h"
 #include "common/temp_dir.h"
+#include "events/evidence.h"
 #include "eventstore/store.h"
 #include "projections/agent_state.h"
 #include "projections/blacklists.h"
