@@ -156,6 +156,10 @@ struct ValidationParams {
   double extreme_z = 8.0;
   bool content_check = false;   // defence: reject content unlike what it saw from the indicator
   bool abstain_unseen = false;  // defence: abstain instead of approving an address never seen
+  // Defence after the vote (agents/evidence.h): agents keep scoring the flows their blacklist
+  // blocks, dispute or corroborate accepted signatures by that evidence, and reputation follows
+  // those judgements instead of the vote; disputes can revoke an entry.
+  bool evidence = false;
 };
 
 enum class VoteReason {

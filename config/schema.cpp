@@ -224,7 +224,7 @@ std::vector<KeySpec> build_schema() {
       integer("signature.min_observations", 3, 1, kMillion, "Flagged flows from one indicator needed before proposing a signature."),
       integer("signature.window", 3, 1, 1000, "Steps of an agent's flagged flows a signature is built from (slow attacks need several)."),
       real("validation.similarity_threshold", 0.7, incl(0), incl(1), "Cosine similarity a peer needs to approve a signature."),
-      choice("validation.defence", "none", {"none", "abstain_unseen", "content_check", "both"}, "Defences of honest voters against poisoning (docs/SIMULATION.md, Defences)."),
+      choice("validation.defence", "none", {"none", "abstain_unseen", "content_check", "both", "evidence", "evidence_abstain"}, "Defences of honest voters against poisoning (docs/SIMULATION.md, Defences)."),
       flag("consensus.enabled", true, "Share signatures and vote; false = every agent acts alone, its detections blacklist only for itself (the baseline)."),
       real("consensus.majority", 0.51, excl(0.5), incl(1), "Share of (weighted) votes that must approve."),
       real("consensus.quorum", 0.5, excl(0), incl(1), "Share of eligible voters that must vote for a decision."),

@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "events/evidence.h"
 #include "projections/fold.h"
 
 namespace dais::projections {
@@ -62,6 +63,15 @@ bool reputation_enabled(const events::Event& event, const json& config) {
   return it->get<bool>();
 }
 
+// validation.defence evidence / evidence_abstain: reputation follows later evidence (reputation.h).
+bool evidence_defence(const events::Event& event, const json& config) {
+  const auto it = config.find("validation.defence");
+  if (it == config.end()) return false;  // the schema's default, none
+  if (!it->is_string()) fail(event, "malformed data: 'validation.defence' is not a string");
+  const auto defence = it->get<std::string>();
+  return defence == "evidence" || defence == "evidence_abstain";
+}
+
 // Sybil identities (faults.sybils) vote under ids after the agents'.
 std::uint32_t sybil_count(const events::Event& event, const json& config) {
   const auto it = config.find("faults.sybils");
@@ -88,7 +98,7 @@ void AgentState::apply(const events::Event& event) {
     const auto r = decode<events::RunStarted>(event);
     if (started_) fail(event, "a second RunStarted");
     started_ = true;
-    reputation_ = Reputation(reputation_enabled(event, r.config));
+    reputation_ = Reputation(reputation_enabled(event, r.config), evidence_defence(event, r.config));
     const auto sybils = sybil_count(event, r.config);
     agents_.resize(std::size_t{r.agents} + sybils);
     for (std::uint32_t i = 0; i < agents_.size(); ++i) agents_[i].id = i;
@@ -113,6 +123,12 @@ void AgentState::apply(const events::Event& event) {
     it->second.votes[v.voter] = v;
   } else if (t == events::type::consensus_reached) {
     on_decided(event);
+  } else if (t == events::type::signature_disputed) {
+    const auto d = decode<events::SignatureDisputed>(event);
+    on_judged(event, d.signature_id, d.agent, true);
+  } else if (t == events::type::signature_corroborated) {
+    const auto c = decode<events::SignatureCorroborated>(event);
+    on_judged(event, c.signature_id, c.agent, false);
   } else if (t == events::type::model_retrained) {
     const auto m = decode<events::ModelRetrained>(event);
     auto& a = agent(event, m.agent);
@@ -147,7 +163,17 @@ void AgentState::on_decided(const events::Event& event) {
     if (vote.approve == d.accepted) ++agents_[voter].votes_agreeing;
   }
   reputation_.record(d, open.proposer, open.supporters, open.votes);
+  // Evidence may judge an accepted signature later: keep who backed it (the latest acceptance).
+  if (d.accepted && reputation_.evidence()) accepted_[d.signature_id] = std::move(it->second);
   open_.erase(it);
+}
+
+void AgentState::on_judged(const events::Event& event, const std::string& signature_id, std::uint32_t judge,
+                           bool dispute) {
+  agent(event, judge);  // range check
+  const auto it = accepted_.find(signature_id);
+  if (it == accepted_.end()) fail(event, "judgement of signature " + signature_id + ", which was never accepted");
+  reputation_.record_evidence(dispute, judge, it->second.proposer, it->second.supporters, it->second.votes);
 }
 
 const AgentRecord* AgentState::find(std::uint32_t agent) const {
@@ -174,16 +200,21 @@ json AgentState::list_json() const {
 json AgentState::to_json() const {
   json agents = json::array();
   for (const auto& a : agents_) agents.push_back(record_json(a, reputation_.weight(a.id)));
-  json open = json::object();
-  for (const auto& [id, o] : open_) {
-    json votes = json::array();
-    for (const auto& [voter, v] : o.votes) votes.push_back(v);
-    open[id] = {{"proposer", o.proposer}, {"supporters", o.supporters}, {"votes", std::move(votes)}};
-  }
-  return {{"started", started_},
-          {"agents", std::move(agents)},
-          {"reputation", reputation_.to_json()},
-          {"open", std::move(open)}};
+  const auto signatures_json = [](const std::map<std::string, Open>& signatures) {
+    json out = json::object();
+    for (const auto& [id, o] : signatures) {
+      json votes = json::array();
+      for (const auto& [voter, v] : o.votes) votes.push_back(v);
+      out[id] = {{"proposer", o.proposer}, {"supporters", o.supporters}, {"votes", std::move(votes)}};
+    }
+    return out;
+  };
+  json j{{"started", started_},
+         {"agents", std::move(agents)},
+         {"reputation", reputation_.to_json()},
+         {"open", signatures_json(open_)}};
+  if (!accepted_.empty()) j["accepted"] = signatures_json(accepted_);
+  return j;
 }
 
 AgentState AgentState::from_json(const json& j) {
@@ -195,16 +226,20 @@ AgentState AgentState::from_json(const json& j) {
       if (s.agents_[i].id != i) throw ProjectionError("malformed agents snapshot: agent ids out of order");
     }
     s.reputation_ = Reputation::from_json(j.at("reputation"));
-    for (const auto& [id, o] : j.at("open").items()) {
-      Open open;
-      open.proposer = o.at("proposer").get<std::uint32_t>();
-      open.supporters = o.at("supporters").get<std::vector<std::uint32_t>>();
-      for (const auto& v : o.at("votes")) {
-        auto vote = v.get<events::VoteCast>();
-        open.votes[vote.voter] = vote;
+    const auto read_signatures = [](const json& from, std::map<std::string, Open>& into) {
+      for (const auto& [id, o] : from.items()) {
+        Open open;
+        open.proposer = o.at("proposer").get<std::uint32_t>();
+        open.supporters = o.at("supporters").get<std::vector<std::uint32_t>>();
+        for (const auto& v : o.at("votes")) {
+          auto vote = v.get<events::VoteCast>();
+          open.votes[vote.voter] = vote;
+        }
+        into.emplace(id, std::move(open));
       }
-      s.open_.emplace(id, std::move(open));
-    }
+    };
+    read_signatures(j.at("open"), s.open_);
+    if (j.contains("accepted")) read_signatures(j.at("accepted"), s.accepted_);
   } catch (const nlohmann::json::exception& e) {
     throw ProjectionError(std::string("malformed agents snapshot: ") + e.what());
   }

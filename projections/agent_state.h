@@ -7,6 +7,9 @@
 // proposer, endorsers and VoteCast ballots, so it equals the weight the engine
 // used for the agent's next ballots. "Agreeing" votes are VoteCast ballots
 // whose approve equals the decision's accepted, whatever the reason.
+// With validation.defence evidence / evidence_abstain, reputation follows SignatureDisputed and
+// SignatureCorroborated instead (reputation.h, evidence mode): accepted signatures keep their
+// proposer, supporters and ballots for that.
 // Errors: ProjectionError for malformed data, an agent id >= RunStarted.agents,
 // a second RunStarted, or a vote/decision for a signature it has not seen.
 // Not internally synchronised.
@@ -73,11 +76,13 @@ class AgentState {
   };
   AgentRecord& agent(const events::Event& event, std::uint32_t id);
   void on_decided(const events::Event& event);
+  void on_judged(const events::Event& event, const std::string& signature_id, std::uint32_t judge, bool dispute);
 
   bool started_ = false;
   std::vector<AgentRecord> agents_;
   Reputation reputation_;
   std::map<std::string, Open> open_;
+  std::map<std::string, Open> accepted_;  // evidence mode: accepted signatures, for their judgements
 };
 
 }  // namespace dais::projections

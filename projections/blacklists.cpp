@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "events/evidence.h"
 #include "projections/fold.h"
 
 namespace dais::projections {
@@ -64,6 +65,8 @@ void Blacklists::apply(const events::Event& event) {
     on_step_completed(event);
   } else if (event.type == events::type::blacklist_removed) {
     remove(decode<events::BlacklistRemoved>(event).indicator, event);
+  } else if (event.type == events::type::signature_revoked) {
+    remove(decode<events::SignatureRevoked>(event).indicator, event);
   }
 }
 

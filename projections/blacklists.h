@@ -19,7 +19,8 @@
 //     copies: blocks() says whether some agent still lists it.
 //   - Adding an indicator already listed keeps its added_step and hits, takes
 //     the newer signature_id and ttl, and the later expiry.
-//   - BlacklistRemoved (an operator input) drops the indicator from the network
+//   - BlacklistRemoved (an operator input) and SignatureRevoked (disputes outweighed
+//     corroborations, validation.defence evidence) drop the indicator from the network
 //     list and every local list at once.
 //   Per-agent capacity eviction is not modelled (the log has no eviction event).
 //   Published validity (what exports announce, so that nothing announced is ever edited): an accepted

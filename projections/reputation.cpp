@@ -32,7 +32,7 @@ void Reputation::scale(std::uint32_t agent, double factor) {
 void Reputation::record(const events::ConsensusReached& decision, std::uint32_t proposer,
                         std::span<const std::uint32_t> supporters,
                         const std::map<std::uint32_t, events::VoteCast>& votes) {
-  if (!enabled_ || !is_verdict(decision.reason)) return;
+  if (!enabled_ || evidence_ || !is_verdict(decision.reason)) return;
   const bool accepted = decision.accepted;
   std::set<std::uint32_t> judged{proposer};
   scale(proposer, accepted ? kProposerGain : kProposerLoss);
@@ -46,10 +46,31 @@ void Reputation::record(const events::ConsensusReached& decision, std::uint32_t 
   }
 }
 
-nlohmann::json Reputation::to_json() const { return {{"enabled", enabled_}, {"weights", weights_}}; }
+void Reputation::record_evidence(bool dispute, std::uint32_t judge, std::uint32_t proposer,
+                                 std::span<const std::uint32_t> supporters,
+                                 const std::map<std::uint32_t, events::VoteCast>& votes) {
+  if (!enabled_ || !evidence_) return;
+  std::set<std::uint32_t> backers(supporters.begin(), supporters.end());  // everyone who said yes
+  backers.insert(proposer);
+  for (const auto& [voter, vote] : votes) {
+    if (vote.approve) backers.insert(voter);
+  }
+  if (!dispute && backers.count(judge)) return;  // vouching for its own ballot is no evidence
+  scale(proposer, dispute ? kProposerLoss : kProposerGain);
+  for (const auto agent : backers) {
+    if (agent == proposer || agent == judge) continue;
+    scale(agent, dispute ? kVoterLoss : kVoterGain);
+  }
+}
+
+nlohmann::json Reputation::to_json() const {
+  nlohmann::json j{{"enabled", enabled_}, {"weights", weights_}};
+  if (evidence_) j["evidence"] = true;
+  return j;
+}
 
 Reputation Reputation::from_json(const nlohmann::json& json) {
-  Reputation r(json.at("enabled").get<bool>());
+  Reputation r(json.at("enabled").get<bool>(), json.value("evidence", false));
   r.weights_ = json.at("weights").get<std::vector<double>>();
   return r;
 }

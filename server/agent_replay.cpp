@@ -92,7 +92,13 @@ void AgentReplay::replay_step(std::uint64_t step, std::span<const agents::Campai
     for (; it != decisions.end() && it->step <= step; ++it) {
       const auto key = network.instant() ? 0 : projections::fnv1a64(it->signature_id);
       const auto at = network.arrival(Message::blacklist, key, it->decider, agent_.id, it->step);
-      if (at && *at == step) block(it->signature_id, it->indicator, step, settings_.blacklist_expiry);
+      if (!at || *at != step) continue;
+      // An entry revoked before it arrived never reaches the agent (the engine drops it in flight).
+      if (const auto revoked = journal.revoked_by(it->signature_id, step); revoked && *revoked >= it->step &&
+                                                                          *revoked < step) {
+        continue;
+      }
+      block(it->signature_id, it->indicator, step, settings_.blacklist_expiry);
     }
     if (network.heal_step() == step) {
       for (const auto& b : journal.healed()) {
@@ -100,6 +106,10 @@ void AgentReplay::replay_step(std::uint64_t step, std::span<const agents::Campai
         block(b.signature_id, b.indicator, step, b.expires_step - step);
       }
     }
+  }
+  // Evidence: entries revoked this step leave its list.
+  for (const auto& r : journal.revocations()) {
+    if (r.step == step) agent_.blacklist.remove(r.indicator);
   }
   // Apply: retrain when due, then expiry.
   const auto interval = settings_.detector.retrain_interval;

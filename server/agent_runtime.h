@@ -7,11 +7,13 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <optional>
 #include <utility>
 #include <vector>
 
 #include "agents/blacklist.h"
+#include "agents/evidence.h"
 #include "agents/signature.h"
 #include "agents/features.h"
 #include "agents/isolation_forest.h"
@@ -48,6 +50,9 @@ struct AgentRuntime {
   // Flagged flows of the last few steps (with their scores): slow attacks need several steps
   // to reach a signature's minimum number of observations.
   std::deque<std::vector<std::pair<agents::Flow, double>>> recent_flagged;
+  // validation.defence evidence: the blocked flows of each listed indicator its model scored
+  // clean or flagged (agents/evidence.h), by indicator; dropped when the entry leaves its list.
+  std::map<std::uint32_t, agents::EvidenceCount> evidence;
   // A Byzantine agent's memory of real signatures it saw lately (engine.cpp, remember).
   std::deque<agents::Signature> seen_signatures;
 };

@@ -5,6 +5,7 @@
 
 #include "agents/features.h"
 #include "agents/indicator.h"
+#include "events/evidence.h"
 
 namespace dais::server {
 
@@ -14,7 +15,8 @@ ConsensusRound::ConsensusRound(const EngineSettings& settings)
       params_(settings.consensus),
       protected_(settings.protected_addresses),
       blacklist_expiry_(settings.blacklist_expiry),
-      reputation_(settings.consensus.reputation) {}
+      reputation_(settings.consensus.reputation, settings.validation.evidence),
+      evidence_(settings.validation.evidence) {}
 
 double ConsensusRound::ballot_weight(std::uint32_t agent) const {
   return params_.reputation ? reputation_.weight(agent) : 1.0;
@@ -192,6 +194,10 @@ std::vector<AcceptedSignature> ConsensusRound::decide(std::uint64_t step, std::v
       if (p.poisoned) ++truth_.poisoned_accepted;
       if (p.benign_indicator) ++truth_.benign_signatures_accepted;
       if (!p.benign_indicator) ++truth_.attack_signatures_accepted;
+      if (evidence_) {
+        judged_[id] = JudgedSignature{id, p.signature.indicator, p.signature.prefix_len, p.proposer, p.supporters,
+                                      p.votes, p.poisoned, p.benign_indicator, {}, 0, 0, 0, 0};
+      }
     } else {
       ++stats.rejected;
       rejected_until_[id] = step + params_.window;
@@ -214,6 +220,63 @@ void ConsensusRound::expire(std::uint64_t step) {
   for (auto it = network_blacklist_.begin(); it != network_blacklist_.end();) {
     it = it->second.expires_step <= step ? network_blacklist_.erase(it) : std::next(it);
   }
+  for (auto it = judged_.begin(); it != judged_.end();) {  // no entry in force: nothing left to judge
+    const auto block = network_blacklist_.find(it->second.indicator);
+    const bool in_force = block != network_blacklist_.end() && block->second.signature_id == it->first;
+    it = in_force ? std::next(it) : judged_.erase(it);
+  }
+}
+
+const JudgedSignature* ConsensusRound::judged(const std::string& signature_id) const {
+  const auto it = judged_.find(signature_id);
+  if (it == judged_.end()) return nullptr;
+  const auto block = network_blacklist_.find(it->second.indicator);
+  if (block == network_blacklist_.end() || block->second.signature_id != signature_id) return nullptr;
+  return &it->second;
+}
+
+void ConsensusRound::judge(std::uint64_t step, const std::string& signature_id, std::uint32_t agent, bool dispute,
+                           const agents::EvidenceCount& count, std::vector<Produced>& out) {
+  auto& j = judged_.at(signature_id);
+  if (!j.judges.insert(agent).second) return;
+  const double weight = ballot_weight(agent);
+  const auto indicator = agents::format_indicator(j.indicator, j.prefix_len);
+  if (dispute) {
+    ++j.disputes;
+    j.dispute_weight += weight;
+    ++truth_.disputes;
+    out.push_back(produce(step, events::SignatureDisputed{signature_id, agent, indicator, count.clean, count.flagged,
+                                                          weight}));
+  } else {
+    ++j.corroborations;
+    j.corroboration_weight += weight;
+    ++truth_.corroborations;
+    out.push_back(produce(step, events::SignatureCorroborated{signature_id, agent, indicator, count.clean,
+                                                              count.flagged, weight}));
+  }
+  reputation_.record_evidence(dispute, agent, j.proposer, j.supporters, j.votes);
+}
+
+std::vector<AcceptedSignature> ConsensusRound::revoke_due(std::uint64_t step, std::vector<Produced>& out) {
+  std::vector<AcceptedSignature> revoked;
+  for (auto it = judged_.begin(); it != judged_.end();) {
+    const auto& j = it->second;
+    if (!judged(it->first) || !agents::should_revoke(j.disputes, j.dispute_weight, j.corroboration_weight)) {
+      ++it;
+      continue;
+    }
+    out.push_back(produce(step, events::SignatureRevoked{it->first, agents::format_indicator(j.indicator, j.prefix_len),
+                                                         j.disputes, j.corroborations, j.dispute_weight,
+                                                         j.corroboration_weight}));
+    ++truth_.revoked;
+    if (j.poisoned) ++truth_.poisoned_revoked;
+    (j.benign_indicator ? truth_.benign_signatures_revoked : truth_.attack_signatures_revoked) += 1;
+    network_blacklist_.erase(j.indicator);
+    rejected_until_[it->first] = step + params_.window;
+    revoked.push_back(AcceptedSignature{it->first, j.indicator, j.proposer});
+    it = judged_.erase(it);
+  }
+  return revoked;
 }
 
 }  // namespace dais::server

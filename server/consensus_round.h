@@ -15,10 +15,12 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "agents/evidence.h"
 #include "agents/signature.h"
 #include "projections/consensus.h"
 #include "events/events.h"
@@ -39,6 +41,13 @@ struct GroundTruth {
   // network should accept; proposed minus accepted were lost (rejected or never decided).
   std::uint64_t attack_signatures_proposed = 0;
   std::uint64_t attack_signatures_accepted = 0;
+  // validation.defence evidence: judgements logged and accepted signatures revoked, by truth.
+  std::uint64_t disputes = 0;
+  std::uint64_t corroborations = 0;
+  std::uint64_t revoked = 0;
+  std::uint64_t poisoned_revoked = 0;
+  std::uint64_t attack_signatures_revoked = 0;
+  std::uint64_t benign_signatures_revoked = 0;
 };
 
 // A signature taking ballots. Its electorate is fixed at proposal: the proposer and its committee.
@@ -85,6 +94,22 @@ struct Ballot {
 struct NetworkBlock {
   std::string signature_id;
   std::uint64_t expires_step = 0;  // blocks while step < expires_step; renewed by hits
+};
+
+// validation.defence evidence: an accepted signature open to later evidence while its network
+// entry is in force, with who backed it (for reputation) and the judgements so far.
+struct JudgedSignature {
+  std::string signature_id;
+  std::uint32_t indicator = 0;
+  unsigned prefix_len = 32;
+  std::uint32_t proposer = 0;
+  std::vector<std::uint32_t> supporters;
+  std::map<std::uint32_t, events::VoteCast> votes;
+  bool poisoned = false;          // ground truth, for scoring only
+  bool benign_indicator = false;  // ground truth, for scoring only
+  std::set<std::uint32_t> judges;  // agents that disputed or corroborated it
+  std::uint32_t disputes = 0, corroborations = 0;
+  double dispute_weight = 0, corroboration_weight = 0;
 };
 
 struct AcceptedSignature {
@@ -140,6 +165,19 @@ class ConsensusRound {
   // Drops the network blacklist entries that expire at or before `step`.
   void expire(std::uint64_t step);
 
+  // Later evidence (validation.defence evidence; agents/evidence.h). The accepted signature
+  // `signature_id` while its network entry is in force, else null (also without the defence).
+  const JudgedSignature* judged(const std::string& signature_id) const;
+  // `agent` judges it (it must be judged(), by an agent that has not judged it yet): appends
+  // SignatureDisputed or SignatureCorroborated with the agent's ballot weight and applies it to
+  // reputation (reputation.h, evidence mode).
+  void judge(std::uint64_t step, const std::string& signature_id, std::uint32_t agent, bool dispute,
+             const agents::EvidenceCount& count, std::vector<Produced>& out);
+  // Revokes, in signature id order, every judged signature whose disputes now outweigh its
+  // corroborations (agents::should_revoke): SignatureRevoked, its network entry gone, not proposed
+  // again for a consensus window. Returns them for the engine to lift from its agents' lists.
+  std::vector<AcceptedSignature> revoke_due(std::uint64_t step, std::vector<Produced>& out);
+
   const GroundTruth& ground_truth() const { return truth_; }
   const Network& network() const { return network_; }
 
@@ -157,6 +195,8 @@ class ConsensusRound {
   std::map<std::string, std::uint64_t> rejected_until_;  // id -> first step it may be proposed again
   std::map<std::uint32_t, NetworkBlock> network_blacklist_;
   projections::Reputation reputation_;
+  bool evidence_ = false;
+  std::map<std::string, JudgedSignature> judged_;  // by signature id (evidence only)
   GroundTruth truth_;
 };
 

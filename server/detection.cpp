@@ -5,9 +5,12 @@
 namespace dais::server {
 
 ScoredFlows detect(AgentRuntime& agent, std::uint64_t step, std::span<const agents::Flow> flows,
-                   events::StepCompleted& counts, std::map<std::uint32_t, std::uint64_t>& hits) {
+                   events::StepCompleted& counts, std::map<std::uint32_t, std::uint64_t>& hits,
+                   bool score_blocked) {
   ScoredFlows passed;
   passed.flows.reserve(flows.size());
+  std::vector<float> blocked_rows;
+  std::vector<std::uint32_t> blocked_by;  // the indicator that blocked each scored blocked flow
   for (const auto& f : flows) {
     ++counts.flows;
     const bool attack = f.label != 0;
@@ -15,6 +18,10 @@ ScoredFlows detect(AgentRuntime& agent, std::uint64_t step, std::span<const agen
     if (agent.blacklist.check_and_hit(f.source, step)) {
       ++counts.blocked;
       ++hits[agent.blacklist.key(f.source)];  // by the indicator that blocked it
+      if (score_blocked) {
+        blocked_rows.insert(blocked_rows.end(), f.features.begin(), f.features.end());
+        blocked_by.push_back(agent.blacklist.key(f.source));
+      }
       if (attack) {
         ++counts.blocked_attack;
         ++counts.true_positives;
@@ -44,6 +51,14 @@ ScoredFlows detect(AgentRuntime& agent, std::uint64_t step, std::span<const agen
     }
   }
   agent.view.observe(passed.flows, passed.scores, agent.threshold);
+  if (!blocked_by.empty()) {
+    std::vector<double> blocked_scores(blocked_by.size());
+    agent.model->score(blocked_rows, agents::kFeatureCount, blocked_scores);
+    for (std::size_t k = 0; k < blocked_by.size(); ++k) {
+      auto& count = agent.evidence[blocked_by[k]];
+      ++(blocked_scores[k] > agent.threshold ? count.flagged : count.clean);
+    }
+  }
   return passed;
 }
 

@@ -27,8 +27,12 @@ struct ScoredFlows {
 
 // Blocked flows never reach the detector; the rest are scored in one batch. Tallies every flow
 // into `counts` and the blocked ones by source into `hits`; clean flows join the training window.
+// With `score_blocked` (validation.defence evidence) the blocked flows are scored too, after the
+// rest and only for the agent's evidence (AgentRuntime::evidence, by the indicator that blocked
+// them): they stay blocked, out of training and out of the validator view.
 ScoredFlows detect(AgentRuntime& agent, std::uint64_t step, std::span<const agents::Flow> flows,
-                   events::StepCompleted& counts, std::map<std::uint32_t, std::uint64_t>& hits);
+                   events::StepCompleted& counts, std::map<std::uint32_t, std::uint64_t>& hits,
+                   bool score_blocked = false);
 
 // A crashed agent's flows: nobody looks at them, so they are counted (flows, attack_flows,
 // flows_while_down) and every attack among them is a miss (false_negatives, missed_while_down).

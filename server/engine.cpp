@@ -16,6 +16,7 @@
 #include "agents/signature.h"
 #include "agents/traffic.h"
 #include "common/random.h"
+#include "events/evidence.h"
 #include "server/agent_replay.h"
 #include "server/agent_runtime.h"
 #include "server/detection.h"
@@ -139,6 +140,11 @@ Engine::Engine(EngineSettings settings, ThreadPool& pool, RankExchange* ranks)
       ranks_(ranks),
       adversary_(settings_.seed, adversary_params(settings_)),
       consensus_(settings_) {
+  if (settings_.validation.evidence && multi_rank()) {
+    throw std::invalid_argument(
+        "validation.defence evidence/evidence_abstain runs on one rank only: each agent's evidence lives on its "
+        "owner rank (run without mpirun, or choose another defence)");
+  }
   const auto n = settings_.agents;
   owned_ = ranks_ ? owned_agents(settings_.partition, n, ranks_->rank(), ranks_->size())
                   : owned_agents(settings_.partition, n, 0, 1);
@@ -262,7 +268,8 @@ void Engine::apply_operator_input(const events::Event& input) {
 void Engine::fold_into_log_view(const std::string& type, std::uint64_t step, const nlohmann::json& data) {
   // Only the events the blacklists projection reads, so nothing else is copied.
   if (type == events::type::consensus_reached || type == events::type::local_blacklist_added ||
-      type == events::type::step_completed || type == events::type::blacklist_removed) {
+      type == events::type::step_completed || type == events::type::blacklist_removed ||
+      type == events::type::signature_revoked) {
     log_blacklists_.apply(events::Event{0, type, step, data, std::string{}});
   }
   journal_.apply(type, step, data);
@@ -307,6 +314,9 @@ std::vector<Produced> Engine::step_phases() {
   });
   timed(phase_times_.decide, phase_cpu_.decide, [&] {
     if (settings_.consensus_enabled) phase_decide(step, out, stats);
+  });
+  timed(phase_times_.evidence, phase_cpu_.evidence, [&] {
+    if (settings_.consensus_enabled && settings_.validation.evidence) phase_evidence(step, out);
   });
   timed(phase_times_.apply, phase_cpu_.apply, [&] { phase_apply(step, out, stats); });
 
@@ -364,6 +374,7 @@ void Engine::crash(AgentRuntime& agent, std::uint64_t step) {
   agent.view = agents::ValidatorView{};
   agent.recent_flagged.clear();
   agent.seen_signatures.clear();
+  agent.evidence.clear();
   agent.awaiting_vote.reset();  // a recovery that never voted or blocked before the next crash stays unmeasured
   agent.awaiting_block.reset();
 }
@@ -483,7 +494,7 @@ std::vector<Engine::Observation> Engine::phase_observe(std::uint64_t step, event
       }
       return;
     }
-    const auto passed = detect(agent, step, flows, obs.counts, obs.hits);
+    const auto passed = detect(agent, step, flows, obs.counts, obs.hits, settings_.validation.evidence);
     // Per-campaign ground truth: an attack flow is detected unless it passed unflagged.
     for (const auto& f : flows) {
       if (f.label == 0) continue;
@@ -663,13 +674,58 @@ void Engine::phase_decide(std::uint64_t step, std::vector<Produced>& out, events
   }
 }
 
+// Later evidence (validation.defence evidence; agents/evidence.h). In agent order, then indicator
+// order, every agent up judges each accepted signature it blocks and has not judged yet: an honest
+// agent (and a Byzantine one without a bloc ballot to cast) once the flows its list blocked from
+// the indicator, scored by its own model, give it a standing; a colluding Byzantine agent at once,
+// as its bloc votes (corroborating its bloc's signatures, disputing honest ones). Then signatures
+// whose disputes outweigh their corroborations are revoked and lifted from every agent's list,
+// crashed or not, and from the entries still in flight. Under MPI only the owner rank holds an
+// agent's evidence, which is why the engine refuses the defence with more than one rank.
+void Engine::phase_evidence(std::uint64_t step, std::vector<Produced>& out) {
+  for (auto& agent_ptr : agents_) {
+    auto& agent = *agent_ptr;
+    if (agent.crashed) continue;
+    for (const auto& entry : agent.blacklist.entries()) {
+      const auto* signature = consensus_.judged(entry.signature_id);
+      if (signature == nullptr || signature->judges.count(agent.id)) continue;
+      const auto found = agent.evidence.find(entry.indicator);
+      const auto count = found == agent.evidence.end() ? agents::EvidenceCount{} : found->second;
+      auto verdict = agents::Verdict::none;
+      const auto cast = agent.byzantine ? adversary_.vote(step, agents_[signature->proposer]->byzantine) : std::nullopt;
+      if (cast) {
+        verdict = cast->approve ? agents::Verdict::corroborate : agents::Verdict::dispute;
+      } else {
+        verdict = agents::judge(count);
+      }
+      if (verdict == agents::Verdict::none) continue;
+      consensus_.judge(step, entry.signature_id, agent.id, verdict == agents::Verdict::dispute, count, out);
+    }
+  }
+  for (const auto& revoked : consensus_.revoke_due(step, out)) {
+    for (auto& agent : agents_) {
+      agent->blacklist.remove(revoked.indicator);
+      agent->evidence.erase(revoked.indicator);
+    }
+    for (auto it = deliveries_.begin(); it != deliveries_.end();) {
+      it = it->second.signature_id == revoked.signature_id ? deliveries_.erase(it) : std::next(it);
+    }
+  }
+}
+
 bool Engine::blocks(std::uint32_t agent, std::uint32_t address) const {
   return agent < agents_.size() && agents_[agent]->blacklist.contains(address);
 }
 
 void Engine::phase_apply(std::uint64_t step, std::vector<Produced>& out, events::StepCompleted& stats) {
   retrain_due(step, out, stats);
-  for (auto& a : agents_) a->blacklist.expire(step);
+  for (auto& a : agents_) {
+    a->blacklist.expire(step);
+    // Evidence counts only for what the list still holds: a later entry starts afresh.
+    for (auto it = a->evidence.begin(); it != a->evidence.end();) {
+      it = a->blacklist.contains(it->first) ? std::next(it) : a->evidence.erase(it);
+    }
+  }
   consensus_.expire(step);
 }
 

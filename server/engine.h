@@ -1,7 +1,7 @@
 // The step engine: runs one simulation step at a time and returns the step's
 // events in canonical order (DESIGN.md "Determinism"). A step runs in phases:
 //   faults (crash/recover) -> observe and detect -> propose -> vote -> decide
-//   -> apply (retrain, expire)
+//   -> evidence (validation.defence evidence only) -> apply (retrain, expire)
 // run_step() reads as that list. Observe, vote and retrain run on the thread pool,
 // each agent writing only its own slot; events are then emitted by agent, then
 // signature, never in completion order, so the output is identical for any thread
@@ -118,7 +118,7 @@ class Engine {
 
   // Per-phase wall time of the last step, in seconds (for dais-bench engine).
   struct PhaseTimes {
-    double faults = 0, observe = 0, propose = 0, vote = 0, decide = 0, apply = 0;
+    double faults = 0, observe = 0, propose = 0, vote = 0, decide = 0, evidence = 0, apply = 0;
   };
   const PhaseTimes& last_phase_times() const { return phase_times_; }
   // The same phases' CPU time of the whole process (every thread), in seconds: CPU / wall
@@ -143,6 +143,7 @@ class Engine {
                      events::StepCompleted& stats);
   void phase_vote(std::uint64_t step, std::vector<Produced>& out, events::StepCompleted& stats);
   void phase_decide(std::uint64_t step, std::vector<Produced>& out, events::StepCompleted& stats);
+  void phase_evidence(std::uint64_t step, std::vector<Produced>& out);
   void phase_apply(std::uint64_t step, std::vector<Produced>& out, events::StepCompleted& stats);
   void retrain_due(std::uint64_t step, std::vector<Produced>& out, events::StepCompleted& stats);
 

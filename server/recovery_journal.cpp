@@ -5,6 +5,7 @@
 
 #include "agents/indicator.h"
 #include "events/events.h"
+#include "events/evidence.h"
 
 namespace dais::server {
 
@@ -30,6 +31,9 @@ void RecoveryJournal::apply(const std::string& type, std::uint64_t step, const n
     decisions_.push_back(Decision{step, c.signature_id, network_of(c.indicator), it->second});
   } else if (type == events::type::blacklist_removed) {
     removals_.push_back(Removal{step, network_of(data.get<events::BlacklistRemoved>().indicator)});
+  } else if (type == events::type::signature_revoked) {
+    const auto r = data.get<events::SignatureRevoked>();
+    revocations_.push_back(Revocation{step, r.signature_id, network_of(r.indicator)});
   } else if (type == events::type::local_blacklist_added) {
     const auto l = data.get<events::LocalBlacklistAdded>();
     local_[l.agent].push_back(LocalAdd{step, l.signature_id, network_of(l.indicator), l.expires_step});
@@ -39,6 +43,15 @@ void RecoveryJournal::apply(const std::string& type, std::uint64_t step, const n
   } else if (type == events::type::agent_crashed) {
     crashes_[data.get<events::AgentCrashed>().agent] = step;
   }
+}
+
+std::optional<std::uint64_t> RecoveryJournal::revoked_by(const std::string& signature_id, std::uint64_t step) const {
+  std::optional<std::uint64_t> found;
+  for (const auto& r : revocations_) {
+    if (r.step > step) break;  // in log order
+    if (r.signature_id == signature_id) found = r.step;
+  }
+  return found;
 }
 
 void RecoveryJournal::keep_healed(const projections::Blacklists::List& network) {

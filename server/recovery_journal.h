@@ -1,6 +1,7 @@
 // What a recovering agent reads from the log besides its blacklist (server/recovery.h), to
 // rebuild the detector it had before its crash (server/agent_replay.h): every accepted
-// signature with the agent that sent its blacklist entry (its proposer), operator removals,
+// signature with the agent that sent its blacklist entry (its proposer), operator removals and
+// revocations by evidence,
 // each agent's local entries, crashes and logged models, and the network blacklist as the log
 // had it when the partition healed. A fold of the events the engine produced or applied, in log
 // order, so it holds only what the log holds; nothing here reads the engine's agents.
@@ -10,6 +11,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +31,11 @@ class RecoveryJournal {
   };
   struct Removal {  // BlacklistRemoved, applied before `step` runs
     std::uint64_t step = 0;
+    std::uint32_t indicator = 0;
+  };
+  struct Revocation {  // SignatureRevoked, applied after the decisions of `step`
+    std::uint64_t step = 0;
+    std::string signature_id;
     std::uint32_t indicator = 0;
   };
   struct LocalAdd {  // LocalBlacklistAdded (consensus.enabled = false)
@@ -57,6 +64,9 @@ class RecoveryJournal {
 
   const std::vector<Decision>& decisions() const { return decisions_; }
   const std::vector<Removal>& removals() const { return removals_; }
+  const std::vector<Revocation>& revocations() const { return revocations_; }
+  // The step `signature_id` was last revoked at or before `step`, if it was.
+  std::optional<std::uint64_t> revoked_by(const std::string& signature_id, std::uint64_t step) const;
   const std::vector<LocalAdd>& local_adds(std::uint32_t agent) const;
   const std::vector<Model>& models(std::uint32_t agent) const;
   // The step of the agent's last AgentCrashed (0 when it never crashed).
@@ -68,6 +78,7 @@ class RecoveryJournal {
   std::map<std::string, std::uint32_t> proposer_;  // signature id -> latest proposer
   std::vector<Decision> decisions_;
   std::vector<Removal> removals_;
+  std::vector<Revocation> revocations_;
   std::map<std::uint32_t, std::vector<LocalAdd>> local_;
   std::map<std::uint32_t, std::vector<Model>> models_;
   std::map<std::uint32_t, std::uint64_t> crashes_;

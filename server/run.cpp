@@ -433,6 +433,12 @@ RunSummary Run::summary() const {
   s.attack_signatures_proposed = truth.attack_signatures_proposed;
   s.attack_signatures_accepted = truth.attack_signatures_accepted;
   s.honest_signatures_lost = truth.attack_signatures_proposed - truth.attack_signatures_accepted;
+  s.disputes = truth.disputes;
+  s.corroborations = truth.corroborations;
+  s.revoked = truth.revoked;
+  s.poisoned_revoked = truth.poisoned_revoked;
+  s.attack_signatures_revoked = truth.attack_signatures_revoked;
+  s.benign_signatures_revoked = truth.benign_signatures_revoked;
   const auto& recovery = engine_->recovery_times();
   s.recoveries = recovery.recoveries;
   s.recoveries_voted = recovery.voted;

@@ -59,6 +59,12 @@ struct RunSummary {
   // Signatures of real attackers proposed and accepted; lost = proposed - accepted (rejected or
   // never decided): the honest signatures an adversary or a defence cost the network.
   std::uint64_t attack_signatures_proposed = 0, attack_signatures_accepted = 0, honest_signatures_lost = 0;
+  // validation.defence evidence: judgements logged, accepted signatures revoked, and by truth
+  // the poisoned, attack and benign ones among them. poisoned_kept = poisoned_accepted -
+  // poisoned_revoked; honest_signatures_lost_or_revoked = honest_signatures_lost +
+  // attack_signatures_revoked (both in the JSON): what the defence left and what it cost.
+  std::uint64_t disputes = 0, corroborations = 0, revoked = 0;
+  std::uint64_t poisoned_revoked = 0, attack_signatures_revoked = 0, benign_signatures_revoked = 0;
   // Recoveries and the mean steps from one to the agent's first ballot and first blocked flow
   // after it (over the recoveries that got there; absent when none did).
   std::uint64_t recoveries = 0, recoveries_voted = 0, recoveries_blocked = 0;

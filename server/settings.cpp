@@ -73,7 +73,8 @@ EngineSettings settings_from_config(const config::Config& c) {
   s.validation.similarity_threshold = c.get_double("validation.similarity_threshold");
   const auto defence = c.get_string("validation.defence");
   s.validation.content_check = defence == "content_check" || defence == "both";
-  s.validation.abstain_unseen = defence == "abstain_unseen" || defence == "both";
+  s.validation.abstain_unseen = defence == "abstain_unseen" || defence == "both" || defence == "evidence_abstain";
+  s.validation.evidence = defence == "evidence" || defence == "evidence_abstain";
 
   s.consensus_enabled = c.get_bool("consensus.enabled");
   s.consensus.majority = c.get_double("consensus.majority");

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include "events/evidence.h"
 #include "projections/blacklists.h"
 #include "projections/fold.h"
 #include "tests/projections/event_log.h"
@@ -170,5 +171,27 @@ TEST_CASE("BlacklistRemoved lifts an indicator from the network list and every l
   CHECK(b.network().count("203.0.113.8") == 1);
 
   // The round trip keeps the result.
+  CHECK(Blacklists::from_json(b.to_json()).view() == b.view());
+}
+
+TEST_CASE("SignatureRevoked lifts the indicator like an operator removal and ends its published validity") {
+  EventLog log;
+  Blacklists b;
+  auto add = [&](std::uint64_t step, const auto& value) { b.apply(log.add(step, value)); };
+  add(2, proposal("s1", 0, "203.0.113.7", 2));
+  add(2, decision("s1", true, "majority", "203.0.113.7", 30));
+  add(2, proposal("s2", 0, "203.0.113.8", 2));
+  add(2, decision("s2", true, "majority", "203.0.113.8", 30));
+  add(2, step_with_hits({}));
+  // Judgements alone change no list.
+  add(4, events::SignatureDisputed{"s1", 3, "203.0.113.7", 5, 0, 1.0});
+  add(4, events::SignatureCorroborated{"s2", 4, "203.0.113.8", 0, 4, 1.0});
+  CHECK(b.network().count("203.0.113.7") == 1);
+  add(5, events::SignatureRevoked{"s1", "203.0.113.7", 2, 0, 2.0, 0.0});
+  CHECK(b.network().count("203.0.113.7") == 0);
+  CHECK(b.network().count("203.0.113.8") == 1);
+  CHECK_FALSE(b.blocks(0, "203.0.113.7", 5));
+  REQUIRE(b.network_validity("s1") != nullptr);
+  CHECK(b.network_validity("s1")->ended_step == 5);
   CHECK(Blacklists::from_json(b.to_json()).view() == b.view());
 }

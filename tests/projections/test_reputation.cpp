@@ -98,3 +98,49 @@ TEST_CASE("reputation round-trips through JSON") {
   CHECK(copy.weight(3) == r.weight(3));
   CHECK_THROWS(Reputation::from_json(nlohmann::json{{"enabled", true}}));
 }
+
+TEST_CASE("evidence mode: votes change nothing, later evidence does") {
+  Reputation r(true, true);
+  const std::vector<std::uint32_t> supporters = {0, 3};  // proposer 0, endorser 3
+  const auto votes = ballots({{1, true}, {2, false}, {4, true}});
+  // A bloc that wins its votes earns nothing from them.
+  r.record(decided(true, "majority"), 0, supporters, votes);
+  for (std::uint32_t a = 0; a < 5; ++a) CHECK(r.weight(a) == 1.0);
+
+  SUBCASE("a dispute lowers the proposer and everyone who backed it, except the disputer") {
+    r.record_evidence(true, 4, 0, supporters, votes);  // 4 voted yes, then saw the source behave benignly
+    CHECK(r.weight(0) == doctest::Approx(0.80));
+    CHECK(r.weight(3) == doctest::Approx(0.90));
+    CHECK(r.weight(1) == doctest::Approx(0.90));
+    CHECK(r.weight(4) == 1.0);
+    CHECK(r.weight(2) == 1.0);  // voted no: not a backer
+  }
+  SUBCASE("a corroboration by an agent that did not back it raises the backers") {
+    r.record_evidence(false, 2, 0, supporters, votes);
+    CHECK(r.weight(0) == doctest::Approx(1.10));
+    CHECK(r.weight(3) == doctest::Approx(1.05));
+    CHECK(r.weight(1) == doctest::Approx(1.05));
+    CHECK(r.weight(4) == doctest::Approx(1.05));
+    CHECK(r.weight(2) == 1.0);
+  }
+  SUBCASE("a backer vouching for its own ballot changes nothing") {
+    r.record_evidence(false, 1, 0, supporters, votes);
+    r.record_evidence(false, 3, 0, supporters, votes);
+    r.record_evidence(false, 0, 0, supporters, votes);
+    for (std::uint32_t a = 0; a < 5; ++a) CHECK(r.weight(a) == 1.0);
+  }
+  SUBCASE("the mode survives a JSON round trip") {
+    r.record_evidence(true, 2, 0, supporters, votes);
+    const auto back = Reputation::from_json(r.to_json());
+    CHECK(back == r);
+    CHECK(back.evidence());
+  }
+}
+
+TEST_CASE("without evidence mode, record_evidence changes nothing") {
+  Reputation r(true);
+  const std::vector<std::uint32_t> supporters = {0};
+  r.record_evidence(true, 2, 0, supporters, ballots({{1, true}}));
+  CHECK(r.weight(0) == 1.0);
+  CHECK(r.weight(1) == 1.0);
+}

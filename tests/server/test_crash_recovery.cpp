@@ -15,6 +15,7 @@
 #include "agents/indicator.h"
 #include "agents/traffic.h"
 #include "common/temp_dir.h"
+#include "events/evidence.h"
 #include "eventstore/store.h"
 #include "projections/blacklists.h"
 #include "server/recovery.h"
@@ -112,9 +113,13 @@ void check_recoveries(const config::Config& cfg, bool expect_entries) {
   while (!run->finished()) {
     run->step();
     std::vector<Recovery> recovered;
+    std::set<std::string> revoked;  // indicators revoked later in this step (validation.defence evidence)
     store->scan(next_seq, [&](const eventstore::StoredEvent& stored) {
       const auto event = events::parse_event(stored.bytes);
       next_seq = event.seq + 1;
+      if (event.type == events::type::signature_revoked) {
+        revoked.insert(event.data.at("indicator").get<std::string>());
+      }
       if (event.type == events::type::agent_recovered) {
         // It recovers the model of its last ModelRetrained before the crash: version and digest.
         const auto r = event.data.get<events::AgentRecovered>();
@@ -150,6 +155,8 @@ void check_recoveries(const config::Config& cfg, bool expect_entries) {
       auto expect = [&](const projections::Blacklists::List& list) {
         for (const auto& [indicator, e] : list) {
           if (e.expires_step <= r.step) continue;
+          // Revoked after the recovery, in the same step: gone from every list, as the log says.
+          if (revoked.count(indicator)) continue;
           const auto address = agents::parse_indicator_ipv4(indicator)->network;
           expected.insert(address);
           const auto entry = actual.find(address);
@@ -181,6 +188,15 @@ TEST_CASE("a recovered agent's blacklist and model are those of a fold of the lo
   SUBCASE("isolation: the agent's own local entries, which are in the log too") {
     auto cfg = crashing_config();
     cfg.set_text("consensus.enabled", "false", "test");
+    check_recoveries(cfg, true);
+  }
+  SUBCASE("the evidence defence: revoked entries are gone from the log's lists and from the replay") {
+    auto cfg = crashing_config();
+    cfg.set_text("validation.defence", "evidence", "test");
+    cfg.set_text("consensus.reputation", "true", "test");
+    cfg.set_text("faults.byzantine_fraction", "0.34", "test");
+    cfg.set_text("faults.adversary", "framing", "test");
+    cfg.set_text("faults.poison_rate", "0.5", "test");
     check_recoveries(cfg, true);
   }
   SUBCASE("a delayed, lossy network with a partition: entries in flight and the heal are replayed") {

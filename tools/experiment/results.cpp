@@ -38,6 +38,8 @@ const std::vector<std::string>& run_figures() {
       "benign_blocked_per_agent_step", "benign_signatures_accepted_per_agent_step",
       "poisoned_proposed", "poisoned_accepted", "benign_signatures_accepted",
       "attack_signatures_proposed", "attack_signatures_accepted", "honest_signatures_lost",
+      "disputes", "corroborations", "revoked", "poisoned_revoked", "poisoned_kept",
+      "attack_signatures_revoked", "benign_signatures_revoked", "honest_signatures_lost_or_revoked",
       "recoveries",        "recovery_to_vote_mean", "recovery_to_block_mean",
       "benign_blocked",    "proposed",        "endorsed",
       "accepted",          "rejected",        "votes",
