@@ -32,7 +32,8 @@ void check_against_openssl(Pair pair) {
     for (const auto& prefix : prefixes) {
       const std::size_t m = (n * 7) % 331;
       const Sha256Input a{std::string_view(source).substr(1 + n % 3, n), prefix};
-      const Sha256Input b{std::string_view(source).substr(n % 5, m), prefix ? std::nullopt : std::optional(std::uint8_t{0})};
+      const std::optional<std::uint8_t> other = prefix ? std::nullopt : std::optional(std::uint8_t{0});
+      const Sha256Input b{std::string_view(source).substr(n % 5, m), other};
       dais::Digest da, db;
       pair(a, b, da, db);
       CHECK_MESSAGE(da == reference(a), "length " << n);
