@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "eventstore/log_format.h"
+#include "eventstore/merkle.h"
 
 namespace dais::eventstore {
 
@@ -75,7 +76,10 @@ std::size_t encoded_value_size(std::uint64_t seq, const EventDraft& draft) {
          kDataOpen.size() + draft.data_json.size() + 1;
 }
 
-Hash encode_event_into(std::uint64_t seq, const EventDraft& draft, const Hash& prev, char* value) {
+namespace {
+
+// Writes the event bytes after the hash slot of `value`; returns them.
+std::string_view write_event(std::uint64_t seq, const EventDraft& draft, const Hash& prev, char* value) {
   static constexpr char kDigits[] = "0123456789abcdef";
   char* const event = value + format::kHashSize;
   char* p = put(event, kSeqOpen);
@@ -92,7 +96,20 @@ Hash encode_event_into(std::uint64_t seq, const EventDraft& draft, const Hash& p
   p = put(p, kDataOpen);
   p = put(p, draft.data_json);
   *p++ = '}';
-  const Hash hash = sha256(std::string_view(event, static_cast<std::size_t>(p - event)));
+  return std::string_view(event, static_cast<std::size_t>(p - event));
+}
+
+}  // namespace
+
+Hash encode_event_into(std::uint64_t seq, const EventDraft& draft, const Hash& prev, char* value) {
+  const Hash hash = sha256(write_event(seq, draft, prev, value));
+  std::memcpy(value, hash.data(), hash.size());
+  return hash;
+}
+
+Hash encode_event_into(std::uint64_t seq, const EventDraft& draft, const Hash& prev, char* value, Hash& leaf) {
+  Hash hash;
+  merkle::entry_and_leaf_hash(write_event(seq, draft, prev, value), hash, leaf);
   std::memcpy(value, hash.data(), hash.size());
   return hash;
 }

@@ -31,6 +31,9 @@ Hash encode_event(std::uint64_t seq, const EventDraft& draft, const Hash& prev, 
 // writes exactly this many bytes at `value` and returns the hash.
 std::size_t encoded_value_size(std::uint64_t seq, const EventDraft& draft);
 Hash encode_event_into(std::uint64_t seq, const EventDraft& draft, const Hash& prev, char* value);
+// The same, and also the event's Merkle leaf hash (merkle::leaf_hash of the
+// event bytes) into `leaf`, both hashes taken in one pass over the bytes.
+Hash encode_event_into(std::uint64_t seq, const EventDraft& draft, const Hash& prev, char* value, Hash& leaf);
 
 // The top-level "type" of stored event bytes, read from the layout above without
 // parsing the rest (bytes in any other layout are parsed properly); "" when the

@@ -251,7 +251,7 @@ AppendResult LmdbStore::append(std::span<const EventDraft> batch, std::span<cons
     result.first_seq = next;
     result.events.clear();
     result.events.reserve(batch.size());
-    // Leaf hashes are taken while each event's bytes are still in cache.
+    // Leaf hashes are taken with the chain hash, in one pass over each event's bytes.
     std::vector<merkle::Hash> leaves;
     if (dbs_.has_merkle) leaves.reserve(batch.size());
     for (const EventDraft& draft : batch) {
@@ -261,13 +261,16 @@ AppendResult LmdbStore::append(std::span<const EventDraft> batch, std::span<cons
       MDB_val k{key_bytes.size(), const_cast<char*>(key_bytes.data())};
       MDB_val v{encoded_value_size(next, draft), nullptr};
       env_->check(mdb_cursor_put(cursor.get(), &k, &v, MDB_APPEND | MDB_RESERVE), "cannot append an event");
-      prev = encode_event_into(next, draft, prev, static_cast<char*>(v.mv_data));
+      if (dbs_.has_merkle) {
+        prev = encode_event_into(next, draft, prev, static_cast<char*>(v.mv_data), leaves.emplace_back());
+      } else {
+        prev = encode_event_into(next, draft, prev, static_cast<char*>(v.mv_data));
+      }
       StoredEvent& stored = result.events.emplace_back();
       stored.seq = next;
       stored.hash = prev;
       stored.bytes.assign(static_cast<const char*>(v.mv_data) + format::kHashSize, v.mv_size - format::kHashSize);
       stored.type = draft.type;
-      if (dbs_.has_merkle) leaves.push_back(merkle::leaf_hash(stored.bytes));
       ++next;
     }
     if (dbs_.has_merkle) {

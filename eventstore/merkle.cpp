@@ -6,6 +6,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "common/sha256_pair.h"
+
 namespace dais::eventstore::merkle {
 
 namespace {
@@ -55,17 +57,6 @@ void subproof(std::uint64_t m, std::uint64_t lo, std::uint64_t hi, bool whole, c
   }
 }
 
-// Root of a complete subtree from its `count` (a power of two) leftmost hashes, 32 bytes each.
-Hash fold(const char* hashes, std::size_t count) {
-  std::vector<Hash> level(count);
-  for (std::size_t i = 0; i < count; ++i) std::memcpy(level[i].data(), hashes + i * 32, 32);
-  while (count > 1) {
-    for (std::size_t i = 0; i < count / 2; ++i) level[i] = node_hash(level[2 * i], level[2 * i + 1]);
-    count /= 2;
-  }
-  return level[0];
-}
-
 void append_index(std::string& out, std::uint64_t n) {
   std::vector<unsigned> groups;
   do {
@@ -109,6 +100,45 @@ Hash node_hash(const Hash& left, const Hash& right) {
   std::memcpy(buf + 1, left.data(), 32);
   std::memcpy(buf + 33, right.data(), 32);
   return sha256(std::string_view(buf, sizeof buf));
+}
+
+void entry_and_leaf_hash(std::string_view entry_bytes, Hash& entry, Hash& leaf) {
+  sha256_pair({entry_bytes, std::nullopt}, {entry_bytes, std::uint8_t{0x00}}, entry, leaf);
+}
+
+Hash subtree_root(const char* hashes, std::size_t count) {
+  // One level at a time, in place: node i of the next level is SHA-256(0x01 || the 64
+  // bytes of children 2i and 2i+1), which lie side by side; two nodes per sha256_pair.
+  // 128 nodes is the most a tile needs (its 256 hashes' first level up).
+  if (count == 0 || count > kTileWidth || !std::has_single_bit(count)) {
+    throw std::invalid_argument("a complete subtree within a tile has 1 to 256 leaves, a power of two, not " +
+                                std::to_string(count));
+  }
+  char level[kTileWidth / 2 * 32];
+  Hash out;
+  if (count == 1) {
+    std::memcpy(out.data(), hashes, 32);
+    return out;
+  }
+  const char* from = hashes;
+  while (count > 1) {
+    const std::size_t nodes = count / 2;
+    for (std::size_t i = 0; i + 1 < nodes; i += 2) {
+      Hash a, b;
+      sha256_pair({std::string_view(from + 64 * i, 64), std::uint8_t{0x01}},
+                  {std::string_view(from + 64 * (i + 1), 64), std::uint8_t{0x01}}, a, b);
+      std::memcpy(level + 32 * i, a.data(), 32);
+      std::memcpy(level + 32 * (i + 1), b.data(), 32);
+    }
+    if (nodes % 2 == 1) {
+      const Hash last = sha256_prefixed(0x01, std::string_view(from + 64 * (nodes - 1), 64));
+      std::memcpy(level + 32 * (nodes - 1), last.data(), 32);
+    }
+    from = level;
+    count = nodes;
+  }
+  std::memcpy(out.data(), level, 32);
+  return out;
 }
 
 Hash tree_hash(std::uint64_t size, const HashReader& read) {
@@ -258,7 +288,7 @@ Hash hash_from_tiles(unsigned level, std::uint64_t index, const TileLoader& load
                              std::to_string(bytes.size() / 32) + " hashes; the subtree needs " +
                              std::to_string(start + count));
   }
-  return fold(bytes.data() + start * 32, count);
+  return subtree_root(bytes.data() + start * 32, count);
 }
 
 TileAppender::TileAppender(std::uint64_t size, TileLoader load) : size_(size), load_(std::move(load)) {}
@@ -266,7 +296,10 @@ TileAppender::TileAppender(std::uint64_t size, TileLoader load) : size_(size), l
 std::string& TileAppender::tile(unsigned level, std::uint64_t index) {
   const auto key = std::make_pair(level, index);
   auto it = dirty_.find(key);
-  if (it == dirty_.end()) it = dirty_.emplace(key, load_(level, index)).first;
+  if (it == dirty_.end()) {
+    it = dirty_.emplace(key, load_(level, index)).first;
+    it->second.reserve(kTileWidth * 32);  // filled 32 bytes at a time: grow it once
+  }
   return it->second;
 }
 
@@ -279,7 +312,7 @@ void TileAppender::push(unsigned level, std::uint64_t position, const Hash& hash
                              " were expected");
   }
   bytes.append(reinterpret_cast<const char*>(hash.data()), hash.size());
-  if (bytes.size() == kTileWidth * 32) push(level + 1, position / kTileWidth, fold(bytes.data(), kTileWidth));
+  if (bytes.size() == kTileWidth * 32) push(level + 1, position / kTileWidth, subtree_root(bytes.data(), kTileWidth));
 }
 
 void TileAppender::add(const Hash& leaf) {

@@ -33,6 +33,15 @@ inline constexpr unsigned kTileWidth = 1u << kTileHeight;  // hashes in a full t
 
 Hash leaf_hash(std::string_view entry_bytes);
 Hash node_hash(const Hash& left, const Hash& right);
+// SHA-256(entry) (the log's chain hash, docs/LOG_FORMAT.md) and leaf_hash(entry),
+// computed together in one pass over the bytes (common/sha256_pair.h): the
+// append path needs both, and the second costs far less this way than alone.
+void entry_and_leaf_hash(std::string_view entry_bytes, Hash& entry, Hash& leaf);
+// The root of a complete subtree from its `count` leftmost hashes (a power of
+// two, 1 to 256: at most a tile), 32 bytes each, stored contiguously at
+// `hashes`; sibling nodes are hashed two at a time. std::invalid_argument for
+// any other count.
+Hash subtree_root(const char* hashes, std::size_t count);
 
 // Hash of the complete subtree at (level, index). May throw (e.g. a missing tile).
 using HashReader = std::function<Hash(unsigned level, std::uint64_t index)>;

@@ -40,6 +40,13 @@ TEST_CASE("encoded_value_size matches the bytes written, across digit counts of 
       CHECK(buffer.substr(0, value.size()) == value);
       CHECK(buffer.substr(value.size()) == std::string(8, '#'));
 
+      // With the Merkle leaf hash taken in the same pass: the same bytes and chain hash.
+      std::string with_leaf(encoded_value_size(seq, draft) + 8, '#');
+      Hash leaf{};
+      CHECK(encode_event_into(seq, draft, prev, with_leaf.data(), leaf) == hash);
+      CHECK(with_leaf == buffer);
+      CHECK(leaf == dais::sha256_prefixed(0x00, expected));
+
       Hash parsed_prev{};
       CHECK(check_entry(seq, value, parsed_prev, nullptr) == Problem::none);
       CHECK(parsed_prev == prev);

@@ -7,6 +7,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "common/sha256.h"
 #include "eventstore/merkle.h"
 
 using namespace dais::eventstore::merkle;
@@ -100,6 +101,30 @@ TEST_CASE("hashes follow RFC 6962's domain separation") {
   CHECK(tree_hash(0, naive_reader({})) == dais::sha256(""));
   // RFC 6962's published test vector: the empty leaf's hash.
   CHECK(dais::to_hex(leaf_hash("")) == "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d");
+}
+
+TEST_CASE("the chain hash and the leaf hash taken together are the two hashes taken apart") {
+  for (const std::string& entry : {std::string(), std::string("{}"), std::string(55, 'a'), std::string(63, 'b'),
+                                  std::string(64, 'c'), std::string(316, 'd'), std::string(5000, 'e')}) {
+    Hash entry_hash{}, leaf{};
+    entry_and_leaf_hash(entry, entry_hash, leaf);
+    CHECK(entry_hash == dais::sha256(entry));
+    CHECK(leaf == leaf_hash(entry));
+  }
+}
+
+TEST_CASE("subtree_root folds 1..256 contiguous hashes as the naive recursion does, and refuses other counts") {
+  const auto leaves = make_leaves(256);
+  std::string bytes;
+  for (const Hash& h : leaves) bytes.append(reinterpret_cast<const char*>(h.data()), h.size());
+  for (std::size_t count = 1; count <= 256; count *= 2) {
+    CAPTURE(count);
+    CHECK(subtree_root(bytes.data(), count) == naive_mth(leaves, 0, count));
+    CHECK(subtree_root(bytes.data() + 32 * (256 - count), count) == naive_mth(leaves, 256 - count, 256));
+  }
+  CHECK_THROWS_AS(subtree_root(bytes.data(), 0), std::invalid_argument);
+  CHECK_THROWS_AS(subtree_root(bytes.data(), 3), std::invalid_argument);
+  CHECK_THROWS_AS(subtree_root(bytes.data(), 512), std::invalid_argument);
 }
 
 TEST_CASE("tree hash, inclusion and consistency proofs match the naive recursion for 1..300 leaves") {
