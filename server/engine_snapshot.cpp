@@ -1,5 +1,6 @@
 #include "server/engine_snapshot.h"
 
+#include <set>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
@@ -371,6 +372,8 @@ void EngineSnapshot::save_agent(ByteWriter& w, const AgentRuntime& a) {
   }
   w.u64(a.seen_signatures.size());
   for (const auto& s : a.seen_signatures) put_signature(w, s);
+  w.u64(a.evidence.size());
+  for (const auto& [indicator, count] : a.evidence) w.u32(indicator), w.u64(count.clean), w.u64(count.flagged);
 }
 void EngineSnapshot::restore_agent(ByteReader& r, const Engine& e, AgentRuntime& a) {
   if (r.u32() != a.id) throw SnapshotError("snapshot: agents out of order");
@@ -404,6 +407,12 @@ void EngineSnapshot::restore_agent(ByteReader& r, const Engine& e, AgentRuntime&
   }
   a.seen_signatures.clear();
   for (auto n = r.count(8 + 8 + 12 * agents::kFeatureCount); n > 0; --n) a.seen_signatures.push_back(get_signature(r));
+  a.evidence.clear();
+  for (auto n = r.count(20); n > 0; --n) {
+    auto& count = a.evidence[r.u32()];
+    count.clean = r.u64();
+    count.flagged = r.u64();
+  }
 }
 
 void EngineSnapshot::save_training(ByteWriter& w, const TrainingWindow& t) {
@@ -454,8 +463,29 @@ void EngineSnapshot::save_consensus(ByteWriter& w, const Engine& e) {
   put_json(w, c.reputation_.to_json());
   const auto& t = c.truth_;
   for (auto v : {t.poisoned_proposed, t.poisoned_accepted, t.benign_signatures_proposed, t.benign_signatures_accepted,
-                 t.protected_rejections, t.attack_signatures_proposed, t.attack_signatures_accepted}) {
+                 t.protected_rejections, t.attack_signatures_proposed, t.attack_signatures_accepted, t.disputes,
+                 t.corroborations, t.revoked, t.poisoned_revoked, t.attack_signatures_revoked,
+                 t.benign_signatures_revoked}) {
     w.u64(v);
+  }
+  // validation.defence evidence: the accepted signatures still open to judgement.
+  w.u64(c.judged_.size());
+  for (const auto& [id, j] : c.judged_) {
+    w.bytes(id);
+    w.bytes(j.signature_id);
+    w.u32(j.indicator);
+    w.u32(j.prefix_len);
+    w.u32(j.proposer);
+    put_ids(w, j.supporters);
+    w.u64(j.votes.size());
+    for (const auto& [voter, vote] : j.votes) w.u32(voter), put_vote(w, vote);
+    w.boolean(j.poisoned);
+    w.boolean(j.benign_indicator);
+    put_ids(w, std::vector<std::uint32_t>(j.judges.begin(), j.judges.end()));
+    w.u32(j.disputes);
+    w.u32(j.corroborations);
+    w.f64(j.dispute_weight);
+    w.f64(j.corroboration_weight);
   }
 }
 void EngineSnapshot::restore_consensus(ByteReader& r, Engine& e) {
@@ -508,8 +538,32 @@ void EngineSnapshot::restore_consensus(ByteReader& r, Engine& e) {
   auto& t = c.truth_;
   for (auto* v : {&t.poisoned_proposed, &t.poisoned_accepted, &t.benign_signatures_proposed,
                   &t.benign_signatures_accepted, &t.protected_rejections, &t.attack_signatures_proposed,
-                  &t.attack_signatures_accepted}) {
+                  &t.attack_signatures_accepted, &t.disputes, &t.corroborations, &t.revoked, &t.poisoned_revoked,
+                  &t.attack_signatures_revoked, &t.benign_signatures_revoked}) {
     *v = r.u64();
+  }
+  c.judged_.clear();
+  for (auto n = r.count(8); n > 0; --n) {
+    auto id = r.text();
+    auto& j = c.judged_[id];
+    j.signature_id = r.text();
+    j.indicator = r.u32();
+    j.prefix_len = r.u32();
+    if (j.prefix_len > 32) throw SnapshotError("snapshot: a judged signature's prefix length is " + std::to_string(j.prefix_len));
+    j.proposer = r.u32();
+    j.supporters = get_ids(r);
+    for (auto v = r.count(12); v > 0; --v) {
+      const auto voter = r.u32();
+      j.votes[voter] = get_vote(r);
+    }
+    j.poisoned = r.boolean();
+    j.benign_indicator = r.boolean();
+    const auto judges = get_ids(r);
+    j.judges = std::set<std::uint32_t>(judges.begin(), judges.end());
+    j.disputes = r.u32();
+    j.corroborations = r.u32();
+    j.dispute_weight = r.f64();
+    j.corroboration_weight = r.f64();
   }
 }
 
@@ -631,6 +685,8 @@ void EngineSnapshot::save_recovery_journal(ByteWriter& w, const Engine& e) {
   put_steps(w, j.crashes_);
   w.u64(j.healed_.size());
   for (const auto& b : j.healed_) w.u32(b.indicator), w.bytes(b.signature_id), w.u64(b.expires_step);
+  w.u64(j.revocations_.size());
+  for (const auto& rv : j.revocations_) w.u64(rv.step), w.bytes(rv.signature_id), w.u32(rv.indicator);
 }
 void EngineSnapshot::restore_recovery_journal(ByteReader& r, Engine& e) {
   const auto agent_id = [&](std::uint32_t agent) {
@@ -678,6 +734,12 @@ void EngineSnapshot::restore_recovery_journal(ByteReader& r, Engine& e) {
     b.indicator = r.u32();
     b.signature_id = r.text();
     b.expires_step = r.u64();
+  }
+  j.revocations_.resize(r.count(20));
+  for (auto& rv : j.revocations_) {
+    rv.step = r.u64();
+    rv.signature_id = r.text();
+    rv.indicator = r.u32();
   }
   e.journal_ = std::move(j);
 }

@@ -4,8 +4,8 @@
 // then named parts in a fixed order, each a length-prefixed name and payload:
 //   engine (next step, next campaign id), campaigns, agents (one record each: fault
 //   state, model, threshold, training window, blacklist, validator view, flagged
-//   flows, remembered signatures), consensus (pending, rejected, network blacklist,
-//   reputation, ground truth), deliveries, log_blacklists, protection, recovery,
+//   flows, remembered signatures, evidence on blocked flows), consensus (pending,
+//   rejected, network blacklist, reputation, ground truth, signatures under judgement), deliveries, log_blacklists, protection, recovery,
 //   detection_by_kind, detection_by_label (recorded traffic), recovery_journal (what
 //   recovery reads from the log, server/recovery_journal.h) and agent_replays (each
 //   recovered agent's replay, server/agent_replay.h: its state, last retrain and step).
@@ -39,7 +39,7 @@ class TrainingWindow;
 class EngineSnapshot {
  public:
   static constexpr std::string_view kMagic = "DAISENGN";
-  static constexpr std::uint32_t kFormat = 2;
+  static constexpr std::uint32_t kFormat = 3;
 
   static std::string save(const Engine& engine);
   static void restore(Engine& engine, std::string_view bytes);

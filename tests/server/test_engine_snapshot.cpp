@@ -12,6 +12,7 @@
 
 #include "common/temp_dir.h"
 #include "events/events.h"
+#include "events/evidence.h"
 #include "server/engine.h"
 #include "server/engine_snapshot.h"
 #include "server/run.h"
@@ -25,7 +26,10 @@ namespace {
 
 constexpr std::uint64_t kSteps = 60;
 
-config::Config faulty(const char* scenario, std::uint64_t seed = 42) {
+// "evidence" is the realistic scenario with validation.defence evidence and reputation on.
+config::Config faulty(const char* variant, std::uint64_t seed = 42) {
+  const bool evidence = std::string(variant) == "evidence";
+  const char* scenario = evidence ? "realistic" : variant;
   const auto seed_text = std::to_string(seed);
   auto c = test::small_config({{"simulation.scenario", scenario},
                                {"simulation.steps", "60"},
@@ -35,6 +39,10 @@ config::Config faulty(const char* scenario, std::uint64_t seed = 42) {
                                {"faults.adversary", "framing"}});
   c.set_text("simulation.seed", seed_text, "test");
   if (std::string(scenario) == "realistic") c.set_text("network.delay_steps", "2", "test");
+  if (evidence) {
+    c.set_text("validation.defence", "evidence", "test");
+    c.set_text("consensus.reputation", "true", "test");
+  }
   return c;
 }
 
@@ -131,7 +139,7 @@ bool any_note_has(const std::vector<std::string>& notes, std::string_view what) 
 }  // namespace
 
 TEST_CASE("a restored engine holds every part as saved and steps on identically, for any thread count") {
-  for (const std::string scenario : {"realistic", "classroom"}) {
+  for (const std::string scenario : {"realistic", "classroom", "evidence"}) {
     CAPTURE(scenario);
     const auto settings = server::settings_from_config(faulty(scenario.c_str()));
     server::ThreadPool two(2), one(1);
@@ -158,6 +166,10 @@ TEST_CASE("a restored engine holds every part as saved and steps on identically,
     bool byzantine = false;
     for (std::uint32_t a = 0; a < settings.agents; ++a) byzantine = byzantine || original.is_byzantine(a);
     CHECK(byzantine);
+    if (scenario == "evidence") {  // signatures under judgement, and agents' evidence, are in the snapshot
+      CHECK((before.find(events::type::signature_corroborated) != std::string::npos ||
+             before.find(events::type::signature_disputed) != std::string::npos));
+    }
 
     const auto bytes = server::EngineSnapshot::save(original);
     // Agents recovered by replaying the log: the journal and their replays are in the snapshot.
