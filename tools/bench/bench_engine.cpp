@@ -22,7 +22,9 @@
 
 #include "common/temp_dir.h"
 #include "config/config.h"
+#include "events/events.h"
 #include "eventstore/store.h"
+#include "server/engine_snapshot.h"
 #include "server/run.h"
 #include "tools/bench/registry.h"
 
