@@ -104,6 +104,7 @@ int run_engine(std::vector<std::string> args) {
   std::uintmax_t file_bytes_first = 0, file_bytes = 0;
   bool measuring = false;
   std::uint64_t snapshots = 0;
+  double peak = 0;
   double snapshot_write_s = 0, snapshot_bytes = 0, engine_save_s = 0, engine_restore_s = 0, engine_bytes = 0;
   double engine_save_cpu_s = 0, engine_restore_cpu_s = 0;
   {
@@ -163,6 +164,8 @@ int run_engine(std::vector<std::string> args) {
     events = store->head().count - events_after_first;
     store->sync();
     file_bytes = std::filesystem::file_size(dir / "data.mdb");
+    // Memory of the run itself: the snapshot's bytes and the second engine below are not the run's.
+    peak = peak_rss_bytes();
     auto t = std::chrono::steady_clock::now();
     double cpu = thread_cpu_s();
     const auto saved = dais::server::EngineSnapshot::save(run->engine());
@@ -179,7 +182,6 @@ int run_engine(std::vector<std::string> args) {
   }
   const double measured_steps = static_cast<double>(steps > 1 ? steps - 1 : 1);
   const double steps_per_s = measured_steps / seconds;
-  const double peak = peak_rss_bytes();
   const double target = agents >= 1000 ? 10.0 : agents >= 100 ? 100.0 : 0.0;
   nlohmann::json out = {
       {"agents", agents},
