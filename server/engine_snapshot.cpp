@@ -609,13 +609,17 @@ void EngineSnapshot::save_protection(ByteWriter& w, const Engine& e) {
     w.u64(pair.arrival_step);
     w.u64(pair.target_index);
     put_optional(w, pair.protected_step);
+    // The churn memo is a cache, but rebuilding it after a restore costs a draw per slot and step
+    // since the arrival: over a long run, most of a resume (docs/OPERATIONS.md).
+    put_optional(w, pair.generations.step);
+    put_ids(w, pair.generations.by_slot);
   }
 }
 void EngineSnapshot::restore_protection(ByteReader& r, Engine& e) {
   auto& p = e.protection_;
   p.known_campaigns_ = r.u64();
   if (p.known_campaigns_ != e.campaigns_.size()) throw SnapshotError("snapshot: protection pairs of other campaigns");
-  p.pairs_.resize(r.count(29));
+  p.pairs_.resize(r.count(38));
   for (auto& pair : p.pairs_) {
     pair.campaign = r.u32();
     const auto kind = r.u32();
@@ -630,6 +634,8 @@ void EngineSnapshot::restore_protection(ByteReader& r, Engine& e) {
       throw SnapshotError("snapshot: a protection pair of an unknown target");
     }
     pair.protected_step = get_optional(r);
+    pair.generations.step = get_optional(r);
+    pair.generations.by_slot = get_ids(r);
   }
 }
 

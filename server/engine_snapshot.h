@@ -5,8 +5,9 @@
 //   engine (next step, next campaign id), campaigns, agents (one record each: fault
 //   state, model, threshold, training window, blacklist, validator view, flagged
 //   flows, remembered signatures, evidence on blocked flows), consensus (pending,
-//   rejected, network blacklist, reputation, ground truth, signatures under judgement), deliveries, log_blacklists, protection, recovery,
-//   detection_by_kind, detection_by_label (recorded traffic), recovery_journal (what
+//   rejected, network blacklist, reputation, ground truth, signatures under
+//   judgement), deliveries, log_blacklists, protection (with each pair's churn memo,
+//   agents::SlotGenerations), recovery, detection_by_kind, detection_by_label (recorded traffic), recovery_journal (what
 //   recovery reads from the log, server/recovery_journal.h) and agent_replays (each
 //   recovered agent's replay, server/agent_replay.h: its state, last retrain and step).
 // Each part is one save_/restore_ pair in engine_snapshot.cpp: state a later change
@@ -39,7 +40,7 @@ class TrainingWindow;
 class EngineSnapshot {
  public:
   static constexpr std::string_view kMagic = "DAISENGN";
-  static constexpr std::uint32_t kFormat = 3;
+  static constexpr std::uint32_t kFormat = 4;
 
   static std::string save(const Engine& engine);
   static void restore(Engine& engine, std::string_view bytes);
