@@ -60,6 +60,24 @@ std::map<std::uint32_t, std::uint64_t> get_steps(ByteReader& r) {
   }
   return m;
 }
+// A map of two counters by id (evidence by indicator, detection by label): u64 size, then
+// u32 id, u64 first, u64 second each.
+template <typename Counts>
+void put_counts(ByteWriter& w, const std::map<std::uint32_t, Counts>& m, std::uint64_t Counts::*first,
+                std::uint64_t Counts::*second) {
+  w.u64(m.size());
+  for (const auto& [id, c] : m) w.u32(id), w.u64(c.*first), w.u64(c.*second);
+}
+template <typename Counts>
+std::map<std::uint32_t, Counts> get_counts(ByteReader& r, std::uint64_t Counts::*first, std::uint64_t Counts::*second) {
+  std::map<std::uint32_t, Counts> m;
+  for (auto n = r.count(20); n > 0; --n) {
+    auto& c = m[r.u32()];
+    c.*first = r.u64();
+    c.*second = r.u64();
+  }
+  return m;
+}
 // JSON-shaped state of other layers (projections), carried as CBOR: exact for every double.
 void put_json(ByteWriter& w, const nlohmann::json& j) {
   const auto cbor = nlohmann::json::to_cbor(j);
@@ -372,8 +390,7 @@ void EngineSnapshot::save_agent(ByteWriter& w, const AgentRuntime& a) {
   }
   w.u64(a.seen_signatures.size());
   for (const auto& s : a.seen_signatures) put_signature(w, s);
-  w.u64(a.evidence.size());
-  for (const auto& [indicator, count] : a.evidence) w.u32(indicator), w.u64(count.clean), w.u64(count.flagged);
+  put_counts(w, a.evidence, &agents::EvidenceCount::clean, &agents::EvidenceCount::flagged);
 }
 void EngineSnapshot::restore_agent(ByteReader& r, const Engine& e, AgentRuntime& a) {
   if (r.u32() != a.id) throw SnapshotError("snapshot: agents out of order");
@@ -407,12 +424,7 @@ void EngineSnapshot::restore_agent(ByteReader& r, const Engine& e, AgentRuntime&
   }
   a.seen_signatures.clear();
   for (auto n = r.count(8 + 8 + 12 * agents::kFeatureCount); n > 0; --n) a.seen_signatures.push_back(get_signature(r));
-  a.evidence.clear();
-  for (auto n = r.count(20); n > 0; --n) {
-    auto& count = a.evidence[r.u32()];
-    count.clean = r.u64();
-    count.flagged = r.u64();
-  }
+  a.evidence = get_counts(r, &agents::EvidenceCount::clean, &agents::EvidenceCount::flagged);
 }
 
 void EngineSnapshot::save_training(ByteWriter& w, const TrainingWindow& t) {
@@ -656,16 +668,10 @@ void EngineSnapshot::restore_detection_by_kind(ByteReader& r, Engine& e) {
 }
 
 void EngineSnapshot::save_detection_by_label(ByteWriter& w, const Engine& e) {
-  w.u64(e.by_label_.size());
-  for (const auto& [label, k] : e.by_label_) w.u32(label), w.u64(k.attack_flows), w.u64(k.detected);
+  put_counts(w, e.by_label_, &KindDetection::attack_flows, &KindDetection::detected);
 }
 void EngineSnapshot::restore_detection_by_label(ByteReader& r, Engine& e) {
-  e.by_label_.clear();
-  for (auto n = r.count(20); n > 0; --n) {
-    auto& k = e.by_label_[r.u32()];
-    k.attack_flows = r.u64();
-    k.detected = r.u64();
-  }
+  e.by_label_ = get_counts(r, &KindDetection::attack_flows, &KindDetection::detected);
 }
 
 void EngineSnapshot::save_recovery_journal(ByteWriter& w, const Engine& e) {
