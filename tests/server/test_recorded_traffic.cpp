@@ -17,6 +17,7 @@
 #include "server/run.h"
 #include "server/run_started.h"
 #include "tests/capture/csv_samples.h"
+#include "tests/server/recorded_run.h"
 #include "tests/server/test_support.h"
 #include "tests/support/child_process.h"
 #include "tests/support/text_files.h"
@@ -57,41 +58,11 @@ config::Config recorded_config(const fs::path& path, std::initializer_list<std::
 }
 
 server::Run::Options options(unsigned threads = 1, const std::string& version = "test") {
-  server::Run::Options o;
-  o.version = version;
-  o.threads = threads;
-  return o;
-}
-
-struct Finished {
-  server::RunSummary summary;
-  std::vector<bool> blocks_scanner;  // per agent, at the end
-  std::string head;
-};
-
-Finished run_to_end(const fs::path& data, const config::Config& c, unsigned threads = 1) {
-  auto store = test::open_store(data);
-  auto run = server::Run::open(*store, c, options(threads));
-  while (!run->finished()) run->step();
-  Finished f;
-  f.summary = run->summary();
-  for (std::uint32_t a = 0; a < 4; ++a) f.blocks_scanner.push_back(run->engine().blocks(a, ip(test::kScanner)));
-  f.head = f.summary.head_hash;
-  return f;
-}
-
-std::string run_error(const fs::path& data, const config::Config& c) {
-  try {
-    auto store = test::open_store(data);
-    server::Run::open(*store, c, options());
-  } catch (const server::RunError& e) {
-    return e.what();
-  }
-  return "";
+  return test::recorded_options(threads, version);
 }
 
 // The scanner sweeps segment 0 (agent 0) only; the kind is the label the format gives it.
-void check_scored(const Finished& f, const std::string& scan_kind) {
+void check_scored(const test::RecordedFinished& f, const std::string& scan_kind) {
   const auto& s = f.summary;
   CHECK(s.labelled);
   REQUIRE(s.recorded);
@@ -261,15 +232,15 @@ TEST_CASE("a CICFlowMeter CSV runs end to end: scanner flagged, shared, blocked 
   const auto csv = dir.path() / "Friday-WorkingHours-Afternoon-PortScan.pcap_ISCX.csv";
   const auto flows = test::sample_network();
   test::write_cic(csv, flows, false);
-  const auto f = run_to_end(dir.path() / "data", recorded_config(csv));
+  const auto f = test::run_recorded_to_end(dir.path() / "data", recorded_config(csv));
   check_scored(f, "PortScan");
   CHECK(f.summary.steps == 22);  // 30 capture steps, 8 of them warm-up
   CHECK(f.summary.recorded->flows == flows.size());
   CHECK(f.summary.recorded->rows_read == flows.size());
 
   // Same input, same log: again, and with two threads.
-  CHECK(run_to_end(dir.path() / "again", recorded_config(csv)).head == f.head);
-  CHECK(run_to_end(dir.path() / "threads", recorded_config(csv), 2).head == f.head);
+  CHECK(test::run_recorded_to_end(dir.path() / "again", recorded_config(csv)).head == f.head);
+  CHECK(test::run_recorded_to_end(dir.path() / "threads", recorded_config(csv), 2).head == f.head);
 
   // The log names the input, and a synthetic run's RunStarted knows nothing of recorded traffic.
   auto store = test::open_store(dir.path() / "data");
@@ -291,14 +262,14 @@ TEST_CASE("a CICFlowMeter CSV runs end to end: scanner flagged, shared, blocked 
 TEST_CASE("UNSW-NB15's headerless CSV runs end to end with its labels scored") {
   TempDir dir;
   test::write_unsw(dir.path() / "UNSW-NB15_1.csv", test::sample_network(), false);
-  check_scored(run_to_end(dir.path() / "data", recorded_config(dir.path() / "UNSW-NB15_1.csv")), "Reconnaissance");
+  check_scored(test::run_recorded_to_end(dir.path() / "data", recorded_config(dir.path() / "UNSW-NB15_1.csv")), "Reconnaissance");
 }
 
 TEST_CASE("without labels the figures are unknown, and the run still detects, shares and votes") {
   TempDir dir;
   const auto csv = dir.path() / "flows.csv";
   test::write_dais(csv, test::sample_network(), false);
-  const auto f = run_to_end(dir.path() / "data", recorded_config(csv));
+  const auto f = test::run_recorded_to_end(dir.path() / "data", recorded_config(csv));
   CHECK_FALSE(f.summary.labelled);
   CHECK(f.summary.by_kind.empty());
   CHECK(f.summary.votes > 0);
@@ -316,7 +287,7 @@ TEST_CASE("without labels the figures are unknown, and the run still detects, sh
                                                  ",*,,,port_scan\n");
   auto with_labels = recorded_config(csv);
   with_labels.set_text("traffic.labels", labels.string(), "test");
-  check_scored(run_to_end(dir.path() / "labelled", with_labels), "port_scan");
+  check_scored(test::run_recorded_to_end(dir.path() / "labelled", with_labels), "port_scan");
 }
 
 TEST_CASE("a folder is read in name order; replay refuses a changed or missing file, naming it") {
@@ -327,7 +298,7 @@ TEST_CASE("a folder is read in name order; replay refuses a changed or missing f
   fs::create_directories(dir.path() / "in");
   test::write_cic(dir.path() / "in" / "b.csv", second, true);
   test::write_cic(dir.path() / "in" / "a.csv", first, false);
-  const auto f = run_to_end(dir.path() / "data", recorded_config(dir.path() / "in"));
+  const auto f = test::run_recorded_to_end(dir.path() / "data", recorded_config(dir.path() / "in"));
   check_scored(f, "PortScan");
   auto store = test::open_store(dir.path() / "data");
   const auto logged = server::read_run_started(*store, "test");
@@ -356,7 +327,7 @@ TEST_CASE("a folder is read in name order; replay refuses a changed or missing f
   // A resume reads the same files by the same rule.
   store.reset();
   fs::rename(dir.path() / "moved", dir.path() / "in");
-  CHECK(run_error(dir.path() / "data", recorded_config(dir.path() / "in")).find("b.csv is not the one the run read") !=
+  CHECK(test::recorded_run_error(dir.path() / "data", recorded_config(dir.path() / "in")).find("b.csv is not the one the run read") !=
         std::string::npos);
 }
 
@@ -421,23 +392,23 @@ TEST_CASE("daisd on a flow CSV: summary with the input's counts; a garbage CSV e
 TEST_CASE("bad recorded-traffic input ends in a clear error and writes nothing") {
   TempDir dir;
   const auto garbage = dir.write("garbage.csv", std::string("\x7f" "ELF\x02\x01\x01\x00 not a csv", 18));
-  auto message = run_error(dir.path() / "d1", recorded_config(garbage));
+  auto message = test::recorded_run_error(dir.path() / "d1", recorded_config(garbage));
   CHECK(message.find("traffic.path: ") == 0);
   CHECK(message.find("garbage.csv") != std::string::npos);
   CHECK(test::open_store(dir.path() / "d1")->head().empty());
 
   auto no_path = test::small_config({{"traffic.source", "flows"}});
-  CHECK(run_error(dir.path() / "d2", no_path).find("traffic.path is empty") != std::string::npos);
-  CHECK(run_error(dir.path() / "d3", recorded_config(dir.path() / "nothing-here"))
+  CHECK(test::recorded_run_error(dir.path() / "d2", no_path).find("traffic.path is empty") != std::string::npos);
+  CHECK(test::recorded_run_error(dir.path() / "d3", recorded_config(dir.path() / "nothing-here"))
             .find("it does not exist") != std::string::npos);
   fs::create_directories(dir.path() / "empty");
-  CHECK(run_error(dir.path() / "d4", recorded_config(dir.path() / "empty")).find("holds no files") != std::string::npos);
+  CHECK(test::recorded_run_error(dir.path() / "d4", recorded_config(dir.path() / "empty")).find("holds no files") != std::string::npos);
 
   const auto csv = dir.path() / "flows.csv";
   test::write_dais(csv, test::sample_network(), true);
-  CHECK(run_error(dir.path() / "d5", recorded_config(csv, {{"simulation.agents", "3"}}))
+  CHECK(test::recorded_run_error(dir.path() / "d5", recorded_config(csv, {{"simulation.agents", "3"}}))
             .find("lists 4 segments for 3 agents") != std::string::npos);
-  CHECK(run_error(dir.path() / "d6", recorded_config(csv, {{"traffic.training_steps", "40"}}))
+  CHECK(test::recorded_run_error(dir.path() / "d6", recorded_config(csv, {{"traffic.training_steps", "40"}}))
             .find("leaves no step to run") != std::string::npos);
   // Values the schema refuses name the key.
   config::Config c;
@@ -464,17 +435,17 @@ TEST_CASE("a packet capture runs end to end: labels from a label file, scanner s
   const auto config = [&] {
     return recorded_config(dir.path() / "in", {{"traffic.source", "pcap"}, {"traffic.labels", labels.c_str()}});
   };
-  const auto f = run_to_end(dir.path() / "data", config());
+  const auto f = test::run_recorded_to_end(dir.path() / "data", config());
   check_scored(f, "port_scan");
   CHECK(f.summary.recorded->files == 2);  // the capture and the label file
   CHECK(f.summary.recorded->rows_skipped == 0);
 
-  CHECK(run_to_end(dir.path() / "again", config()).head == f.head);
-  CHECK(run_to_end(dir.path() / "threads", config(), 2).head == f.head);
+  CHECK(test::run_recorded_to_end(dir.path() / "again", config()).head == f.head);
+  CHECK(test::run_recorded_to_end(dir.path() / "threads", config(), 2).head == f.head);
 
   // A changed capture: the resume refuses, naming it.
   std::ofstream(pcap, std::ios::app) << "x";
-  CHECK(run_error(dir.path() / "data", config()).find("network.pcap is not the one the run read") != std::string::npos);
+  CHECK(test::recorded_run_error(dir.path() / "data", config()).find("network.pcap is not the one the run read") != std::string::npos);
 }
 
 TEST_CASE("crashes on recorded traffic: a recovering agent replays the recorded flows it saw, on any thread count") {
@@ -482,10 +453,10 @@ TEST_CASE("crashes on recorded traffic: a recovering agent replays the recorded 
   const auto csv = dir.path() / "network.csv";
   test::write_cic(csv, test::sample_network(), false);
   const auto crashing = [&] { return recorded_config(csv, {{"faults.crash_rate", "0.2"}, {"faults.recovery_steps", "2"}}); };
-  const auto f = run_to_end(dir.path() / "data", crashing());
+  const auto f = test::run_recorded_to_end(dir.path() / "data", crashing());
   CHECK(f.summary.crashes > 0);
   CHECK(f.summary.recoveries > 0);
-  CHECK(run_to_end(dir.path() / "threads", crashing(), 2).head == f.head);
+  CHECK(test::run_recorded_to_end(dir.path() / "threads", crashing(), 2).head == f.head);
 }
 
 TEST_CASE("a recorded run with crashes resumes from an engine snapshot to the uninterrupted run's head") {
@@ -493,7 +464,7 @@ TEST_CASE("a recorded run with crashes resumes from an engine snapshot to the un
   const auto csv = dir.path() / "network.csv";
   test::write_cic(csv, test::sample_network(), false);
   const auto crashing = recorded_config(csv, {{"faults.crash_rate", "0.2"}, {"faults.recovery_steps", "2"}});
-  const auto expected = run_to_end(dir.path() / "uninterrupted", crashing);
+  const auto expected = test::run_recorded_to_end(dir.path() / "uninterrupted", crashing);
   REQUIRE(expected.summary.recoveries > 0);
 
   auto snapshotting = options();

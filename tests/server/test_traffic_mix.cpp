@@ -15,6 +15,7 @@
 #include "server/run_started.h"
 #include "server/traffic_mix.h"
 #include "tests/capture/csv_samples.h"
+#include "tests/server/recorded_run.h"
 #include "tests/server/test_support.h"
 #include "tests/support/child_process.h"
 #include "tests/support/text_files.h"
@@ -46,38 +47,7 @@ config::Config mixed_config(const fs::path& path, const char* mix,
 }
 
 server::Run::Options options(unsigned threads = 1, const std::string& version = "test") {
-  server::Run::Options o;
-  o.version = version;
-  o.threads = threads;
-  return o;
-}
-
-struct Finished {
-  server::RunSummary summary;
-  std::vector<bool> blocks_scanner;
-  std::string head;
-};
-
-Finished run_to_end(const fs::path& data, const config::Config& c, unsigned threads = 1,
-                    const std::string& version = "test") {
-  auto store = test::open_store(data);
-  auto run = server::Run::open(*store, c, options(threads, version));
-  while (!run->finished()) run->step();
-  Finished f;
-  f.summary = run->summary();
-  for (std::uint32_t a = 0; a < 4; ++a) f.blocks_scanner.push_back(run->engine().blocks(a, ip(test::kScanner)));
-  f.head = f.summary.head_hash;
-  return f;
-}
-
-std::string run_error(const fs::path& data, const config::Config& c) {
-  try {
-    auto store = test::open_store(data);
-    server::Run::open(*store, c, options());
-  } catch (const server::RunError& e) {
-    return e.what();
-  }
-  return "";
+  return test::recorded_options(threads, version);
 }
 
 // The recorded side as load_recorded_input builds it, without files.
@@ -233,7 +203,7 @@ TEST_CASE("a recorded port scan in synthetic benign traffic: flagged, shared, sa
     for (const auto& [key, value] : more) c.set_text(key, value, "test");
     return c;
   };
-  const auto f = run_to_end(dir.path() / "data", mixed());
+  const auto f = test::run_recorded_to_end(dir.path() / "data", mixed());
   const auto& s = f.summary;
   CHECK(s.labelled);
   REQUIRE(s.recorded);
@@ -248,11 +218,11 @@ TEST_CASE("a recorded port scan in synthetic benign traffic: flagged, shared, sa
   CHECK(s.attack_signatures_accepted > 0);
   for (std::uint32_t a = 0; a < 4; ++a) CHECK(f.blocks_scanner[a]);  // agents 1-3 never saw a scan flow
 
-  CHECK(run_to_end(dir.path() / "again", mixed()).head == f.head);
-  CHECK(run_to_end(dir.path() / "threads", mixed(), 2).head == f.head);
+  CHECK(test::run_recorded_to_end(dir.path() / "again", mixed()).head == f.head);
+  CHECK(test::run_recorded_to_end(dir.path() / "threads", mixed(), 2).head == f.head);
   // Mixing changes what the agents see, so the log differs from the recording alone.
   auto alone = mixed({{"traffic.mix", "none"}});
-  CHECK(run_to_end(dir.path() / "alone", alone).head != f.head);
+  CHECK(test::run_recorded_to_end(dir.path() / "alone", alone).head != f.head);
 
   auto store = test::open_store(dir.path() / "data");
   const auto logged = server::read_run_started(*store, "test");
@@ -263,9 +233,9 @@ TEST_CASE("a recorded port scan in synthetic benign traffic: flagged, shared, sa
 
   // Crashes: a recovering agent replays the mixed flows it saw (a mismatch would throw ReplayMismatch).
   const auto crashing = mixed({{"faults.crash_rate", "0.2"}, {"faults.recovery_steps", "2"}});
-  const auto crashed = run_to_end(dir.path() / "crash1", crashing);
+  const auto crashed = test::run_recorded_to_end(dir.path() / "crash1", crashing);
   CHECK(crashed.summary.recoveries > 0);
-  CHECK(run_to_end(dir.path() / "crash2", crashing, 2).head == crashed.head);
+  CHECK(test::run_recorded_to_end(dir.path() / "crash2", crashing, 2).head == crashed.head);
 }
 
 TEST_CASE("daisd mixes a CIC CSV into synthetic traffic; dais-replay passes, then refuses the changed file") {
@@ -305,7 +275,7 @@ TEST_CASE("recorded_benign: synthetic campaigns on the recording's benign flows,
     return mixed_config(csv, "recorded_benign",
                         {{"traffic.first_campaign_step", "2"}, {"traffic.campaign_interval", "5"}, {"traffic.campaigns", "3"}});
   };
-  const auto f = run_to_end(dir.path() / "data", config());
+  const auto f = test::run_recorded_to_end(dir.path() / "data", config());
   const auto& s = f.summary;
   CHECK(s.labelled);
   REQUIRE(s.recorded);
@@ -314,7 +284,7 @@ TEST_CASE("recorded_benign: synthetic campaigns on the recording's benign flows,
   CHECK(s.attack_flows > 0);
   for (const auto& k : s.by_kind) CHECK(k.kind != "PortScan");
   for (std::uint32_t a = 0; a < 4; ++a) CHECK_FALSE(f.blocks_scanner[a]);  // its flows were left out
-  CHECK(run_to_end(dir.path() / "threads", config(), 2).head == f.head);
+  CHECK(test::run_recorded_to_end(dir.path() / "threads", config(), 2).head == f.head);
 
   // An operator's attack from an address the recording uses as a benign host is refused (400).
   auto store = test::open_store(dir.path() / "data2");
@@ -332,7 +302,7 @@ TEST_CASE("bad mixes end in a clear error and write nothing") {
   const auto unlabelled = dir.path() / "unlabelled.csv";
   test::write_dais(unlabelled, test::sample_network(), false);
   const auto check_refused = [&](const std::string& name, const config::Config& c, const std::string& expected) {
-    const auto message = run_error(dir.path() / name, c);
+    const auto message = test::recorded_run_error(dir.path() / name, c);
     CHECK_MESSAGE(message.find(expected) != std::string::npos, message);
     CHECK(test::open_store(dir.path() / name)->head().empty());
   };
@@ -368,7 +338,7 @@ TEST_CASE("bad mixes end in a clear error and write nothing") {
   test::write_cic(nearby, near, false);
   check_refused("prefix", mixed_config(nearby, "recorded_attacks", {{"consensus.signature_prefix", "16"}}),
                 "recorded attacker 172.16.1.5 (its /16 signature) lies in");
-  CHECK(run_error(dir.path() / "host", mixed_config(nearby, "recorded_attacks")).empty());
+  CHECK(test::recorded_run_error(dir.path() / "host", mixed_config(nearby, "recorded_attacks")).empty());
   // The value itself is checked by the schema.
   config::Config c;
   CHECK_THROWS_WITH_AS(c.set_text("traffic.mix", "both", "test"), doctest::Contains("recorded_attacks"),
