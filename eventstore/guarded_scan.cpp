@@ -69,6 +69,8 @@ ChildFate run_in_child(const std::function<int(std::atomic<std::uint64_t>& count
   return fate;
 }
 
+bool ChildFate::crashed() const { return signal != 0 && signal != SIGPIPE; }
+
 std::string describe_crash_signal(int signal) {
   switch (signal) {
     case SIGBUS: return "SIGBUS: a page lies past the end of the file";
@@ -84,7 +86,7 @@ std::string describe_crash_signal(int signal) {
 int run_guarded(std::string_view program, const std::string& dir, int damaged_exit_code,
                 const std::function<int()>& body) {
   const ChildFate fate = run_in_child([&](std::atomic<std::uint64_t>&) { return body(); });
-  if (fate.signal == 0) return fate.exit_code;
+  if (!fate.crashed()) return fate.exit_code;
   std::fprintf(stderr, "%.*s: %s/data.mdb is damaged: reading it crashed LMDB (%s); nothing was written (see dais-verify %s)\n",
                static_cast<int>(program.size()), program.data(), dir.c_str(), describe_crash_signal(fate.signal).c_str(),
                dir.c_str());

@@ -18,9 +18,13 @@
 namespace dais::eventstore {
 
 struct ChildFate {
-  int exit_code = 0;     // the body's return value when it ended normally
+  int exit_code = 0;     // the body's return value when it ended normally, 128 + signal otherwise
   int signal = 0;        // the signal that ended the child, 0 when it exited
   std::uint64_t progress = 0;  // the last value the body stored in its counter
+  // Ended by a signal other than SIGPIPE. SIGPIPE means whoever read the child's output stopped
+  // reading (`dais-export LOG | head`): not damage, so the caller ends as a pipeline member does,
+  // silently with exit_code 141.
+  bool crashed() const;
 };
 
 // Runs body(counter) in a child and waits for it. The child flushes stdio and

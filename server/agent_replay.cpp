@@ -1,7 +1,5 @@
 #include "server/agent_replay.h"
 
-#include "server/recorded_input.h"
-
 #include <algorithm>
 #include <map>
 #include <string>
@@ -129,15 +127,14 @@ void AgentReplay::retrain(std::uint64_t step, const RecoveryJournal& journal) {
   agent_.model_version = version;
   agent_.needs_retrain = false;
   const auto digest = to_hex(agent_.model->digest());
-  const auto& logged = journal.models(agent_.id);
-  if (logged.size() < version || logged[version - 1].version != version) {
+  const auto* m = journal.model(agent_.id, version);
+  if (m == nullptr) {
     throw ReplayMismatch(where(agent_.id, step, version) + " is refitted, but the log has no such ModelRetrained");
   }
-  const auto& m = logged[version - 1];
-  if (m.step != step || m.samples != samples || m.digest != digest) {
+  if (m->step != step || m->samples != samples || m->digest != digest) {
     throw ReplayMismatch(where(agent_.id, step, version) + " refits to " + std::to_string(samples) +
                          " samples, digest " + digest + "; the log's ModelRetrained has step " +
-                         std::to_string(m.step) + ", " + std::to_string(m.samples) + " samples, digest " + m.digest);
+                         std::to_string(m->step) + ", " + std::to_string(m->samples) + " samples, digest " + m->digest);
   }
   last_.step = step;
   last_.version = version;
@@ -148,9 +145,9 @@ void AgentReplay::retrain(std::uint64_t step, const RecoveryJournal& journal) {
 
 // A retrain the log holds by this step that the replay did not make is a disagreement too.
 void AgentReplay::check_models_until(std::uint64_t step, const RecoveryJournal& journal) const {
-  const auto& logged = journal.models(agent_.id);
-  if (logged.size() > agent_.model_version && logged[agent_.model_version].step <= step) {
-    throw ReplayMismatch(where(agent_.id, logged[agent_.model_version].step, agent_.model_version + 1) +
+  const auto* next = journal.model(agent_.id, agent_.model_version + 1);
+  if (next != nullptr && next->step <= step) {
+    throw ReplayMismatch(where(agent_.id, next->step, agent_.model_version + 1) +
                          " is in the log, but its replay did not retrain then");
   }
 }

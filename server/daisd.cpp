@@ -253,7 +253,7 @@ int check_existing_log(const std::string& dir) {
     }
     return kRunFailed;
   });
-  if (fate.signal != 0) {
+  if (fate.crashed()) {
     std::fprintf(stderr,
                  "daisd: %s/data.mdb is damaged: reading it crashed LMDB (%s) after %llu entries had checked out; "
                  "nothing was run (see dais-verify %s)\n",

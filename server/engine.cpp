@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <map>
 #include <optional>
 #include <span>
@@ -272,7 +273,9 @@ void Engine::fold_into_log_view(const std::string& type, std::uint64_t step, con
       type == events::type::signature_revoked) {
     log_blacklists_.apply(events::Event{0, type, step, data, std::string{}});
   }
-  journal_.apply(type, step, data);
+  // Only a crashed agent's replay reads the journal, and only faults.crash_rate crashes agents:
+  // without crashes, a week-long run would otherwise keep every ModelRetrained for nothing.
+  if (settings_.faults.crash_rate > 0) journal_.apply(type, step, data);
 }
 
 bool Engine::multi_rank() const { return ranks_ != nullptr && ranks_->size() > 1; }
@@ -323,7 +326,9 @@ std::vector<Produced> Engine::step_phases() {
   stats.active_agents = static_cast<std::uint32_t>(active_agents().size());
   out.push_back(produce(step, stats));
   for (const auto& p : out) fold_into_log_view(p.type, p.step, p.data);
-  if (consensus_.network().heal_step() == step) journal_.keep_healed(log_blacklists_.network());
+  if (settings_.faults.crash_rate > 0 && consensus_.network().heal_step() == step) {
+    journal_.keep_healed(log_blacklists_.network());
+  }
   ++next_step_;
   return out;
 }
@@ -443,6 +448,32 @@ void Engine::replay_recovered_agents(std::uint64_t step, const std::vector<std::
   for (const auto at : recovered_at) {
     out[at] = produce(step, recovered[out[at].data.get<events::AgentRecovered>().agent]);
   }
+  forget_replayed_journal();
+}
+
+// A replay restarts at its agent's recovery and reads the journal from there on (decisions from
+// the network's reach before it); an agent that never recovered would replay from step 0, so it
+// keeps everything. Ranks other than an agent's owner never replay it.
+void Engine::forget_replayed_journal() {
+  const auto& net = consensus_.network().settings();
+  const std::uint64_t reach = std::uint64_t{net.delay_steps} + net.jitter_steps;
+  std::uint64_t oldest = next_step_;
+  for (std::uint32_t a = 0; a < agents_.size(); ++a) {
+    if (!owns_[a]) {
+      journal_.forget_agent_before(a, std::numeric_limits<std::uint64_t>::max(),
+                                   std::numeric_limits<std::uint64_t>::max());
+      continue;
+    }
+    const auto it = replays_.find(a);
+    if (it == replays_.end()) {
+      oldest = 0;
+      continue;
+    }
+    const auto& replay = *it->second;
+    journal_.forget_agent_before(a, replay.next_step(), replay.state().model_version);
+    oldest = std::min(oldest, replay.next_step() > reach ? replay.next_step() - reach : 0);
+  }
+  journal_.forget_before(oldest);
 }
 
 // Crashes and recoveries, then what the campaigns reach this step (for time-to-protect).

@@ -115,6 +115,9 @@ class Engine {
   // True when `agent`'s blacklist holds `address` now (between steps).
   bool blocks(std::uint32_t agent, std::uint32_t address) const;
   const Network& network() const { return consensus_.network(); }
+  // The recovery journal crashed agents replay from (empty when faults.crash_rate is 0, since no
+  // agent can then crash): its size stays bounded by the steps since the oldest replay point.
+  const RecoveryJournal& recovery_journal() const { return journal_; }
 
   // Per-phase wall time of the last step, in seconds (for dais-bench engine).
   struct PhaseTimes {
@@ -137,6 +140,8 @@ class Engine {
   void replay_recovered_agents(std::uint64_t step, const std::vector<std::size_t>& recovered_at,
                                std::vector<Produced>& out);
   void seed_view(AgentRuntime& agent) const;
+  // Drops from the journal what none of this rank's replays will read again.
+  void forget_replayed_journal();
   void fold_into_log_view(const std::string& type, std::uint64_t step, const nlohmann::json& data);
   std::vector<Observation> phase_observe(std::uint64_t step, events::StepCompleted& stats);
   void phase_propose(std::uint64_t step, std::vector<Observation>& observations, std::vector<Produced>& out,

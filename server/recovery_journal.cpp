@@ -25,10 +25,13 @@ void RecoveryJournal::apply(const std::string& type, std::uint64_t step, const n
     proposer_[p.signature_id] = p.agent;
   } else if (type == events::type::consensus_reached) {
     const auto c = data.get<events::ConsensusReached>();
-    if (!c.accepted) return;
     const auto it = proposer_.find(c.signature_id);
-    if (it == proposer_.end()) throw std::invalid_argument("recovery journal: " + c.signature_id + " accepted unproposed");
-    decisions_.push_back(Decision{step, c.signature_id, network_of(c.indicator), it->second});
+    if (c.accepted) {
+      if (it == proposer_.end()) throw std::invalid_argument("recovery journal: " + c.signature_id + " accepted unproposed");
+      decisions_.push_back(Decision{step, c.signature_id, network_of(c.indicator), it->second});
+    }
+    // A decided signature is proposed anew before it can be decided again (server/consensus_round.h).
+    if (it != proposer_.end()) proposer_.erase(it);
   } else if (type == events::type::blacklist_removed) {
     removals_.push_back(Removal{step, network_of(data.get<events::BlacklistRemoved>().indicator)});
   } else if (type == events::type::signature_revoked) {
@@ -63,16 +66,53 @@ void RecoveryJournal::keep_healed(const projections::Blacklists::List& network) 
   std::sort(healed_.begin(), healed_.end(), [](const Block& a, const Block& b) { return a.indicator < b.indicator; });
 }
 
-const std::vector<RecoveryJournal::LocalAdd>& RecoveryJournal::local_adds(std::uint32_t agent) const {
-  static const std::vector<LocalAdd> none;
+const std::deque<RecoveryJournal::LocalAdd>& RecoveryJournal::local_adds(std::uint32_t agent) const {
+  static const std::deque<LocalAdd> none;
   const auto it = local_.find(agent);
   return it == local_.end() ? none : it->second;
 }
 
-const std::vector<RecoveryJournal::Model>& RecoveryJournal::models(std::uint32_t agent) const {
-  static const std::vector<Model> none;
+const std::deque<RecoveryJournal::Model>& RecoveryJournal::models(std::uint32_t agent) const {
+  static const std::deque<Model> none;
   const auto it = models_.find(agent);
   return it == models_.end() ? none : it->second;
+}
+
+const RecoveryJournal::Model* RecoveryJournal::model(std::uint32_t agent, std::uint64_t version) const {
+  const auto& held = models(agent);
+  if (held.empty() || version < held.front().version) return nullptr;
+  const auto at = version - held.front().version;
+  return at < held.size() ? &held[at] : nullptr;
+}
+
+namespace {
+
+template <typename Entries>
+void drop_steps_before(Entries& entries, std::uint64_t step) {
+  while (!entries.empty() && entries.front().step < step) entries.pop_front();
+}
+
+}  // namespace
+
+void RecoveryJournal::forget_before(std::uint64_t step) {
+  drop_steps_before(decisions_, step);
+  drop_steps_before(removals_, step);
+  drop_steps_before(revocations_, step);
+}
+
+void RecoveryJournal::forget_agent_before(std::uint32_t agent, std::uint64_t step, std::uint64_t version) {
+  if (const auto it = local_.find(agent); it != local_.end()) drop_steps_before(it->second, step);
+  if (const auto it = models_.find(agent); it != models_.end()) {
+    while (!it->second.empty() && it->second.front().version <= version) it->second.pop_front();
+  }
+}
+
+std::size_t RecoveryJournal::size() const {
+  std::size_t n = proposer_.size() + decisions_.size() + removals_.size() + revocations_.size() + crashes_.size() +
+                  healed_.size();
+  for (const auto& [agent, adds] : local_) n += adds.size();
+  for (const auto& [agent, models] : models_) n += models.size();
+  return n;
 }
 
 std::uint64_t RecoveryJournal::last_crash(std::uint32_t agent) const {

@@ -265,7 +265,7 @@ int main(int argc, char** argv) {
                 rate);
     return 0;
   });
-  if (fate.signal != 0) {
+  if (fate.crashed()) {
     std::fprintf(stderr,
                  "dais-verify: %s is damaged: reading it crashed LMDB (%s) after %llu entries had checked out; "
                  "the log cannot be read past that point\n",

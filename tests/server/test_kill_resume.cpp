@@ -8,6 +8,7 @@
 #include <chrono>
 #include <fstream>
 #include <random>
+#include <string>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -66,7 +67,10 @@ TEST_CASE("daisd killed with SIGKILL at random moments and restarted ends with t
       const auto verify =
           dais::test::run({program("dais-verify"), data.string()}, {.streams = dais::test::Streams::merged});
       INFO("after kill " << kills << ": " << verify.output);
-      REQUIRE(verify.exit_code == 0);
+      // A kill between LMDB creating data.mdb and the first commit leaves an environment that was
+      // never written: no log yet, which dais-verify reports as such (exit 2) and daisd starts afresh.
+      const bool never_written = verify.exit_code == 2 && verify.output.find("never written") != std::string::npos;
+      REQUIRE((verify.exit_code == 0 || never_written));
     }
   }
   INFO("kills: " << kills);

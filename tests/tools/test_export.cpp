@@ -69,6 +69,20 @@ TEST_CASE("every format exports, and the same log gives the same bytes twice") {
   CHECK(csv.size() == lines.size() + 1);
 }
 
+TEST_CASE("a reader that has gone (| head) ends the export quietly, not as a damaged log") {
+  // The pipe's read end is closed before dais-export starts, so its first write meets it, every time.
+  const std::string script =
+      "import os, subprocess, sys\n"
+      "r, w = os.pipe()\n"
+      "os.close(r)\n"
+      "p = subprocess.run(sys.argv[1:], stdout=w, stderr=subprocess.PIPE)\n"
+      "sys.stderr.write(p.stderr.decode())\n"
+      "print(p.returncode)\n";
+  const auto r = run({"/usr/bin/python3", "-c", script, kExport, run_log().string(), "--format", "stix"});
+  CHECK(r.output == "141\n");  // 128 + SIGPIPE, as any program in a pipeline that outlives its reader
+  CHECK_MESSAGE(r.errors.find("damaged") == std::string::npos, r.errors);
+}
+
 TEST_CASE("--at exports the log as of an earlier seq; --out writes the same bytes to a file") {
   const auto at_head = export_run({"--format", "stix"});
   const auto early = export_run({"--format", "stix", "--at", "100"});
