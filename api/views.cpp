@@ -16,7 +16,7 @@ nlohmann::json signatures(const projections::Projections& p, const Target& query
   if (const auto it = query.params.find("status"); it != query.params.end()) {
     status = projections::parse_signature_status(it->second);
     if (!status) {
-      throw BadRequest("query parameter 'status' must be pending, accepted or rejected, got '" +
+      throw BadRequest("query parameter 'status' must be pending, accepted, rejected or revoked, got '" +
                        it->second.substr(0, 40) + "'");
     }
   }

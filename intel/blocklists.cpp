@@ -11,7 +11,7 @@ namespace {
 std::vector<const AcceptedSignature*> live(const ThreatList& list) {
   std::vector<const AcceptedSignature*> out;
   for (const auto& s : list.signatures) {
-    if (s.live && s.expires_step > list.now_step) out.push_back(&s);
+    if (s.live && !s.revoked && s.expires_step > list.now_step) out.push_back(&s);
   }
   std::sort(out.begin(), out.end(), [](const AcceptedSignature* a, const AcceptedSignature* b) {
     return a->indicator != b->indicator ? a->indicator < b->indicator : a->signature_id < b->signature_id;

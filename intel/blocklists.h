@@ -1,4 +1,5 @@
-// Blocklists of what the network blacklist lists at the export point (live accepted signatures only):
+// Blocklists of what the network blacklist lists at the export point (live accepted signatures only; a
+// signature that later evidence revoked is never a decision or a line, even before its expiry):
 //   - CrowdSec decisions, the JSON array `cscli decisions import -i FILE` reads: scope "Ip" or "Range",
 //     value, duration (the remaining blacklist time, "<seconds>s"), type "ban", origin "dais", and a
 //     reason (CrowdSec's scenario) that says the decision is simulated;

@@ -96,6 +96,15 @@ std::vector<StixVersion> stix_versions(const ThreatList& list, const ExportClock
       version["modified"] = step_timestamp(clock, same_step ? last_step : *s.ended_step, same_step ? 1 : 0);
       if (*s.ended_step > s.decided_step) version["valid_until"] = step_timestamp(clock, *s.ended_step);
       version["revoked"] = true;
+      if (s.revoked) {
+        // Say why, so a consumer does not read the revocation as a plain expiry.
+        version["description"] = version["description"].get<std::string>() +
+                                 " Revoked at step " + std::to_string(*s.revoked->revoked_step) +
+                                 " (log seq " + std::to_string(s.revoked->revoked_seq.value_or(0)) +
+                                 "): later evidence from agents that blocked it disputed it (" +
+                                 std::to_string(s.revoked->disputes) + " disputes, " +
+                                 std::to_string(s.revoked->corroborations) + " corroborations).";
+      }
       versions.push_back({std::move(version), s.ended_at_seq, s.ended_at_step});
     }
   }

@@ -3,7 +3,8 @@
 // "<id>/<round>" from its second round on, because a revoked id is never reused; every accepted round
 // keeps its indicator, so a later export holds every object an earlier one did). Versions are never
 // edited in place: version 1 at the decision; a renewed version when blacklist hits moved the expiry
-// (modified = the renewing hit's step); a revoked version (`revoked: true`) once it stops blocking.
+// (modified = the renewing hit's step); a revoked version (`revoked: true`) once it stops blocking, whose
+// description also says so when later evidence revoked it (SignatureRevoked).
 // Every object carries the label "simulated"; provenance (the decision's seq and event hash) sits in
 // external_references. Pure functions; thread-safe; output depends only on the ThreatList and clock.
 #pragma once

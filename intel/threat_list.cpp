@@ -67,6 +67,7 @@ struct Round {
   std::string decided_hash;
   std::uint32_t yes = 0, no = 0, voters = 0;
   double yes_weight = 0, no_weight = 0;
+  projections::EvidenceRecord evidence;
 };
 
 AcceptedSignature accepted_round(const projections::SignatureRecord& r, const Round& round,
@@ -98,6 +99,13 @@ AcceptedSignature accepted_round(const projections::SignatureRecord& r, const Ro
   s.ended_step = validity.ended_step;
   s.ended_at_seq = validity.ended_at_seq;
   s.ended_at_step = validity.ended_at_step;
+  if (round.evidence.revoked_step) {
+    if (!validity.ended_step || *validity.ended_step != *round.evidence.revoked_step) {
+      throw ExportError("signature " + r.id + " (round " + std::to_string(round.round) +
+                        "): revoked, but the network blacklist did not end its entry then");
+    }
+    s.revoked = round.evidence;
+  }
   return s;
 }
 
@@ -120,17 +128,19 @@ ThreatList threat_list(const projections::Projections& projections) {
     for (const auto& d : r.history) {
       if (d.accepted) {
         rounds.push_back(Round{d.round, d.decided_step, d.decided_seq, d.expires_step, d.decided_hash, d.yes, d.no,
-                               d.voters, d.yes_weight, d.no_weight});
+                               d.voters, d.yes_weight, d.no_weight, d.evidence});
       }
     }
-    const bool current = r.status == projections::SignatureStatus::accepted;
+    // A revoked round was accepted and published: it stays in the export, as ended.
+    const bool current =
+        r.status == projections::SignatureStatus::accepted || r.status == projections::SignatureStatus::revoked;
     if (current) {
       if (!r.decided_step || !r.decided_seq) {
         throw ExportError("signature " + r.id + ": its decision has no log seq or event hash");
       }
       rounds.push_back(Round{r.round, *r.decided_step, *r.decided_seq, r.expires_step.value_or(*r.decided_step),
                              r.decided_hash, r.yes.value_or(0), r.no.value_or(0), r.voters.value_or(0),
-                             r.yes_weight.value_or(0), r.no_weight.value_or(0)});
+                             r.yes_weight.value_or(0), r.no_weight.value_or(0), r.evidence});
     }
     if (rounds.empty()) continue;
     const auto parsed = parse_indicator(r.indicator);
@@ -148,7 +158,7 @@ ThreatList threat_list(const projections::Projections& projections) {
       auto s = accepted_round(r, rounds[i], *validities[i], *parsed);
       if (current && i + 1 == rounds.size()) {
         const auto entry = network.find(r.indicator);
-        s.live = !s.ended_step && entry != network.end() && entry->second.signature_id == r.id;
+        s.live = !s.revoked && !s.ended_step && entry != network.end() && entry->second.signature_id == r.id;
         s.expires_step = s.live ? entry->second.expires_step : validities[i]->valid_until;
       } else {
         s.expires_step = validities[i]->valid_until;

@@ -1,4 +1,5 @@
-// What every export format is made of: the run's accepted signatures as of the folded seq, each with its
+// What every export format is made of: the run's accepted signatures as of the folded seq (also those
+// that later evidence revoked: what a feed once published stays, marked as revoked), each with its
 // decision's provenance (log seq and event hash), its vote, its indicator parsed as an address or prefix,
 // and whether the network blacklist still lists it. Built from the projections alone (a pure read; no I/O),
 // in decision order (the decision's seq), so every export of the same log prefix is the same.
@@ -60,8 +61,11 @@ struct AcceptedSignature {
   std::vector<projections::Renewal> renewals;
   std::optional<std::uint64_t> ended_step;
   std::uint64_t ended_at_seq = 0, ended_at_step = 0;  // with ended_step: the event that recorded the end
-  bool live = false;
+  bool live = false;  // never for a revoked round
   std::uint64_t expires_step = 0;
+  // Set when later evidence revoked this round (SignatureRevoked, validation.defence evidence): the
+  // disputes and corroborations that decided it. Its listing ended at that step (ended_step).
+  std::optional<projections::EvidenceRecord> revoked;
 };
 
 struct ThreatList {

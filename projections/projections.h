@@ -26,7 +26,10 @@
 
 namespace dais::projections {
 
-inline constexpr const char* kSnapshotFormat = "dais-projections/2";
+// 3: signatures carry the revoked status and their later evidence. An engine snapshot whose
+// projections have another format is skipped (server/run.cpp) and the log re-executed, so an
+// older snapshot never restores a revoked signature as accepted.
+inline constexpr const char* kSnapshotFormat = "dais-projections/3";
 
 class Projections {
  public:

@@ -1,5 +1,6 @@
 #include "projections/signatures.h"
 
+#include "events/evidence.h"
 #include "projections/fold.h"
 
 namespace dais::projections {
@@ -29,12 +30,34 @@ EndorsementRecord endorsement_from(const json& j) {
                            j.at("observations").get<std::uint32_t>(), j.at("step").get<std::uint64_t>()};
 }
 
+json evidence_json(const EvidenceRecord& e) {
+  return {{"disputes", e.disputes},
+          {"corroborations", e.corroborations},
+          {"dispute_weight", e.dispute_weight},
+          {"corroboration_weight", e.corroboration_weight},
+          {"revoked_step", or_null(e.revoked_step)},
+          {"revoked_seq", or_null(e.revoked_seq)},
+          {"revoked_hash", e.revoked_hash.empty() ? json(nullptr) : json(e.revoked_hash)}};
+}
+
+EvidenceRecord evidence_from(const json& j) {
+  EvidenceRecord e;
+  e.disputes = j.at("disputes").get<std::uint32_t>();
+  e.corroborations = j.at("corroborations").get<std::uint32_t>();
+  e.dispute_weight = j.at("dispute_weight").get<double>();
+  e.corroboration_weight = j.at("corroboration_weight").get<double>();
+  e.revoked_step = optional_from<std::uint64_t>(j, "revoked_step");
+  e.revoked_seq = optional_from<std::uint64_t>(j, "revoked_seq");
+  e.revoked_hash = j.at("revoked_hash").is_null() ? std::string{} : j.at("revoked_hash").get<std::string>();
+  return e;
+}
+
 json decision_json(const DecisionRecord& d) {
   return {{"round", d.round},         {"proposed_step", d.proposed_step}, {"decided_step", d.decided_step},
           {"accepted", d.accepted},   {"reason", d.reason},               {"decided_seq", d.decided_seq},
           {"decided_hash", d.decided_hash}, {"yes", d.yes},              {"no", d.no},
           {"voters", d.voters},       {"yes_weight", d.yes_weight},       {"no_weight", d.no_weight},
-          {"expires_step", d.expires_step}};
+          {"expires_step", d.expires_step}, {"evidence", evidence_json(d.evidence)}};
 }
 
 DecisionRecord decision_from(const json& j) {
@@ -52,6 +75,7 @@ DecisionRecord decision_from(const json& j) {
   d.yes_weight = j.at("yes_weight").get<double>();
   d.no_weight = j.at("no_weight").get<double>();
   d.expires_step = j.at("expires_step").get<std::uint64_t>();
+  d.evidence = evidence_from(j.at("evidence"));
   return d;
 }
 
@@ -86,8 +110,19 @@ SignatureRecord record_from(const json& j) {
   r.yes_weight = optional_from<double>(j, "yes_weight");
   r.no_weight = optional_from<double>(j, "no_weight");
   r.expires_step = optional_from<std::uint64_t>(j, "expires_step");
+  r.evidence = evidence_from(j.at("evidence"));
   for (const auto& d : j.at("history")) r.history.push_back(decision_from(d));
   return r;
+}
+
+std::uint64_t& count_of(SignatureCounts& counts, SignatureStatus status) {
+  switch (status) {
+    case SignatureStatus::pending: return counts.pending;
+    case SignatureStatus::accepted: return counts.accepted;
+    case SignatureStatus::rejected: return counts.rejected;
+    case SignatureStatus::revoked: return counts.revoked;
+  }
+  return counts.pending;  // unreachable: every status is listed above
 }
 
 }  // namespace
@@ -97,6 +132,7 @@ const char* to_string(SignatureStatus status) {
     case SignatureStatus::pending: return "pending";
     case SignatureStatus::accepted: return "accepted";
     case SignatureStatus::rejected: return "rejected";
+    case SignatureStatus::revoked: return "revoked";
   }
   return "unknown";
 }
@@ -105,6 +141,7 @@ std::optional<SignatureStatus> parse_signature_status(std::string_view text) {
   if (text == "pending") return SignatureStatus::pending;
   if (text == "accepted") return SignatureStatus::accepted;
   if (text == "rejected") return SignatureStatus::rejected;
+  if (text == "revoked") return SignatureStatus::revoked;
   return std::nullopt;
 }
 
@@ -117,6 +154,12 @@ void Signatures::apply(const events::Event& event) {
     on_vote(event);
   } else if (event.type == events::type::consensus_reached) {
     on_decided(event);
+  } else if (event.type == events::type::signature_disputed) {
+    on_judged(event, true);
+  } else if (event.type == events::type::signature_corroborated) {
+    on_judged(event, false);
+  } else if (event.type == events::type::signature_revoked) {
+    on_revoked(event);
   }
 }
 
@@ -127,11 +170,7 @@ void Signatures::insert_indices(const SignatureRecord& r) {
     auto& voted = pending_voters_[r.id];
     for (const auto& v : r.votes) voted.insert(v.voter);
   }
-  switch (r.status) {
-    case SignatureStatus::pending: ++counts_.pending; break;
-    case SignatureStatus::accepted: ++counts_.accepted; break;
-    case SignatureStatus::rejected: ++counts_.rejected; break;
-  }
+  ++count_of(counts_, r.status);
 }
 
 void Signatures::on_proposed(const events::Event& event) {
@@ -147,7 +186,8 @@ void Signatures::on_proposed(const events::Event& event) {
     closed.round = old.round;
     closed.proposed_step = old.proposed_step;
     closed.decided_step = old.decided_step.value_or(event.step);
-    closed.accepted = old.status == SignatureStatus::accepted;
+    // A revoked round was accepted by consensus; its evidence says how it ended.
+    closed.accepted = old.status == SignatureStatus::accepted || old.status == SignatureStatus::revoked;
     closed.reason = old.reason;
     closed.decided_seq = old.decided_seq.value_or(0);
     closed.decided_hash = old.decided_hash;
@@ -157,10 +197,10 @@ void Signatures::on_proposed(const events::Event& event) {
     closed.yes_weight = old.yes_weight.value_or(0);
     closed.no_weight = old.no_weight.value_or(0);
     closed.expires_step = old.expires_step.value_or(0);
+    closed.evidence = old.evidence;
     fresh.history.push_back(std::move(closed));
     order_.erase(old.proposed_seq);
-    if (old.status == SignatureStatus::accepted) --counts_.accepted;
-    if (old.status == SignatureStatus::rejected) --counts_.rejected;
+    --count_of(counts_, old.status);
     records_.erase(it);
   }
   fresh.indicator = std::move(p.indicator);
@@ -209,7 +249,7 @@ void Signatures::on_decided(const events::Event& event) {
   pending_voters_.erase(d.signature_id);
   --counts_.pending;
   r.status = d.accepted ? SignatureStatus::accepted : SignatureStatus::rejected;
-  ++(d.accepted ? counts_.accepted : counts_.rejected);
+  ++count_of(counts_, r.status);
   r.decided_step = event.step;
   r.decided_seq = event.seq;
   r.decided_hash = event.hash;
@@ -220,6 +260,47 @@ void Signatures::on_decided(const events::Event& event) {
   r.yes_weight = d.yes_weight;
   r.no_weight = d.no_weight;
   if (d.accepted) r.expires_step = d.expires_step;
+}
+
+SignatureRecord& Signatures::accepted_record(const events::Event& event, const std::string& id) {
+  auto it = records_.find(id);
+  if (it == records_.end()) fail(event, "unknown signature " + id);
+  if (it->second.status != SignatureStatus::accepted) {
+    fail(event, "signature " + id + " is " + to_string(it->second.status) + ", not accepted");
+  }
+  return it->second;
+}
+
+void Signatures::on_judged(const events::Event& event, bool dispute) {
+  std::string id;
+  double weight = 0;
+  if (dispute) {
+    auto d = decode<events::SignatureDisputed>(event);
+    id = std::move(d.signature_id);
+    weight = d.weight;
+  } else {
+    auto c = decode<events::SignatureCorroborated>(event);
+    id = std::move(c.signature_id);
+    weight = c.weight;
+  }
+  auto& e = accepted_record(event, id).evidence;
+  ++(dispute ? e.disputes : e.corroborations);
+  (dispute ? e.dispute_weight : e.corroboration_weight) += weight;
+}
+
+void Signatures::on_revoked(const events::Event& event) {
+  const auto v = decode<events::SignatureRevoked>(event);
+  auto& r = accepted_record(event, v.signature_id);
+  --counts_.accepted;
+  ++counts_.revoked;
+  r.status = SignatureStatus::revoked;
+  r.evidence.disputes = v.disputes;
+  r.evidence.corroborations = v.corroborations;
+  r.evidence.dispute_weight = v.dispute_weight;
+  r.evidence.corroboration_weight = v.corroboration_weight;
+  r.evidence.revoked_step = event.step;
+  r.evidence.revoked_seq = event.seq;
+  r.evidence.revoked_hash = event.hash;
 }
 
 const SignatureRecord* Signatures::find(std::string_view id) const {
@@ -278,7 +359,8 @@ json Signatures::view(const SignatureRecord& r, bool with_votes) {
             {"no_weight", or_null(r.no_weight)},
             {"expires_step", or_null(r.expires_step)},
             {"votes_approve", r.votes_approve},
-            {"votes_reject", r.votes_reject}};
+            {"votes_reject", r.votes_reject},
+            {"evidence", evidence_json(r.evidence)}};
   json endorsers = json::array();
   for (const auto& e : r.endorsers) endorsers.push_back(endorsement_json(e));
   j["endorsers"] = std::move(endorsers);
@@ -307,6 +389,7 @@ json Signatures::counts_json() const {
   return {{"pending", counts_.pending},
           {"accepted", counts_.accepted},
           {"rejected", counts_.rejected},
+          {"revoked", counts_.revoked},
           {"total", counts_.total()}};
 }
 

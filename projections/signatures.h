@@ -1,5 +1,9 @@
 // Projection: every signature and its ballots, folded from SignatureProposed,
-// SignatureEndorsed, VoteCast and ConsensusReached (other types are ignored).
+// SignatureEndorsed, VoteCast and ConsensusReached, and the later evidence about an
+// accepted one (events/evidence.h: SignatureDisputed, SignatureCorroborated and
+// SignatureRevoked, which moves it from accepted to revoked: validation.defence
+// evidence took it off every blacklist, so no view may present it as live).
+// Other types are ignored.
 // Serves GET /v1/signatures and /v1/signatures/{id} and tells the engine which
 // pending signatures reach their deadline.
 // Lists are in proposal order (the seq of the signature's latest
@@ -14,7 +18,8 @@
 // The decision's seq and event hash (events::Event::hash) are kept for provenance.
 // Errors: ProjectionError (fold.h) for malformed data, for a vote, endorsement
 // or decision of a signature that is not pending, for a second vote by the
-// same voter, and for a proposal of a signature that is already pending.
+// same voter, for a proposal of a signature that is already pending, and for a
+// judgement or revocation of a signature that is not accepted.
 // Not internally synchronised: one writer; copy views out for readers.
 #pragma once
 
@@ -33,9 +38,9 @@
 
 namespace dais::projections {
 
-enum class SignatureStatus { pending, accepted, rejected };
+enum class SignatureStatus { pending, accepted, rejected, revoked };
 const char* to_string(SignatureStatus status);
-// "pending", "accepted", "rejected"; nullopt otherwise.
+// "pending", "accepted", "rejected", "revoked"; nullopt otherwise.
 std::optional<SignatureStatus> parse_signature_status(std::string_view text);
 
 struct VoteRecord {
@@ -55,11 +60,22 @@ struct EndorsementRecord {
   std::uint64_t step = 0;
 };
 
+// The later evidence about one accepted round (validation.defence evidence): the judgements
+// logged so far, and the revocation when disputes outweighed corroborations. At the
+// revocation the figures are the SignatureRevoked event's (the engine's own tally).
+struct EvidenceRecord {
+  std::uint32_t disputes = 0, corroborations = 0;
+  double dispute_weight = 0, corroboration_weight = 0;
+  std::optional<std::uint64_t> revoked_step;
+  std::optional<std::uint64_t> revoked_seq;  // the SignatureRevoked's log seq and stored hash
+  std::string revoked_hash;                  // (empty when the fold was given no hashes)
+};
+
 struct DecisionRecord {  // one finished round
   std::uint32_t round = 0;
   std::uint64_t proposed_step = 0;
   std::uint64_t decided_step = 0;
-  bool accepted = false;
+  bool accepted = false;  // by consensus: stays true when evidence revoked it later (see evidence)
   std::string reason;
   // The round's ConsensusReached (exports keep publishing an earlier round's indicator, see intel/):
   // its seq and stored hash, tallies and weights, and the expiry it set when accepted. A round closed
@@ -69,6 +85,7 @@ struct DecisionRecord {  // one finished round
   std::uint32_t yes = 0, no = 0, voters = 0;
   double yes_weight = 0, no_weight = 0;
   std::uint64_t expires_step = 0;
+  EvidenceRecord evidence;  // accepted rounds only
 };
 
 struct SignatureRecord {
@@ -94,13 +111,14 @@ struct SignatureRecord {
   std::string reason;
   std::optional<std::uint32_t> yes, no, voters;
   std::optional<double> yes_weight, no_weight;
-  std::optional<std::uint64_t> expires_step;  // accepted only
+  std::optional<std::uint64_t> expires_step;  // accepted (and then revoked) only
+  EvidenceRecord evidence;                    // of this round, once accepted
   std::vector<DecisionRecord> history;        // earlier rounds, oldest first
 };
 
 struct SignatureCounts {
-  std::uint64_t pending = 0, accepted = 0, rejected = 0;
-  std::uint64_t total() const { return pending + accepted + rejected; }
+  std::uint64_t pending = 0, accepted = 0, rejected = 0, revoked = 0;
+  std::uint64_t total() const { return pending + accepted + rejected + revoked; }
 };
 
 class Signatures {
@@ -130,6 +148,9 @@ class Signatures {
   void on_endorsed(const events::Event& event);
   void on_vote(const events::Event& event);
   void on_decided(const events::Event& event);
+  void on_judged(const events::Event& event, bool dispute);
+  void on_revoked(const events::Event& event);
+  SignatureRecord& accepted_record(const events::Event& event, const std::string& id);
   SignatureRecord& pending_record(const events::Event& event, const std::string& id);
   void insert_indices(const SignatureRecord& record);
 

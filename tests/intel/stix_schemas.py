@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Interop: every object and the bundle dais-export writes validate against the OASIS STIX 2.1 JSON schemas.
 
-Runs daisd for a short run, exports it as STIX at the head and at an earlier seq, and validates with Debian's
+Runs daisd for a short run (and one where later evidence revokes signatures), exports it as STIX at the head
+and at an earlier seq, and validates with Debian's
 python3-jsonschema (stix_check.py: the schemas' $refs resolved to the local copies, offline; patterns checked
 against the STIX 2.1 pattern grammar for the comparison expressions DAIS emits).
 usage: stix_schemas.py BIN_DIR SCHEMA_DIR SCRATCH_DIR
@@ -29,9 +30,19 @@ subprocess.run([str(bin_dir / "daisd"), "--data", str(data24), "--agents", "10",
                 "--set", "consensus.signature_prefix=24", "--set", "attack.pool_size=8"],
                check=True, stdout=subprocess.DEVNULL)
 
+# A run whose framed benign hosts later evidence revokes (validation.defence evidence): its revoked
+# versions say so in their description.
+data_ev = scratch / "run_evidence"
+subprocess.run([str(bin_dir / "daisd"), "--data", str(data_ev), "--agents", "12", "--steps", "50", "--seed", "42",
+                "--set", "simulation.scenario=classroom", "--set", "traffic.flows_per_step=30",
+                "--set", "faults.byzantine_fraction=0.34", "--set", "faults.adversary=framing",
+                "--set", "consensus.reputation=true", "--set", "validation.defence=evidence",
+                "--set", "store.sync=none"],
+               check=True, stdout=subprocess.DEVNULL)
+
 problems = []
-checked = {"identity": 0, "indicator": 0, "revoked": 0, "renewed": 0, "prefix": 0}
-for data, at in ((data, None), (data, 120), (data24, None)):
+checked = {"identity": 0, "indicator": 0, "revoked": 0, "renewed": 0, "prefix": 0, "revoked by evidence": 0}
+for data, at in ((data, None), (data, 120), (data24, None), (data_ev, None)):
     args = [str(bin_dir / "dais-export"), str(data), "--format", "stix"] + ([] if at is None else ["--at", str(at)])
     bundle = json.loads(subprocess.run(args, check=True, capture_output=True, text=True).stdout)
     problems += [f"bundle (at {at}): {p}" for p in schemas.validate(bundle, "bundle")]
@@ -44,6 +55,8 @@ for data, at in ((data, None), (data, 120), (data24, None)):
                 checked["prefix"] += 1
             if obj.get("revoked"):
                 checked["revoked"] += 1
+                if "later evidence" in obj.get("description", ""):
+                    checked["revoked by evidence"] += 1
             key = (obj["id"], obj["modified"])
             if key in versions:
                 problems.append(f"{key}: two versions share one modified timestamp")
@@ -63,7 +76,7 @@ if check_pattern("[ipv4-addr:value = '2001:db8::1']") is None or check_pattern("
     problems.append("the pattern check accepted a malformed pattern")
 
 print("checked:", checked)
-if checked["indicator"] == 0 or checked["revoked"] == 0 or checked["prefix"] == 0:
+if checked["indicator"] == 0 or checked["revoked"] == 0 or checked["prefix"] == 0 or checked["revoked by evidence"] == 0:
     problems.append(f"the run exported too little to prove anything: {checked}")
 if problems:
     print("\n".join(problems[:50]))

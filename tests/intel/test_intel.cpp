@@ -5,8 +5,10 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "common/sha256.h"
+#include "events/evidence.h"
 #include "intel/blocklists.h"
 #include "intel/export_format.h"
 #include "intel/stix.h"
@@ -237,4 +239,58 @@ TEST_CASE("a signature whose blacklist entry another signature takes over is rev
   CHECK(objects[2]["modified"] == "2020-01-01T00:01:00.001Z");  // after version 1, in the same step
   CHECK(dais::intel::plain_blocklist(list) == "192.0.2.7\n");
   CHECK(dais::intel::csv_blocklist(list, ExportClock{}).find(",sig-c,") != std::string::npos);
+}
+
+TEST_CASE("a signature that later evidence revoked stays published as revoked, and is no block in any list") {
+  dais::test::EventLog log;
+  auto started = dais::test::run_started(4, false);
+  started.config["validation.defence"] = "evidence";  // judgements are folded only under that defence
+  log.add(0, started);
+  log.add(0, dais::test::proposal("sig-a", 0, "192.0.2.7", 1));
+  log.add(0, dais::test::proposal("sig-b", 1, "198.51.100.9", 1));
+  log.add(0, step_done());
+  log.add(1, accepted("sig-a", "192.0.2.7", 30, 3.0, 1.0));
+  log.add(1, accepted("sig-b", "198.51.100.9", 30, 3.0, 1.0));
+  log.add(1, step_done());
+  log.add(2, ev::SignatureDisputed{"sig-a", 1, "192.0.2.7", 5, 0, 1.0});
+  log.add(2, ev::SignatureDisputed{"sig-a", 2, "192.0.2.7", 4, 0, 1.0});
+  const auto& revoked = log.add(2, ev::SignatureRevoked{"sig-a", "192.0.2.7", 2, 0, 2.0, 0.0});
+  log.add(2, step_done());
+  const auto p = fold(log);
+  CHECK(p.signatures().find("sig-a")->status == dais::projections::SignatureStatus::revoked);
+  const auto list = dais::intel::threat_list(p);
+  REQUIRE(list.signatures.size() == 2);  // what was published stays in the export
+  const auto& a = list.signatures[0];
+  CHECK(a.signature_id == "sig-a");
+  REQUIRE(a.revoked.has_value());
+  CHECK(a.revoked->revoked_step == 2u);
+  CHECK(a.revoked->disputes == 2);
+  CHECK(a.ended_step == 2u);
+  CHECK(a.ended_at_seq == revoked.seq);
+  CHECK_FALSE(a.live);
+  CHECK_FALSE(list.signatures[1].revoked.has_value());
+  CHECK(list.signatures[1].live);
+  // Its expiry (30) is far off, yet no blocklist carries it: a revoked entry is not a decision.
+  const auto decisions = dais::intel::crowdsec_decisions(list, ExportClock{});
+  REQUIRE(decisions.size() == 1);
+  CHECK(decisions[0]["value"] == "198.51.100.9");
+  CHECK(dais::intel::plain_blocklist(list) == "198.51.100.9\n");
+  CHECK(dais::intel::csv_blocklist(list, ExportClock{}).find("192.0.2.7") == std::string::npos);
+  // STIX: version 1 at the decision, then a revoked version, added by the SignatureRevoked, saying why.
+  const auto versions = dais::intel::stix_versions(list, ExportClock{});
+  std::vector<json> of_a;
+  for (const auto& v : versions) {
+    if (v.object.value("id", "") == dais::intel::stix_indicator_id("sig-a", 1)) of_a.push_back(v.object);
+  }
+  REQUIRE(of_a.size() == 2);
+  CHECK_FALSE(of_a[0].contains("revoked"));
+  CHECK(of_a[1]["revoked"] == true);
+  CHECK(of_a[1]["modified"] == "2020-01-01T00:02:00.000Z");
+  CHECK(of_a[1]["valid_until"] == "2020-01-01T00:02:00.000Z");
+  CHECK(of_a[1]["description"].get<std::string>().find("Revoked at step 2 (log seq " + std::to_string(revoked.seq) +
+                                                       "): later evidence") != std::string::npos);
+  CHECK(of_a[1]["description"].get<std::string>().find("2 disputes, 0 corroborations") != std::string::npos);
+  bool added_by_revocation = false;
+  for (const auto& v : versions) added_by_revocation |= v.object.value("revoked", false) && v.added_seq == revoked.seq;
+  CHECK(added_by_revocation);
 }

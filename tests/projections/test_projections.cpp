@@ -251,7 +251,7 @@ TEST_CASE("malformed event data is an error naming the event, not a crash") {
 }
 
 TEST_CASE("malformed snapshots are refused") {
-  CHECK_THROWS_WITH_AS(Projections::restore(nlohmann::json::object()), doctest::Contains("dais-projections/2"),
+  CHECK_THROWS_WITH_AS(Projections::restore(nlohmann::json::object()), doctest::Contains("dais-projections/3"),
                        ProjectionError);
   CHECK_THROWS_AS(Projections::restore(nlohmann::json::array()), ProjectionError);
   auto snapshot = Projections().snapshot();

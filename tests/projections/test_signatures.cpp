@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include "events/evidence.h"
 #include "projections/fold.h"
 #include "projections/signatures.h"
 #include "tests/projections/event_log.h"
@@ -204,4 +205,130 @@ TEST_CASE("the signatures state round-trips through JSON") {
   const events::Event dup{log.size(), events::type::vote_cast, 3, nlohmann::json(vote("b", 0, true)), std::string{}};
   CHECK_THROWS_AS(restored.apply(dup), ProjectionError);
   CHECK_THROWS_AS(Signatures::from_json(nlohmann::json{{"signatures", {{{"id", "x"}}}}}), ProjectionError);
+}
+
+namespace {
+
+// s1 proposed, voted on and accepted at step 2 (expiring at 40), then judged by later evidence.
+EventLog accepted_then_judged() {
+  EventLog log;
+  log.add(0, test::run_started(4, false));
+  log.add(1, proposal("s1", 0, "203.0.113.7", 2));
+  log.add(1, vote("s1", 1, true, 1.0));
+  log.add(1, vote("s1", 2, true, 0.5));
+  auto d = decision("s1", true, "majority", "203.0.113.7", 40);
+  d.yes = 2;
+  d.voters = 3;
+  d.yes_weight = 1.5;
+  log.add(2, d);
+  log.add(6, events::SignatureCorroborated{"s1", 1, "203.0.113.7", 1, 5, 0.25});
+  log.add(7, events::SignatureDisputed{"s1", 2, "203.0.113.7", 6, 0, 0.5});
+  log.add(8, events::SignatureDisputed{"s1", 3, "203.0.113.7", 4, 0, 0.75});
+  return log;
+}
+
+}  // namespace
+
+TEST_CASE("later evidence: judgements are counted on the accepted signature, and a revocation makes it revoked") {
+  auto log = accepted_then_judged();
+  auto s = fold(log);
+  const auto* r = s.find("s1");
+  REQUIRE(r != nullptr);
+  CHECK(r->status == SignatureStatus::accepted);  // judged, not yet revoked
+  CHECK(r->evidence.disputes == 2);
+  CHECK(r->evidence.corroborations == 1);
+  CHECK(r->evidence.dispute_weight == doctest::Approx(1.25));
+  CHECK(r->evidence.corroboration_weight == doctest::Approx(0.25));
+  CHECK_FALSE(r->evidence.revoked_step.has_value());
+
+  const auto& revoked = log.add(8, events::SignatureRevoked{"s1", "203.0.113.7", 2, 1, 1.25, 0.25});
+  s = fold(log);
+  r = s.find("s1");
+  CHECK(r->status == SignatureStatus::revoked);
+  CHECK(r->evidence.revoked_step == 8u);
+  CHECK(r->evidence.revoked_seq == revoked.seq);
+  // The decision that accepted it stays as it was: the revocation is a later fact, not a rewrite.
+  CHECK(r->decided_step == 2u);
+  CHECK(r->yes == 2u);
+  CHECK(r->expires_step == 40u);
+  CHECK(s.list(SignatureStatus::accepted).empty());
+  REQUIRE(s.list(SignatureStatus::revoked).size() == 1);
+  CHECK(s.list(SignatureStatus::revoked)[0]->id == "s1");
+  CHECK(s.counts().accepted == 0);
+  CHECK(s.counts().revoked == 1);
+  CHECK(s.counts().total() == 1);
+  CHECK(s.counts_json()["revoked"] == 1);
+  CHECK(s.counts_json()["accepted"] == 0);
+  CHECK(projections::parse_signature_status("revoked") == SignatureStatus::revoked);
+  CHECK(std::string(projections::to_string(SignatureStatus::revoked)) == "revoked");
+
+  const auto view = Signatures::view(*r, false);
+  CHECK(view["status"] == "revoked");
+  CHECK(view["evidence"]["disputes"] == 2);
+  CHECK(view["evidence"]["corroborations"] == 1);
+  CHECK(view["evidence"]["revoked_step"] == 8);
+  CHECK(view["evidence"]["revoked_seq"] == revoked.seq);
+  CHECK(s.list_json(SignatureStatus::revoked, 0, 10)["total"] == 1);
+  CHECK(s.list_json(SignatureStatus::accepted, 0, 10)["total"] == 0);
+
+  // The state round-trips, revoked status and evidence included.
+  const auto copy = Signatures::from_json(s.to_json());
+  CHECK(copy.to_json() == s.to_json());
+  CHECK(copy.find("s1")->status == SignatureStatus::revoked);
+  CHECK(copy.counts().revoked == 1);
+}
+
+TEST_CASE("a revoked signature proposed again opens a new round; its revoked round stays in history") {
+  auto log = accepted_then_judged();
+  log.add(8, events::SignatureRevoked{"s1", "203.0.113.7", 2, 1, 1.25, 0.25});
+  log.add(20, proposal("s1", 1, "203.0.113.7", 22));
+  const auto s = fold(log);
+  const auto* r = s.find("s1");
+  REQUIRE(r != nullptr);
+  CHECK(r->status == SignatureStatus::pending);
+  CHECK(r->round == 2);
+  CHECK(r->evidence.disputes == 0);
+  CHECK_FALSE(r->evidence.revoked_step.has_value());
+  REQUIRE(r->history.size() == 1);
+  CHECK(r->history[0].accepted);  // by consensus
+  CHECK(r->history[0].evidence.revoked_step == 8u);
+  CHECK(r->history[0].evidence.disputes == 2);
+  CHECK(s.counts().revoked == 0);
+  CHECK(s.counts().pending == 1);
+  CHECK(Signatures::view(*r, false)["history"][0]["evidence"]["revoked_step"] == 8);
+  const auto copy = Signatures::from_json(s.to_json());
+  CHECK(copy.to_json() == s.to_json());
+}
+
+TEST_CASE("judgements and revocations of a signature that is not accepted are refused with the seq named") {
+  const auto refused = [](const EventLog& log, const char* fragment) {
+    Signatures s;
+    const auto& events = log.events();
+    for (std::size_t i = 0; i + 1 < events.size(); ++i) s.apply(events[i]);
+    CHECK_THROWS_WITH_AS(s.apply(events.back()), doctest::Contains(fragment), ProjectionError);
+  };
+  {
+    EventLog log;
+    log.add(1, events::SignatureDisputed{"nope", 1, "192.0.2.1", 3, 0, 1.0});
+    refused(log, "unknown signature nope");
+  }
+  {
+    EventLog log;
+    log.add(1, proposal("s", 0, "192.0.2.1", 3));
+    log.add(1, events::SignatureCorroborated{"s", 1, "192.0.2.1", 0, 3, 1.0});
+    refused(log, "signature s is pending, not accepted");
+  }
+  {
+    EventLog log;
+    log.add(1, proposal("s", 0, "192.0.2.1", 3));
+    log.add(2, decision("s", false, "minority", "192.0.2.1"));
+    log.add(3, events::SignatureRevoked{"s", "192.0.2.1", 2, 0, 2.0, 0.0});
+    refused(log, "signature s is rejected, not accepted");
+  }
+  {
+    auto log = accepted_then_judged();
+    log.add(8, events::SignatureRevoked{"s1", "203.0.113.7", 2, 1, 1.25, 0.25});
+    log.add(9, events::SignatureRevoked{"s1", "203.0.113.7", 2, 1, 1.25, 0.25});
+    refused(log, "signature s1 is revoked, not accepted");
+  }
 }

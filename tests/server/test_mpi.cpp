@@ -370,3 +370,35 @@ TEST_CASE("recorded traffic under mpirun is refused with a message, every rank e
   CHECK(r.output.find("does not run under mpirun") != std::string::npos);
   CHECK(dais::test::open_store(tmp / "mpi")->head().empty());  // nothing was logged
 }
+
+TEST_CASE("the evidence defences under mpirun are refused with a message, every rank ends, and a plain run follows") {
+  // Each agent's later evidence lives on its owner rank, so the engine refuses them with more than one
+  // rank (server/engine.cpp). The refusal must end the job (no hang), say why, log nothing, and leave
+  // the data directory to a plain daisd, which then writes the log a fresh directory gets.
+  for (const std::string defence : {"evidence", "evidence_abstain"}) {
+    CAPTURE(defence);
+    dais::TempDir tmp;
+    auto args = small_run("classroom");
+    args.insert(args.end(), {"--set", "validation.defence=" + defence});
+    auto argv = mpirun(2);
+    for (const auto& a : {std::string("--data"), (tmp / "mpi").string()}) argv.push_back(a);
+    argv.insert(argv.end(), args.begin(), args.end());
+    const auto r = run(argv, {.env = kMpiEnv, .streams = dais::test::Streams::merged, .timeout = 90s});
+    INFO(r.output);
+    CHECK(!r.timed_out);
+    CHECK(r.exit_code != 0);
+    CHECK(r.output.find("validation.defence evidence/evidence_abstain runs on one rank only") != std::string::npos);
+    CHECK(dais::test::open_store(tmp / "mpi")->head().empty());  // nothing was logged
+
+    const auto head_in = [&](const std::string& name) {
+      std::vector<std::string> plain{program("daisd"), "--data", (tmp / name).string(), "--summary-json",
+                                     (tmp / (name + ".json")).string()};
+      plain.insert(plain.end(), args.begin(), args.end());
+      const auto p = run(plain, {.streams = dais::test::Streams::merged});
+      INFO(p.output);
+      REQUIRE(p.exit_code == 0);
+      return head_of(tmp / (name + ".json"));
+    };
+    CHECK(head_in("mpi") == head_in("fresh"));
+  }
+}
