@@ -6,60 +6,8 @@
 
 namespace dais::capture {
 
-namespace {
-
-std::uint64_t mix(std::uint64_t h) {
-  h ^= h >> 33;
-  h *= 0xFF51AFD7ED558CCDull;
-  h ^= h >> 33;
-  h *= 0xC4CEB9FE1A85EC53ull;
-  return h ^ (h >> 33);
-}
-
-}  // namespace
-
 FlowTable::FlowTable(const FlowTimeouts& timeouts, Sink sink)
     : timeouts_(timeouts), sink_(std::move(sink)), slots_(1024, kEmpty) {}
-
-FlowTable::Key FlowTable::key_of(const Packet& packet, std::uint8_t from) {
-  Key key;
-  key.a = from == 0 ? packet.src.bytes : packet.dst.bytes;
-  key.b = from == 0 ? packet.dst.bytes : packet.src.bytes;
-  key.port_a = from == 0 ? packet.src_port : packet.dst_port;
-  key.port_b = from == 0 ? packet.dst_port : packet.src_port;
-  key.protocol = packet.protocol;
-  key.v6 = packet.src.v6 ? 1 : 0;
-  return key;
-}
-
-FlowTable::Prepared FlowTable::prepare(const Packet& packet) const {
-  // The endpoints in a fixed order, so both directions find the same flow. Any total order does
-  // (which end is `a` changes no output: end() maps the key back through the initiator); comparing
-  // the addresses as two native words is one that costs no call to memcmp.
-  std::uint64_t s[2], d[2];
-  std::memcpy(s, packet.src.bytes.data(), 16);
-  std::memcpy(d, packet.dst.bytes.data(), 16);
-  const bool src_first = s[0] != d[0]   ? s[0] < d[0]
-                         : s[1] != d[1] ? s[1] < d[1]
-                                        : packet.src_port <= packet.dst_port;
-  Prepared prepared;
-  prepared.from = src_first ? 0 : 1;
-  prepared.hash = hash_of(key_of(packet, prepared.from));
-  return prepared;
-}
-
-std::uint64_t FlowTable::hash_of(const Key& key) {
-  std::uint64_t words[5];
-  static_assert(sizeof(Key) == sizeof words);
-  std::memcpy(words, &key, sizeof words);
-  std::uint64_t hash = words[0];
-  for (int i = 1; i < 5; ++i) hash = (hash ^ (hash >> 29)) * 0x9E3779B97F4A7C15ull + words[i];
-  return mix(hash);
-}
-
-void FlowTable::prefetch_slot(const Prepared& prepared) const {
-  __builtin_prefetch(&slots_[home_of(prepared.hash)]);
-}
 
 void FlowTable::prefetch_flow(const Prepared& prepared) const {
   // The flow may sit a few slots past its home (linear probing); its run is in the line fetched.
@@ -83,14 +31,16 @@ void FlowTable::add(const Packet& packet, double time_s) { add(packet, prepare(p
 void FlowTable::add(const Packet& packet, const Prepared& prepared, double time_s) {
   now_ = started_ ? std::max(now_, time_s) : time_s;
   started_ = true;
-  expire_idle();
+  // expire_idle()'s own first test, here so that the usual packet, which ends nothing, makes no call.
+  if (oldest_ != kNone && now_ - flows_[oldest_].queued > timeouts_.idle_s) expire_idle();
 
   const std::uint8_t from = prepared.from;
   const std::uint64_t hash = prepared.hash;
-  const Key key = key_of(packet, from);
+  const Key& key = prepared.key;
   const bool tcp = packet.protocol == 6;
-  const bool syn = tcp && (packet.tcp_flags & tcp_flag::syn) != 0;
-  const bool ack = tcp && (packet.tcp_flags & tcp_flag::ack) != 0;
+  const std::uint8_t flags = tcp ? packet.tcp_flags : 0;
+  const bool syn = (flags & tcp_flag::syn) != 0;
+  const bool ack = (flags & tcp_flag::ack) != 0;
   std::uint32_t index = find(key, hash);
   if (index != kNone) {
     const Flow& flow = flows_[index];
@@ -113,15 +63,16 @@ void FlowTable::add(const Packet& packet, const Prepared& prepared, double time_
   ++flow.packets[from];
   flow.bytes[from] += packet.ip_bytes;
   flow.last = std::max(flow.last, time_s);
-  if (tcp) {
-    if (syn) ++(ack ? flow.syn_ack : flow.syn);
-    if (packet.tcp_flags & tcp_flag::fin) {
-      ++flow.fin;
-      flow.fin_from |= static_cast<std::uint8_t>(1 << from);
-    }
-    if (packet.tcp_flags & tcp_flag::rst) ++flow.rst;
-    if ((packet.tcp_flags & tcp_flag::rst) || closing) end(index, &FlowEnds::tcp_close);
-  }
+  // The flags are counted without branches: which of them a packet carries follows the traffic,
+  // and a mispredicted branch costs more than these few additions.
+  const bool fin = (flags & tcp_flag::fin) != 0;
+  const bool rst = (flags & tcp_flag::rst) != 0;
+  flow.syn += syn && !ack;
+  flow.syn_ack += syn && ack;
+  flow.fin += fin;
+  flow.fin_from |= static_cast<std::uint8_t>(fin << from);
+  flow.rst += rst;
+  if (tcp && (rst || closing)) end(index, &FlowEnds::tcp_close);
 }
 
 // The list holds open flows in the order they were queued (created, or requeued here), each with

@@ -54,8 +54,18 @@ class FlowTable {
   // flow's slot and state are likely cache misses, and fetching them while the next packets are
   // read hides that wait. prepare() keys a packet; prefetch_slot() and then, a little later,
   // prefetch_flow() are hints only (they change nothing, and a stale hint is harmless); add()
-  // must still be called for every packet in capture order.
+  // must still be called for every packet in capture order, with the packet it was prepared from.
+  // prepare() and prefetch_slot() run once per packet, so they are defined inline below;
+  // prefetch_flow() is not: GCC 12 drops the prefetches of its probe loop once it is inlined.
+  struct Key {
+    std::array<std::uint8_t, 16> a{}, b{};  // the endpoints in a fixed order (a <= b)
+    std::uint16_t port_a = 0, port_b = 0;
+    std::uint8_t protocol = 0, v6 = 0;
+    std::uint16_t zero = 0;  // keeps the padding defined, so keys compare as bytes
+    bool operator==(const Key& other) const { return std::memcmp(this, &other, sizeof(Key)) == 0; }
+  };
   struct Prepared {
+    Key key;  // kept, so add() does not build it again
     std::uint64_t hash = 0;
     std::uint8_t from = 0;  // 0: the packet's source is the key's endpoint a
   };
@@ -73,13 +83,6 @@ class FlowTable {
   double memory_per_flow() const;
 
  private:
-  struct Key {
-    std::array<std::uint8_t, 16> a{}, b{};  // the endpoints in a fixed order (a <= b)
-    std::uint16_t port_a = 0, port_b = 0;
-    std::uint8_t protocol = 0, v6 = 0;
-    std::uint16_t zero = 0;  // keeps the padding defined, so keys compare as bytes
-    bool operator==(const Key& other) const { return std::memcmp(this, &other, sizeof(Key)) == 0; }
-  };
   // One open flow in two cache lines, aligned to them: a packet reads the key and times (first
   // line) and updates the counters (second), so stream_capture prefetches both lines.
   struct alignas(64) Flow {
@@ -108,6 +111,7 @@ class FlowTable {
   // entries (flow indexes are 32 bits), so the tag's 32 bits cover any mask.
   std::size_t home_of(std::uint64_t hash_or_slot) const { return (hash_or_slot >> 32) & (slots_.size() - 1); }
 
+  static std::uint64_t mix(std::uint64_t h);
   static Key key_of(const Packet& packet, std::uint8_t from);
   static std::uint64_t hash_of(const Key& key);
   std::uint32_t find(const Key& key, std::uint64_t hash) const;
@@ -133,5 +137,61 @@ class FlowTable {
   bool started_ = false;
   FlowEnds ends_;
 };
+
+// The per-packet stages, inline so the reader's loop (pcap_flows.cpp) compiles them in place.
+
+inline std::uint64_t FlowTable::mix(std::uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xFF51AFD7ED558CCDull;
+  h ^= h >> 33;
+  h *= 0xC4CEB9FE1A85EC53ull;
+  return h ^ (h >> 33);
+}
+
+inline FlowTable::Key FlowTable::key_of(const Packet& packet, std::uint8_t from) {
+  // Selects through pointers rather than copying each field under a condition: `from` follows
+  // the capture's directions, which no branch predictor guesses.
+  const bool forward = from == 0;
+  const IpAddress& a = forward ? packet.src : packet.dst;
+  const IpAddress& b = forward ? packet.dst : packet.src;
+  Key key;
+  key.a = a.bytes;
+  key.b = b.bytes;
+  key.port_a = forward ? packet.src_port : packet.dst_port;
+  key.port_b = forward ? packet.dst_port : packet.src_port;
+  key.protocol = packet.protocol;
+  key.v6 = packet.src.v6 ? 1 : 0;
+  return key;
+}
+
+inline std::uint64_t FlowTable::hash_of(const Key& key) {
+  std::uint64_t words[5];
+  static_assert(sizeof(Key) == sizeof words);
+  std::memcpy(words, &key, sizeof words);
+  std::uint64_t hash = words[0];
+  for (int i = 1; i < 5; ++i) hash = (hash ^ (hash >> 29)) * 0x9E3779B97F4A7C15ull + words[i];
+  return mix(hash);
+}
+
+inline FlowTable::Prepared FlowTable::prepare(const Packet& packet) const {
+  // The endpoints in a fixed order, so both directions find the same flow. Any total order does
+  // (which end is `a` changes no output: end() maps the key back through the initiator); comparing
+  // the addresses as two native words is one that costs no call to memcmp.
+  std::uint64_t s[2], d[2];
+  std::memcpy(s, packet.src.bytes.data(), 16);
+  std::memcpy(d, packet.dst.bytes.data(), 16);
+  const bool src_first = s[0] != d[0]   ? s[0] < d[0]
+                         : s[1] != d[1] ? s[1] < d[1]
+                                        : packet.src_port <= packet.dst_port;
+  Prepared prepared;
+  prepared.from = src_first ? 0 : 1;
+  prepared.key = key_of(packet, prepared.from);
+  prepared.hash = hash_of(prepared.key);
+  return prepared;
+}
+
+inline void FlowTable::prefetch_slot(const Prepared& prepared) const {
+  __builtin_prefetch(&slots_[home_of(prepared.hash)]);
+}
 
 }  // namespace dais::capture

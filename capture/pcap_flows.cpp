@@ -17,9 +17,11 @@ CaptureCounters stream_capture(const std::filesystem::path& file, const FlowTime
     sink(std::move(flow));
   });
   const LinkType link = reader.link();
-  // Decoded packets wait in a small ring before they reach the table, in capture order: their
-  // slot is fetched into cache when they enter, their flow four packets before they are added,
-  // so the memory waits overlap with reading the next packets (FlowTable::prepare).
+  // Decoded packets wait in a small ring before they reach the table, in capture order: a packet
+  // is keyed one packet after it was decoded (its fields are then in cache rather than still in
+  // flight to it, which would stall the loads that key it), its slot fetched into cache then,
+  // its flow four packets before it is added, so the memory waits overlap with reading the next
+  // packets (FlowTable::prepare).
   constexpr std::size_t kRing = 8, kFlowAhead = 4;
   struct Pending {
     Packet packet;
@@ -27,7 +29,14 @@ CaptureCounters stream_capture(const std::filesystem::path& file, const FlowTime
     double time_s = 0;
   };
   std::array<Pending, kRing> ring;
-  std::size_t first = 0, size = 0;
+  std::size_t first = 0, size = 0;  // size counts the packet decoded last, not yet keyed
+  bool unkeyed = false;             // whether the newest packet in the ring is not keyed yet
+  auto key_newest = [&] {
+    Pending& p = ring[(first + size - 1) % kRing];
+    p.prepared = table.prepare(p.packet);
+    table.prefetch_slot(p.prepared);
+    unkeyed = false;
+  };
   auto add_first = [&] {
     Pending& p = ring[first];
     table.add(p.packet, p.prepared, p.time_s);
@@ -41,10 +50,11 @@ CaptureCounters stream_capture(const std::filesystem::path& file, const FlowTime
     Pending& slot = ring[(first + size) % kRing];
     switch (parse_packet(link, raw.data, raw.captured, raw.wire_length, slot.packet)) {
       case PacketStatus::ok:
-        slot.prepared = table.prepare(slot.packet);
         slot.time_s = raw.time_s;
-        table.prefetch_slot(slot.prepared);
-        if (++size == kRing) add_first();
+        if (unkeyed) key_newest();
+        ++size;
+        unkeyed = true;
+        if (size == kRing) add_first();
         break;
       case PacketStatus::truncated: ++counters.truncated; break;
       case PacketStatus::malformed: ++counters.malformed; break;
@@ -53,6 +63,7 @@ CaptureCounters stream_capture(const std::filesystem::path& file, const FlowTime
       case PacketStatus::fragment: ++counters.fragments; break;
     }
   }
+  if (unkeyed) key_newest();
   while (size > 0) add_first();
   table.flush();
   counters.ends = table.ends();
@@ -84,6 +95,8 @@ CaptureResult read_capture(const std::filesystem::path& file, const FlowTimeouts
     return ka != kb ? ka < kb : x.ended < y.ended;
   });
   result.flows.reserve(ended.size());
+  // Tens of MiB written once, as `ended` was: on huge pages too, where the kernel has them.
+  advise_huge_pages(result.flows.data(), ended.size() * sizeof(FlowRecord));
   for (const Order& o : order) result.flows.push_back(std::move(ended[o.ended]));
   return result;
 }

@@ -322,3 +322,59 @@ TEST_CASE("random bytes on every link type: a status, never a read past the capt
   }
   CHECK(ok > 0);
 }
+
+// Ethernet frames carrying IPv4 TCP or UDP take a shorter path (parse_ethernet_ipv4_common); the
+// same IP packet in a frame with a VLAN tag takes the general one. Damaged in the fields that short
+// path reads (version and header length, total length, fragment bits, protocol, TCP data offset)
+// and cut anywhere, both must give the same status and the same packet.
+TEST_CASE("untagged Ethernet IPv4 frames decode as the same IP packet in a VLAN-tagged frame, damaged or not") {
+  std::mt19937 random(16);
+  int ok = 0, compared = 0;
+  for (int i = 0; i < 20000; ++i) {
+    PacketSpec spec = tcp_spec();
+    spec.protocol = i % 3 == 0 ? 17 : 6;
+    spec.payload = random() % 64;
+    std::vector<std::uint8_t> packet = build_frame(LinkType::raw, spec);
+    switch (random() % 8) {
+      case 0: packet[0] = static_cast<std::uint8_t>(random()); break;  // version, header length
+      case 1:                                                           // total length
+        packet[2] = 0;
+        packet[3] = static_cast<std::uint8_t>(random());
+        break;
+      case 2:  // fragment bits and offset
+        packet[6] = static_cast<std::uint8_t>(random() % 4);
+        packet[7] = static_cast<std::uint8_t>(random());
+        break;
+      case 3: packet[9] = static_cast<std::uint8_t>(random() % 20); break;  // protocol
+      case 4: packet[20 + 12] = static_cast<std::uint8_t>(random()); break;  // TCP data offset
+      default: break;
+    }
+    std::vector<std::uint8_t> untagged = build_frame(LinkType::ethernet, spec);
+    std::copy(packet.begin(), packet.end(), untagged.begin() + 14);
+    spec.vlans = {100};
+    std::vector<std::uint8_t> tagged = build_frame(LinkType::ethernet, spec);
+    std::copy(packet.begin(), packet.end(), tagged.begin() + 18);
+    const std::size_t cut = random() % 2 == 0 ? packet.size() : random() % (packet.size() + 1);
+    const std::size_t wire_extra = random() % 3 == 0 ? random() % 40 : 0;
+    Packet general, fast;
+    const PacketStatus expected =
+        parse_packet(LinkType::ethernet, tagged.data(), cut + 18, tagged.size() + wire_extra, general);
+    const PacketStatus status =
+        parse_packet(LinkType::ethernet, untagged.data(), cut + 14, untagged.size() + wire_extra, fast);
+    CAPTURE(i);
+    REQUIRE(status == expected);
+    ++compared;
+    if (status != PacketStatus::ok) continue;
+    ++ok;
+    CHECK(fast.src == general.src);
+    CHECK(fast.dst == general.dst);
+    CHECK(fast.src_port == general.src_port);
+    CHECK(fast.dst_port == general.dst_port);
+    CHECK(fast.protocol == general.protocol);
+    CHECK(fast.ip_bytes == general.ip_bytes);
+    CHECK(fast.tcp_flags == general.tcp_flags);
+  }
+  CHECK(compared == 20000);
+  CHECK(ok > 2000);      // many intact packets took the short path
+  CHECK(ok < compared);  // and many damaged ones did not
+}
