@@ -24,15 +24,19 @@ class TreeBuilder {
  public:
   TreeBuilder(std::span<const float> rows, std::size_t cols, std::size_t n, std::size_t k)
       : rows_(rows), cols_(cols), n_(n), k_(k), max_depth_(tree_height_limit(k)),
-        columns_(k * cols), sample_(k), index_(k), feature_order_(cols), gathered_(cols), taken_(k < n ? n : 0) {
+        columns_(k * cols), sample_(k), index_(k), scratch_(k), feature_order_(cols), taken_(k < n ? n : 0),
+        leaf_path_(k + 1) {
     nodes_.reserve(2 * k);
+    // A leaf's path length is depth + c(size) with size <= k: c() is computed once per size here
+    // rather than once per leaf (a log each), with the same function, so the doubles are the same.
+    for (std::size_t size = 0; size <= k; ++size) leaf_path_[size] = average_path_length(size);
   }
 
   // Nodes of tree `tree` in pre-order; split links are relative to the tree's root.
   const std::vector<IsolationForest::Node>& build(std::uint64_t seed, std::size_t tree) {
     dais::Stream rng(seed, dais::Purpose::forest, tree);
     draw_subsample(rng);
-    std::fill(gathered_.begin(), gathered_.end(), std::uint8_t{0});
+    gather_columns();
     std::iota(index_.begin(), index_.end(), 0u);
     std::iota(feature_order_.begin(), feature_order_.end(), 0u);
     nodes_.clear();
@@ -69,37 +73,45 @@ class TreeBuilder {
     for (const std::uint32_t row : sample_) taken_[row] = 0;
   }
 
-  // Column-major copy of one feature over the subsample, made the first time a
-  // tree looks at that feature: a node's scan then stays in a few cache lines.
-  const float* column(std::uint32_t feature) {
-    float* out = columns_.data() + static_cast<std::size_t>(feature) * k_;
-    if (!gathered_[feature]) {
-      gathered_[feature] = 1;
-      const float* in = rows_.data() + feature;
-      for (std::size_t i = 0; i < k_; ++i) out[i] = in[static_cast<std::size_t>(sample_[i]) * cols_];
+  // Column-major copy of the subsample, so a node's scan of one feature stays in a few cache
+  // lines. Every feature is copied at once, a sampled row (one cache line) at a time: a tree
+  // splits on nearly every feature anyway, and a feature at a time would read each row once per
+  // feature, 4 * cols bytes apart.
+  void gather_columns() {
+    float* out = columns_.data();
+    for (std::size_t i = 0; i < k_; ++i) {
+      const float* row = rows_.data() + static_cast<std::size_t>(sample_[i]) * cols_;
+      for (std::size_t feature = 0; feature < cols_; ++feature) out[feature * k_ + i] = row[feature];
     }
-    return out;
   }
+  const float* column(std::uint32_t feature) const { return columns_.data() + static_cast<std::size_t>(feature) * k_; }
 
   void grow(const Frame& frame, dais::Stream& rng) {
     const std::uint32_t size = frame.end - frame.begin;
     if (size <= 1 || frame.depth >= max_depth_ || !choose_split(frame, rng)) {
-      nodes_.push_back({frame.depth + average_path_length(size), IsolationForest::kLeaf, size});
+      nodes_.push_back({frame.depth + leaf_path_[size], IsolationForest::kLeaf, size});
       return;
     }
-    // Branch-free Lomuto partition (left when x <= threshold): the comparison is a
-    // coin flip, so a branch would mispredict half the time. Every element of
-    // [middle, p) belongs right, so swapping one of them to p is harmless.
+    // Branch-free partition (left when x <= threshold), since the comparison is a coin flip that
+    // a branch would mispredict half the time. Every row is written to both ends of a scratch
+    // array and only the right end's cursor moves, so no iteration waits on the previous one's
+    // store (an in-place swap did, and it was the slowest line of a fit). The order of rows
+    // within a child is not kept, and nothing depends on it: a node only ever takes their min,
+    // max and count.
     const float* values = column(split_feature_);
-    std::uint32_t* index = index_.data();
-    std::uint32_t middle = frame.begin;
-    for (std::uint32_t p = frame.begin; p < frame.end; ++p) {
+    const std::uint32_t* index = index_.data() + frame.begin;
+    std::uint32_t* out = scratch_.data();
+    std::uint32_t left_count = 0, right_end = size;
+    for (std::uint32_t p = 0; p < size; ++p) {
       const std::uint32_t row = index[p];
-      const bool left = static_cast<double>(values[row]) <= split_value_;
-      index[p] = index[middle];
-      index[middle] = row;
-      middle += left ? 1u : 0u;
+      const std::uint32_t left = static_cast<double>(values[row]) <= split_value_ ? 1u : 0u;
+      out[left_count] = row;
+      out[right_end - 1] = row;
+      left_count += left;
+      right_end -= 1u - left;
     }
+    std::copy(out, out + size, index_.data() + frame.begin);
+    const std::uint32_t middle = frame.begin + left_count;
     const auto here = static_cast<std::uint32_t>(nodes_.size());
     nodes_.push_back({split_value_, split_feature_, 0});
     stack_.push_back({middle, frame.end, frame.depth + 1, here});
@@ -134,8 +146,9 @@ class TreeBuilder {
   std::span<const float> rows_;
   std::size_t cols_, n_, k_, max_depth_;
   std::vector<float> columns_;
-  std::vector<std::uint32_t> sample_, index_, feature_order_;
-  std::vector<std::uint8_t> gathered_, taken_;
+  std::vector<std::uint32_t> sample_, index_, scratch_, feature_order_;
+  std::vector<std::uint8_t> taken_;
+  std::vector<double> leaf_path_;  // c(size) for size in [0, k]
   std::vector<Frame> stack_;
   std::vector<IsolationForest::Node> nodes_;
   std::uint32_t split_feature_ = 0;
