@@ -77,11 +77,12 @@ template <typename Out> void write_forest(const IsolationForest& forest, Out& ou
     put_u32(out, count);
     for (std::uint32_t i = base; i < base + count; ++i) {
       const Node& node = nodes[i];
-      put_u32(out, node.feature);
-      if (node.feature == IsolationForest::kLeaf) {
-        put_u32(out, node.link);
+      if (node.is_leaf()) {
+        put_u32(out, IsolationForest::kLeaf);
+        put_u32(out, node.leaf_size());
         put_f64(out, 0.0);
       } else {
+        put_u32(out, node.feature);
         put_u32(out, node.link - base);
         put_f64(out, node.value);
       }
@@ -203,7 +204,7 @@ IsolationForest IsolationForest::deserialize(std::string_view bytes) {
         if (std::bit_cast<std::uint64_t>(node.value) != 0) malformed("leaf value must be 0");
         if (at.depth > max_depth) malformed("leaf deeper than the height limit");
         leaf_rows += node.link;
-        node.value = at.depth + average_path_length(node.link);
+        node = Node::leaf(base + at.index, at.depth, node.link);
       } else {
         if (node.feature >= forest.cols_) malformed("split feature out of range");
         if (!std::isfinite(node.value)) malformed("split threshold not finite");
@@ -218,6 +219,7 @@ IsolationForest IsolationForest::deserialize(std::string_view bytes) {
     if (leaf_rows != forest.max_samples_) malformed("leaf sizes do not add up to max_samples");
   }
   if (in.remaining() != 0) malformed("trailing bytes");
+  forest.tabulate_path_lengths();
   return forest;
 }
 

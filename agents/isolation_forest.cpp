@@ -24,15 +24,15 @@ class TreeBuilder {
  public:
   TreeBuilder(std::span<const float> rows, std::size_t cols, std::size_t n, std::size_t k)
       : rows_(rows), cols_(cols), n_(n), k_(k), max_depth_(tree_height_limit(k)),
-        columns_(k * cols), sample_(k), index_(k), feature_order_(cols), gathered_(cols), taken_(k < n ? n : 0) {
+        columns_(k * cols), sample_(k), index_(k), scratch_(k), feature_order_(cols), taken_(k < n ? n : 0) {
     nodes_.reserve(2 * k);
   }
 
-  // Nodes of tree `tree` in pre-order; split links are relative to the tree's root.
+  // Nodes of tree `tree` in pre-order; links are relative to the tree's root.
   const std::vector<IsolationForest::Node>& build(std::uint64_t seed, std::size_t tree) {
     dais::Stream rng(seed, dais::Purpose::forest, tree);
     draw_subsample(rng);
-    std::fill(gathered_.begin(), gathered_.end(), std::uint8_t{0});
+    gather_columns();
     std::iota(index_.begin(), index_.end(), 0u);
     std::iota(feature_order_.begin(), feature_order_.end(), 0u);
     nodes_.clear();
@@ -69,37 +69,45 @@ class TreeBuilder {
     for (const std::uint32_t row : sample_) taken_[row] = 0;
   }
 
-  // Column-major copy of one feature over the subsample, made the first time a
-  // tree looks at that feature: a node's scan then stays in a few cache lines.
-  const float* column(std::uint32_t feature) {
-    float* out = columns_.data() + static_cast<std::size_t>(feature) * k_;
-    if (!gathered_[feature]) {
-      gathered_[feature] = 1;
-      const float* in = rows_.data() + feature;
-      for (std::size_t i = 0; i < k_; ++i) out[i] = in[static_cast<std::size_t>(sample_[i]) * cols_];
+  // Column-major copy of the subsample, so a node's scan of one feature stays in a few cache
+  // lines. Every feature is copied at once, a sampled row (one cache line) at a time: a tree
+  // splits on nearly every feature anyway, and a feature at a time would read each row once per
+  // feature, 4 * cols bytes apart.
+  void gather_columns() {
+    float* out = columns_.data();
+    for (std::size_t i = 0; i < k_; ++i) {
+      const float* row = rows_.data() + static_cast<std::size_t>(sample_[i]) * cols_;
+      for (std::size_t feature = 0; feature < cols_; ++feature) out[feature * k_ + i] = row[feature];
     }
-    return out;
   }
+  const float* column(std::uint32_t feature) const { return columns_.data() + static_cast<std::size_t>(feature) * k_; }
 
   void grow(const Frame& frame, dais::Stream& rng) {
     const std::uint32_t size = frame.end - frame.begin;
     if (size <= 1 || frame.depth >= max_depth_ || !choose_split(frame, rng)) {
-      nodes_.push_back({frame.depth + average_path_length(size), IsolationForest::kLeaf, size});
+      nodes_.push_back(IsolationForest::Node::leaf(static_cast<std::uint32_t>(nodes_.size()), frame.depth, size));
       return;
     }
-    // Branch-free Lomuto partition (left when x <= threshold): the comparison is a
-    // coin flip, so a branch would mispredict half the time. Every element of
-    // [middle, p) belongs right, so swapping one of them to p is harmless.
+    // Branch-free partition (left when x <= threshold), since the comparison is a coin flip that
+    // a branch would mispredict half the time. Every row is written to both ends of a scratch
+    // array and only the right end's cursor moves, so no iteration waits on the previous one's
+    // store (an in-place swap did, and it was the slowest line of a fit). The order of rows
+    // within a child is not kept, and nothing depends on it: a node only ever takes their min,
+    // max and count.
     const float* values = column(split_feature_);
-    std::uint32_t* index = index_.data();
-    std::uint32_t middle = frame.begin;
-    for (std::uint32_t p = frame.begin; p < frame.end; ++p) {
+    const std::uint32_t* index = index_.data() + frame.begin;
+    std::uint32_t* out = scratch_.data();
+    std::uint32_t left_count = 0, right_end = size;
+    for (std::uint32_t p = 0; p < size; ++p) {
       const std::uint32_t row = index[p];
-      const bool left = static_cast<double>(values[row]) <= split_value_;
-      index[p] = index[middle];
-      index[middle] = row;
-      middle += left ? 1u : 0u;
+      const std::uint32_t left = static_cast<double>(values[row]) <= split_value_ ? 1u : 0u;
+      out[left_count] = row;
+      out[right_end - 1] = row;
+      left_count += left;
+      right_end -= 1u - left;
     }
+    std::copy(out, out + size, index_.data() + frame.begin);
+    const std::uint32_t middle = frame.begin + left_count;
     const auto here = static_cast<std::uint32_t>(nodes_.size());
     nodes_.push_back({split_value_, split_feature_, 0});
     stack_.push_back({middle, frame.end, frame.depth + 1, here});
@@ -134,8 +142,8 @@ class TreeBuilder {
   std::span<const float> rows_;
   std::size_t cols_, n_, k_, max_depth_;
   std::vector<float> columns_;
-  std::vector<std::uint32_t> sample_, index_, feature_order_;
-  std::vector<std::uint8_t> gathered_, taken_;
+  std::vector<std::uint32_t> sample_, index_, scratch_, feature_order_;
+  std::vector<std::uint8_t> taken_;
   std::vector<Frame> stack_;
   std::vector<IsolationForest::Node> nodes_;
   std::uint32_t split_feature_ = 0;
@@ -207,11 +215,12 @@ IsolationForest IsolationForest::fit(std::span<const float> rows, std::size_t co
     const auto base = static_cast<std::uint32_t>(grown.size());
     forest.tree_begin_.push_back(base);
     for (Node node : builder.build(params.seed, tree)) {
-      if (node.feature != kLeaf) node.link += base;
+      node.link += base;
       grown.push_back(node);
     }
   }
   forest.nodes_.assign(grown.begin(), grown.end());
+  forest.tabulate_path_lengths();
 
   if (params.contamination) {
     std::vector<double> negated = forest.score(rows, cols);  // sklearn's score_samples is -s
@@ -228,21 +237,27 @@ double IsolationForest::score_from_total_path(double total) const {
   return std::exp2(-total / normaliser_);
 }
 
+void IsolationForest::tabulate_path_lengths() {
+  // One c() per possible leaf size rather than one log per leaf reached; the same function, so the
+  // same doubles as computing it at the leaf.
+  path_of_size_.resize(max_samples_ + 1);
+  for (std::size_t size = 0; size <= max_samples_; ++size) path_of_size_[size] = average_path_length(size);
+}
+
 double IsolationForest::score_one(const float* row) const { return score_from_total_path(total_path(row)); }
 
 namespace {
 
-// One branch-free step down a tree: a leaf steps to itself; masks rather than ?: so the compiler
-// cannot turn the selects back into branches. `inner` becomes all ones when `at` was a split.
-std::uint32_t walk_step(const IsolationForest::Node* nodes, std::uint32_t at, const float* row,
-                        std::uint32_t& inner) {
+// One branch-free step down a tree (a mask rather than ?: so the compiler cannot turn the select
+// back into a branch: the comparison is a coin flip). A leaf's value is NaN and its link is
+// itself, so a walk that has reached its leaf stays there, and every walk can take the height
+// limit's number of steps with no test for leaves: fewer instructions per step than testing,
+// measured 25 % faster in a whole score.
+std::uint32_t walk_step(const IsolationForest::Node* nodes, std::uint32_t at, const float* row) {
   const IsolationForest::Node& node = nodes[at];
-  inner = 0u - static_cast<std::uint32_t>(node.feature != IsolationForest::kLeaf);
-  const float x = row[node.feature & inner];
-  const std::uint32_t right = 0u - static_cast<std::uint32_t>(!(static_cast<double>(x) <= node.value));
+  const std::uint32_t right = 0u - static_cast<std::uint32_t>(!(static_cast<double>(row[node.feature]) <= node.value));
   const std::uint32_t left_child = at + 1;
-  const std::uint32_t next = left_child ^ ((left_child ^ node.link) & right);
-  return at ^ ((at ^ next) & inner);
+  return left_child ^ ((left_child ^ node.link) & right);
 }
 
 }  // namespace
@@ -260,15 +275,9 @@ double IsolationForest::total_path(const float* row) const {
     std::uint32_t at[kLanes];
     for (std::size_t lane = 0; lane < lanes; ++lane) at[lane] = tree_begin_[first + lane];
     for (std::size_t level = 0; level < max_depth_; ++level) {
-      std::uint32_t walking = 0;
-      for (std::size_t lane = 0; lane < lanes; ++lane) {
-        std::uint32_t inner;
-        at[lane] = walk_step(nodes, at[lane], row, inner);
-        walking |= inner;
-      }
-      if (walking == 0) break;
+      for (std::size_t lane = 0; lane < lanes; ++lane) at[lane] = walk_step(nodes, at[lane], row);
     }
-    for (std::size_t lane = 0; lane < lanes; ++lane) total += nodes[at[lane]].value;
+    for (std::size_t lane = 0; lane < lanes; ++lane) total += path_length(nodes[at[lane]]);
   }
   return total;
 }
@@ -280,8 +289,8 @@ void IsolationForest::score(std::span<const float> rows, std::size_t cols, std::
   }
   // Row blocks, trees outside: one tree's nodes stay hot in L1 across the block. Inside a block,
   // kLanes rows descend in lock-step with branch-free steps, so their independent loads overlap
-  // instead of each row paying a mispredicted branch per level; the lanes stop as soon as all of
-  // them stand on leaves (most paths end above max_depth_).
+  // instead of each row paying a mispredicted branch per level (8 lanes: 4 leave the core idle,
+  // 16 run out of registers).
   constexpr std::size_t kBlock = 256;
   constexpr std::size_t kLanes = 8;
   double totals[kBlock];
@@ -306,20 +315,16 @@ void IsolationForest::score(std::span<const float> rows, std::size_t cols, std::
         std::uint32_t at[kLanes];
         std::fill(at, at + kLanes, root);
         for (std::size_t level = 0; level < max_depth_; ++level) {
-          std::uint32_t walking = 0;
           for (std::size_t lane = 0; lane < kLanes; ++lane) {
-            std::uint32_t inner;
-            at[lane] = walk_step(nodes, at[lane], block + (r + lane) * cols, inner);
-            walking |= inner;
+            at[lane] = walk_step(nodes, at[lane], block + (r + lane) * cols);
           }
-          if (walking == 0) break;
         }
-        for (std::size_t lane = 0; lane < kLanes; ++lane) totals[r + lane] += nodes[at[lane]].value;
+        for (std::size_t lane = 0; lane < kLanes; ++lane) totals[r + lane] += path_length(nodes[at[lane]]);
       }
       for (std::size_t r = lockstep; r < count; ++r) {
         std::uint32_t at = root;
-        for (std::uint32_t inner = ~0u; inner != 0;) at = walk_step(nodes, at, block + r * cols, inner);
-        totals[r] += nodes[at].value;
+        for (std::size_t level = 0; level < max_depth_; ++level) at = walk_step(nodes, at, block + r * cols);
+        totals[r] += path_length(nodes[at]);
       }
     }
     for (std::size_t r = 0; r < count; ++r) out[start + r] = score_from_total_path(totals[r]);
@@ -345,11 +350,12 @@ std::size_t IsolationForest::tree_root(std::size_t tree) const {
 
 std::size_t IsolationForest::leaf_count() const {
   return static_cast<std::size_t>(
-      std::count_if(nodes_.begin(), nodes_.end(), [](const Node& node) { return node.feature == kLeaf; }));
+      std::count_if(nodes_.begin(), nodes_.end(), [](const Node& node) { return node.is_leaf(); }));
 }
 
 std::size_t IsolationForest::memory_bytes() const {
-  return sizeof(*this) + nodes_.capacity() * sizeof(Node) + tree_begin_.capacity() * sizeof(std::uint32_t);
+  return sizeof(*this) + nodes_.capacity() * sizeof(Node) + tree_begin_.capacity() * sizeof(std::uint32_t) +
+         path_of_size_.capacity() * sizeof(double);
 }
 
 }  // namespace dais::agents

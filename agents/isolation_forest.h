@@ -34,6 +34,7 @@
 // models have equal digests.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -67,11 +68,29 @@ std::size_t tree_height_limit(std::size_t max_samples);
 class IsolationForest {
  public:
   // One split or leaf; a tree is a pre-order run of these in one forest-wide array.
+  // A leaf is built so that a walk which reaches it stays there: its value is a quiet NaN, which
+  // no x is <= to, so the walk always takes `link`, the leaf's own index. Scoring can then take
+  // exactly height-limit steps per walk with no test for leaves (see score()). The NaN's payload
+  // holds the leaf's depth (bits 32-50) and the number of subsample rows that reached it (bits 0-31).
   struct Node {
-    double value;            // split threshold, or for a leaf its depth + c(leaf size)
-    std::uint32_t feature;   // kLeaf for a leaf
-    std::uint32_t link;      // split: forest-wide index of the right child; leaf: leaf size
+    double value;            // split: threshold (left when x[feature] <= value); leaf: tagged NaN
+    std::uint32_t feature;   // split: feature index; leaf: 0 (a valid column, so a walk's load stays in its row)
+    std::uint32_t link;      // split: forest-wide index of the right child; leaf: its own index
+
+    static Node leaf(std::uint32_t self, std::uint32_t depth, std::uint32_t size) {
+      return {std::bit_cast<double>(kLeafTag | (std::uint64_t{depth} << 32) | size), 0, self};
+    }
+    bool is_leaf() const { return (std::bit_cast<std::uint64_t>(value) & kTagMask) == kLeafTag; }
+    std::uint32_t leaf_size() const { return static_cast<std::uint32_t>(std::bit_cast<std::uint64_t>(value)); }
+    std::uint32_t leaf_depth() const {
+      return static_cast<std::uint32_t>((std::bit_cast<std::uint64_t>(value) & ~kTagMask) >> 32);
+    }
+
+   private:
+    static constexpr std::uint64_t kLeafTag = 0x7FF8000000000000ULL;  // positive quiet NaN
+    static constexpr std::uint64_t kTagMask = 0xFFF8000000000000ULL;
   };
+  // The serialised form's feature field of a leaf.
   static constexpr std::uint32_t kLeaf = 0xFFFFFFFFu;
   static constexpr std::uint32_t kFormatVersion = 1;
 
@@ -99,6 +118,10 @@ class IsolationForest {
   std::span<const Node> nodes() const { return nodes_; }
   std::size_t tree_root(std::size_t tree) const;
   std::size_t leaf_count() const;
+  // A leaf's path length, depth + c(leaf size): what it adds to a row's total path.
+  double path_length(const Node& leaf) const {
+    return static_cast<double>(leaf.leaf_depth()) + path_of_size_[leaf.leaf_size()];
+  }
   // Bytes held by this object, including its arrays' capacity.
   std::size_t memory_bytes() const;
 
@@ -110,6 +133,7 @@ class IsolationForest {
  private:
   IsolationForest() = default;
   double score_from_total_path(double total) const;
+  void tabulate_path_lengths();  // fills path_of_size_ for max_samples_
   double total_path(const float* row) const;
 
   std::size_t cols_ = 0;
@@ -122,6 +146,7 @@ class IsolationForest {
   std::size_t max_depth_ = 0;         // ceil(log2(max_samples)): no leaf lies deeper
   std::vector<Node> nodes_;           // every tree, one after another
   std::vector<std::uint32_t> tree_begin_;  // index of each tree's root in nodes_
+  std::vector<double> path_of_size_;       // c(size) for every leaf size in [0, max_samples_]
 };
 
 }  // namespace dais::agents

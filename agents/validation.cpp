@@ -70,20 +70,28 @@ void ValidatorView::forget_old_sources() {
 }
 
 void ValidatorView::rebuild_anomalies() {
-  std::map<std::uint32_t, std::pair<std::array<double, kFeatureCount>, std::uint32_t>> sums;
-  for (const FlaggedFlow& f : flagged_ring_) {
-    auto& [sum, count] = sums[f.source];
-    for (std::size_t k = 0; k < kFeatureCount; ++k) sum[k] += f.features[k];
-    ++count;
-  }
+  // The ring's entries by (source, position): each source's flows are summed in ring order, as a
+  // map from source to running sum would, without a node allocated per source (this runs for
+  // every agent every step).
+  std::vector<std::uint64_t> order(flagged_ring_.size());
+  for (std::size_t i = 0; i < flagged_ring_.size(); ++i) order[i] = std::uint64_t{flagged_ring_[i].source} << 32 | i;
+  std::sort(order.begin(), order.end());
   anomalies_.clear();
-  anomalies_.reserve(sums.size());
-  for (const auto& [source, entry] : sums) {
+  for (std::size_t begin = 0; begin < order.size();) {
+    const auto source = static_cast<std::uint32_t>(order[begin] >> 32);
+    std::size_t end = begin;
+    std::array<double, kFeatureCount> sum{};
+    for (; end < order.size() && static_cast<std::uint32_t>(order[end] >> 32) == source; ++end) {
+      const FlaggedFlow& f = flagged_ring_[static_cast<std::uint32_t>(order[end])];
+      for (std::size_t k = 0; k < kFeatureCount; ++k) sum[k] += f.features[k];
+    }
+    const auto flows = static_cast<std::uint32_t>(end - begin);
+    begin = end;
     if (standing(source) != Standing::suspicious) continue;
     AnomalyCentroid a;
     a.source = source;
-    a.flows = entry.second;
-    for (std::size_t k = 0; k < kFeatureCount; ++k) a.centroid[k] = static_cast<float>(entry.first[k] / entry.second);
+    a.flows = flows;
+    for (std::size_t k = 0; k < kFeatureCount; ++k) a.centroid[k] = static_cast<float>(sum[k] / flows);
     a.z = baseline_.standardise(a.centroid);
     anomalies_.push_back(a);
   }

@@ -47,7 +47,9 @@ std::vector<std::size_t> leaf_depths(const IsolationForest& forest, std::size_t 
     const auto [index, depth] = stack.back();
     stack.pop_back();
     const auto& node = forest.nodes()[index];
-    if (node.feature == IsolationForest::kLeaf) {
+    if (node.is_leaf()) {
+      CHECK(node.leaf_depth() == depth);
+      CHECK(node.link == index);  // a leaf links to itself: a walk that reaches it stays
       depths.push_back(depth);
     } else {
       stack.push_back({node.link, depth + 1});
@@ -146,6 +148,39 @@ TEST_CASE("same seed gives the same model; a different seed a different one") {
   CHECK(a.digest() == dais::sha256(a.serialize()));
 }
 
+TEST_CASE("score() and score_one() equal a plain walk that stops at the leaves, for any input") {
+  // score() walks every tree the height limit's number of steps, relying on a leaf's NaN value
+  // and self link to hold a finished walk in place; a plain walk that tests for leaves, summed in
+  // tree order, must give the same doubles, also for inputs the model never saw (NaN, infinities).
+  const auto rows = gaussian_rows(500, 4, 21);
+  const auto forest = IsolationForest::fit(rows, 4, params_with_seed(3, 37));
+  auto queries = gaussian_rows(45, 4, 22);  // 45: five 8-row lock-step groups and a remainder
+  queries[1] = std::numeric_limits<float>::quiet_NaN();
+  queries[6] = std::numeric_limits<float>::infinity();
+  queries[11] = -std::numeric_limits<float>::infinity();
+  queries[12] = 1e30f;
+  const auto scores = forest.score(queries, 4);
+  for (std::size_t r = 0; r < 45; ++r) {
+    const float* row = queries.data() + r * 4;
+    double total = 0.0;
+    for (std::size_t t = 0; t < forest.tree_count(); ++t) {
+      std::size_t at = forest.tree_root(t);
+      std::uint32_t depth = 0;
+      while (!forest.nodes()[at].is_leaf()) {
+        const auto& node = forest.nodes()[at];
+        at = static_cast<double>(row[node.feature]) <= node.value ? at + 1 : node.link;
+        ++depth;
+      }
+      const auto& leaf = forest.nodes()[at];
+      REQUIRE(leaf.leaf_depth() == depth);
+      total += depth + average_path_length(leaf.leaf_size());
+    }
+    const double expected = std::exp2(-total / (37 * average_path_length(256)));
+    CHECK(std::bit_cast<std::uint64_t>(scores[r]) == std::bit_cast<std::uint64_t>(expected));
+    CHECK(std::bit_cast<std::uint64_t>(forest.score_one(row)) == std::bit_cast<std::uint64_t>(expected));
+  }
+}
+
 TEST_CASE("each tree depends only on (seed, tree index)") {
   const auto rows = gaussian_rows(300, 3, 4);
   const auto ten = IsolationForest::fit(rows, 3, params_with_seed(5, 10));
@@ -155,7 +190,8 @@ TEST_CASE("each tree depends only on (seed, tree index)") {
   for (std::size_t i = 0; i < prefix; ++i) {
     CHECK(ten.nodes()[i].feature == twenty.nodes()[i].feature);
     CHECK(ten.nodes()[i].link == twenty.nodes()[i].link);
-    CHECK(ten.nodes()[i].value == twenty.nodes()[i].value);
+    // Bits, not ==: a leaf's value is a NaN.
+    CHECK(std::bit_cast<std::uint64_t>(ten.nodes()[i].value) == std::bit_cast<std::uint64_t>(twenty.nodes()[i].value));
   }
 }
 
@@ -169,7 +205,7 @@ TEST_CASE("trees respect the height limit and hold every subsample row in their 
     std::size_t rows_in_leaves = 0;
     const std::size_t begin = forest.tree_root(t);
     for (std::size_t i = begin; i < begin + forest.node_count(t); ++i) {
-      if (forest.nodes()[i].feature == IsolationForest::kLeaf) rows_in_leaves += forest.nodes()[i].link;
+      if (forest.nodes()[i].is_leaf()) rows_in_leaves += forest.nodes()[i].leaf_size();
     }
     CHECK(rows_in_leaves == 256);
   }
@@ -206,7 +242,7 @@ TEST_CASE("constant data gives single-leaf trees and score 0.5") {
     for (std::size_t r = 0; r < 200; ++r) mixed[r * 3 + 0] = mixed[r * 3 + 2] = 1.0f;
     const auto mixed_forest = IsolationForest::fit(mixed, 3, params_with_seed(0, 10));
     for (const auto& node : mixed_forest.nodes()) {
-      if (node.feature != IsolationForest::kLeaf) CHECK(node.feature == 1);
+      if (!node.is_leaf()) CHECK(node.feature == 1);
     }
     CHECK(mixed_forest.node_count() > 10);
   }
@@ -290,7 +326,7 @@ TEST_CASE("malformed serialised models throw std::invalid_argument") {
   SUBCASE("node records") {
     // First tree: its root is a split (64 distinct rows), at kHeader + 4.
     const std::size_t root = kHeader + 4;
-    REQUIRE(forest.nodes()[0].feature != IsolationForest::kLeaf);
+    REQUIRE(!forest.nodes()[0].is_leaf());
     std::string bad = good;
     overwrite_u32(bad, root, 2);  // split feature out of range
     CHECK_THROWS_AS(IsolationForest::deserialize(bad), std::invalid_argument);
@@ -312,10 +348,10 @@ TEST_CASE("malformed serialised models throw std::invalid_argument") {
 
     // The first leaf of the first tree.
     std::size_t leaf = 0;
-    while (forest.nodes()[leaf].feature != IsolationForest::kLeaf) ++leaf;
+    while (!forest.nodes()[leaf].is_leaf()) ++leaf;
     const std::size_t record = root + leaf * 16;
     bad = good;
-    overwrite_u32(bad, record + 4, forest.nodes()[leaf].link + 1);  // leaf sizes no longer sum to max_samples
+    overwrite_u32(bad, record + 4, forest.nodes()[leaf].leaf_size() + 1);  // leaf sizes no longer sum to max_samples
     CHECK_THROWS_AS(IsolationForest::deserialize(bad), std::invalid_argument);
     bad = good;
     overwrite_u32(bad, record + 4, 0);
