@@ -86,7 +86,7 @@ Metrics::Metrics() {
   declare("dais_append_seconds", K::histogram, "Duration of one batched append (one LMDB write transaction).");
   declare("dais_step_seconds", K::histogram, "Duration of one simulation step.");
   declare("dais_active_agents", K::gauge, "Agents active in the last step.");
-  declare("dais_signatures", K::gauge, "Signatures by status (pending, accepted, rejected).");
+  declare("dais_signatures", K::gauge, "Signatures by their status now (pending, accepted, rejected, revoked), as GET /v1/signatures counts them.");
   declare("dais_detection_precision", K::gauge, "Detection precision over the run so far.");
   declare("dais_detection_recall", K::gauge, "Detection recall over the run so far.");
   declare("dais_head_seq", K::gauge, "Seq of the last event in the log.");

@@ -432,13 +432,13 @@ int daisd_main(int argc, char** argv, server::RankExchange* ranks) {
       if (run_ptr) {
         const auto& stats = run_ptr->stats();
         const auto rates = stats.rates();
-        const auto& decided = stats.consensus();
+        const auto counts = run_ptr->signature_counts();
         metrics.set("dais_detection_precision", rates.precision);
         metrics.set("dais_detection_recall", rates.recall);
-        metrics.set("dais_signatures", static_cast<double>(decided.accepted), {{"status", "accepted"}});
-        metrics.set("dais_signatures", static_cast<double>(decided.rejected), {{"status", "rejected"}});
-        metrics.set("dais_signatures", static_cast<double>(decided.proposed - decided.accepted - decided.rejected),
-                    {{"status", "pending"}});
+        metrics.set("dais_signatures", static_cast<double>(counts.accepted), {{"status", "accepted"}});
+        metrics.set("dais_signatures", static_cast<double>(counts.rejected), {{"status", "rejected"}});
+        metrics.set("dais_signatures", static_cast<double>(counts.pending), {{"status", "pending"}});
+        metrics.set("dais_signatures", static_cast<double>(counts.revoked), {{"status", "revoked"}});
         metrics.set("dais_active_agents", static_cast<double>(run_ptr->last_active_agents()));
       }
     }

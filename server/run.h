@@ -121,6 +121,8 @@ class Run {
   const EngineSettings& settings() const { return engine_->settings(); }
   // Run statistics folded from the log (driving thread only; API threads use projections_snapshot()).
   const projections::RunStats& stats() const { return projections_.stats(); }
+  // Signatures by their status now, as GET /v1/signatures counts them (driving thread only).
+  projections::SignatureCounts signature_counts() const { return projections_.signatures().counts(); }
   std::uint32_t last_active_agents() const {
     const auto& rows = projections_.stats().rows();
     return rows.empty() ? 0 : rows.back().stats.active_agents;

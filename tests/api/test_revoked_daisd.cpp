@@ -112,6 +112,22 @@ TEST_CASE("daisd: a signature revoked by later evidence reads as revoked and is 
   CHECK(revoked_page.at("counts").at("revoked") == expected.size());
   CHECK(revoked_page.at("total") == expected.size());
 
+  // The Prometheus gauge counts the same statuses (set after each step, so wait for the last one's).
+  const auto counts = revoked_page.at("counts");
+  const auto gauge = [&](const char* status) {
+    return "dais_signatures{status=\"" + std::string(status) + "\"} " +
+           std::to_string(counts.at(status).get<std::uint64_t>()) + "\n";
+  };
+  std::string metrics;
+  for (const auto until = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < until;
+       std::this_thread::sleep_for(50ms)) {
+    metrics = c.get("/metrics").body;
+    if (metrics.find(gauge("revoked")) != std::string::npos) break;
+  }
+  for (const char* status : {"pending", "accepted", "rejected", "revoked"}) {
+    CHECK_MESSAGE(metrics.find(gauge(status)) != std::string::npos, gauge(status) << " not in\n" << metrics);
+  }
+
   // The single-signature view: every revocation is on the round it ended (the current one, or one in
   // `history` when the signature was proposed again), with the event's step, seq and tally.
   std::map<std::string, std::string> indicator_of;  // revoked now
