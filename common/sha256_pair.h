@@ -1,4 +1,5 @@
-// Two independent SHA-256 digests computed together (and many short ones, two by two). On x86-64 CPUs with the
+// Two independent SHA-256 digests computed together, and a row of 64-byte
+// messages hashed two by two (a Merkle tree level). On x86-64 CPUs with the
 // SHA extensions (SHA-NI) the two messages' blocks go through the rounds
 // interleaved: one message alone is bound by the round instruction's latency,
 // so the second one costs little extra (the log's chain hash and Merkle leaf
