@@ -24,6 +24,13 @@ void pair_portable(const Sha256Input& a, const Sha256Input& b, Digest& out_a, Di
   out_b = b.prefix ? sha256_prefixed(*b.prefix, b.bytes) : sha256(b.bytes);
 }
 
+void prefixed_64_portable(std::uint8_t prefix, const char* messages, std::size_t count, char* out) {
+  for (std::size_t i = 0; i < count; ++i) {
+    const Digest d = sha256_prefixed(prefix, std::string_view(messages + 64 * i, 64));
+    std::memcpy(out + 32 * i, d.data(), d.size());
+  }
+}
+
 #if DAIS_SHA_NI
 
 namespace {
@@ -163,6 +170,18 @@ __attribute__((target("sha,sse4.1"))) void compress_one(Lane& lane, const char* 
   lane = lanes[0];
 }
 
+// The two padded blocks of prefix ‖ 64 bytes: the prefix and the first 63
+// bytes; then the last byte, the 0x80 marker and the length, 65 bytes = 520 bits.
+void two_blocks_of_65(std::uint8_t prefix, const char* message, char (&blocks)[2][64]) {
+  blocks[0][0] = static_cast<char>(prefix);
+  std::memcpy(blocks[0] + 1, message, 63);
+  std::memset(blocks[1], 0, 64);
+  blocks[1][0] = message[63];
+  blocks[1][1] = static_cast<char>(0x80);
+  blocks[1][62] = 0x02;
+  blocks[1][63] = 0x08;
+}
+
 bool cpu_has_sha_ni() {
   unsigned a = 0, b = 0, c = 0, d = 0;
   if (__get_cpuid(1, &a, &b, &c, &d) == 0) return false;
@@ -192,12 +211,46 @@ void pair_sha_ni(const Sha256Input& a, const Sha256Input& b, Digest& out_a, Dige
   store_lane(lanes[1], out_b);
 }
 
+void prefixed_64_sha_ni(std::uint8_t prefix, const char* messages, std::size_t count, char* out) {
+  std::size_t i = 0;
+  for (; i + 1 < count; i += 2) {
+    alignas(16) char a[2][64];
+    alignas(16) char b[2][64];
+    two_blocks_of_65(prefix, messages + 64 * i, a);
+    two_blocks_of_65(prefix, messages + 64 * (i + 1), b);
+    Lane lanes[2] = {initial_lane(), initial_lane()};
+    const char* const first[2] = {a[0], b[0]};
+    compress_two(lanes, first);
+    const char* const second[2] = {a[1], b[1]};
+    compress_two(lanes, second);
+    Digest da, db;
+    store_lane(lanes[0], da);
+    store_lane(lanes[1], db);
+    std::memcpy(out + 32 * i, da.data(), 32);
+    std::memcpy(out + 32 * (i + 1), db.data(), 32);
+  }
+  if (i < count) {
+    alignas(16) char a[2][64];
+    two_blocks_of_65(prefix, messages + 64 * i, a);
+    Lane lane = initial_lane();
+    compress_one(lane, a[0]);
+    compress_one(lane, a[1]);
+    Digest d;
+    store_lane(lane, d);
+    std::memcpy(out + 32 * i, d.data(), 32);
+  }
+}
+
 #else  // not x86-64: the portable path only
 
 bool sha_ni_available() { return false; }
 
 void pair_sha_ni(const Sha256Input& a, const Sha256Input& b, Digest& out_a, Digest& out_b) {
   pair_portable(a, b, out_a, out_b);
+}
+
+void prefixed_64_sha_ni(std::uint8_t prefix, const char* messages, std::size_t count, char* out) {
+  prefixed_64_portable(prefix, messages, count, out);
 }
 
 #endif
@@ -209,6 +262,14 @@ void sha256_pair(const Sha256Input& a, const Sha256Input& b, Digest& out_a, Dige
     sha256_pair_detail::pair_sha_ni(a, b, out_a, out_b);
   } else {
     sha256_pair_detail::pair_portable(a, b, out_a, out_b);
+  }
+}
+
+void sha256_prefixed_64(std::uint8_t prefix, const char* messages, std::size_t count, char* out) {
+  if (sha256_pair_detail::sha_ni_available()) {
+    sha256_pair_detail::prefixed_64_sha_ni(prefix, messages, count, out);
+  } else {
+    sha256_pair_detail::prefixed_64_portable(prefix, messages, count, out);
   }
 }
 

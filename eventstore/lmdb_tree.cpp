@@ -45,7 +45,7 @@ void add_leaves(const LmdbEnv& env, MDB_txn* txn, MDB_dbi tree, std::uint64_t si
   merkle::TileAppender appender(
       size, [&](unsigned level, std::uint64_t index) { return read_tile(env, txn, tree, level, index); });
   try {
-    for (const auto& leaf : leaves) appender.add(leaf);
+    appender.add(leaves);
   } catch (const std::runtime_error& e) {
     throw StoreError(env.dir().string() + ": " + e.what() + "; run dais-verify");
   }

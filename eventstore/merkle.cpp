@@ -107,8 +107,9 @@ void entry_and_leaf_hash(std::string_view entry_bytes, Hash& entry, Hash& leaf) 
 }
 
 Hash subtree_root(const char* hashes, std::size_t count) {
-  // One level at a time, in place: node i of the next level is SHA-256(0x01 || the 64
-  // bytes of children 2i and 2i+1), which lie side by side; two nodes per sha256_pair.
+  // One level at a time: node i of the next level is SHA-256(0x01 || the 64 bytes of
+  // children 2i and 2i+1), which lie side by side, so a level is one sha256_prefixed_64
+  // call (two nodes per pass through the rounds), folded in place after the first.
   // 128 nodes is the most a tile needs (its 256 hashes' first level up).
   if (count == 0 || count > kTileWidth || !std::has_single_bit(count)) {
     throw std::invalid_argument("a complete subtree within a tile has 1 to 256 leaves, a power of two, not " +
@@ -122,20 +123,9 @@ Hash subtree_root(const char* hashes, std::size_t count) {
   }
   const char* from = hashes;
   while (count > 1) {
-    const std::size_t nodes = count / 2;
-    for (std::size_t i = 0; i + 1 < nodes; i += 2) {
-      Hash a, b;
-      sha256_pair({std::string_view(from + 64 * i, 64), std::uint8_t{0x01}},
-                  {std::string_view(from + 64 * (i + 1), 64), std::uint8_t{0x01}}, a, b);
-      std::memcpy(level + 32 * i, a.data(), 32);
-      std::memcpy(level + 32 * (i + 1), b.data(), 32);
-    }
-    if (nodes % 2 == 1) {
-      const Hash last = sha256_prefixed(0x01, std::string_view(from + 64 * (nodes - 1), 64));
-      std::memcpy(level + 32 * (nodes - 1), last.data(), 32);
-    }
+    count /= 2;
+    sha256_prefixed_64(0x01, from, count, level);
     from = level;
-    count = nodes;
   }
   std::memcpy(out.data(), level, 32);
   return out;
@@ -303,7 +293,7 @@ std::string& TileAppender::tile(unsigned level, std::uint64_t index) {
   return it->second;
 }
 
-void TileAppender::push(unsigned level, std::uint64_t position, const Hash& hash) {
+std::string& TileAppender::tile_at(unsigned level, std::uint64_t position) {
   std::string& bytes = tile(level, position / kTileWidth);
   const std::size_t expected = (position % kTileWidth) * 32;
   if (bytes.size() != expected) {
@@ -311,6 +301,11 @@ void TileAppender::push(unsigned level, std::uint64_t position, const Hash& hash
                              " holds " + std::to_string(bytes.size()) + " bytes where " + std::to_string(expected) +
                              " were expected");
   }
+  return bytes;
+}
+
+void TileAppender::push(unsigned level, std::uint64_t position, const Hash& hash) {
+  std::string& bytes = tile_at(level, position);
   bytes.append(reinterpret_cast<const char*>(hash.data()), hash.size());
   if (bytes.size() == kTileWidth * 32) push(level + 1, position / kTileWidth, subtree_root(bytes.data(), kTileWidth));
 }
@@ -318,6 +313,19 @@ void TileAppender::push(unsigned level, std::uint64_t position, const Hash& hash
 void TileAppender::add(const Hash& leaf) {
   push(0, size_, leaf);
   ++size_;
+}
+
+void TileAppender::add(std::span<const Hash> leaves) {
+  static_assert(sizeof(Hash) == 32, "leaf hashes lie side by side, 32 bytes each");
+  while (!leaves.empty()) {
+    std::string& bytes = tile_at(0, size_);
+    const std::size_t n = std::min<std::size_t>(leaves.size(), kTileWidth - size_ % kTileWidth);
+    bytes.append(reinterpret_cast<const char*>(leaves.data()), n * 32);
+    const std::uint64_t index = size_ / kTileWidth;
+    size_ += n;
+    leaves = leaves.subspan(n);
+    if (bytes.size() == kTileWidth * 32) push(1, index, subtree_root(bytes.data(), kTileWidth));
+  }
 }
 
 }  // namespace dais::eventstore::merkle

@@ -93,12 +93,17 @@ class TileAppender {
   // `size`: leaves already in the stored tree; `load` reads its last tiles.
   TileAppender(std::uint64_t size, TileLoader load);
   void add(const Hash& leaf);
+  // The same as add() for each leaf in turn, but copies each run of leaves into
+  // its level-0 tile at once (the append path adds a whole batch).
+  void add(std::span<const Hash> leaves);
   std::uint64_t size() const { return size_; }
   // The changed tiles: (level, index) -> all its hashes (width·32 bytes).
   const std::map<std::pair<unsigned, std::uint64_t>, std::string>& dirty() const { return dirty_; }
 
  private:
   std::string& tile(unsigned level, std::uint64_t index);
+  // Tile holding `position` of `level`, checked to end exactly there.
+  std::string& tile_at(unsigned level, std::uint64_t position);
   void push(unsigned level, std::uint64_t position, const Hash& hash);
 
   std::uint64_t size_;

@@ -72,3 +72,40 @@ TEST_CASE("the SHA-NI path agrees with OpenSSL at every length") {
   }
   check_against_openssl(detail::pair_sha_ni);
 }
+
+namespace {
+
+template <typename Level>
+void check_prefixed_64(Level level) {
+  // 0..9 messages (pairs and an odd one out), both RFC 6962 prefixes, from an unaligned address.
+  const std::string source = pattern(64 * 9 + 3, 3);
+  for (const std::uint8_t prefix : {std::uint8_t{0x00}, std::uint8_t{0x01}}) {
+    for (std::size_t count = 0; count <= 9; ++count) {
+      CAPTURE(count);
+      std::string out(32 * count + 32, '\x5a');
+      level(prefix, source.data() + 3, count, out.data());
+      for (std::size_t i = 0; i < count; ++i) {
+        const dais::Digest expected = dais::sha256_prefixed(prefix, std::string_view(source).substr(3 + 64 * i, 64));
+        CHECK_MESSAGE(std::string_view(out).substr(32 * i, 32) ==
+                          std::string_view(reinterpret_cast<const char*>(expected.data()), 32),
+                      "message " << i);
+      }
+      CHECK(out.substr(32 * count) == std::string(32, '\x5a'));  // nothing written past the last digest
+      // In place: the digests overwrite the messages they came from.
+      std::string in_place = source.substr(3, 64 * count);
+      level(prefix, in_place.data(), count, in_place.data());
+      CHECK(in_place.substr(0, 32 * count) == out.substr(0, 32 * count));
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("sha256_prefixed_64 hashes a level of 64-byte messages as sha256_prefixed does, in place too") {
+  check_prefixed_64(detail::prefixed_64_portable);
+  if (!detail::sha_ni_available()) {
+    MESSAGE("this CPU has no SHA extensions: only the portable path is tested");
+    return;
+  }
+  check_prefixed_64(detail::prefixed_64_sha_ni);
+}

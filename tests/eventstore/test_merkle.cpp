@@ -73,12 +73,17 @@ HashReader naive_reader(const std::vector<Hash>& d) {
 struct TileStore {
   std::map<std::pair<unsigned, std::uint64_t>, std::string> tiles;
   std::uint64_t size = 0;
+  bool leaf_by_leaf = false;  // TileAppender::add(leaf) per leaf rather than add(span)
   void add(std::span<const Hash> leaves) {
     TileAppender app(size, [this](unsigned l, std::uint64_t i) {
       auto it = tiles.find({l, i});
       return it == tiles.end() ? std::string() : it->second;
     });
-    for (const Hash& h : leaves) app.add(h);
+    if (leaf_by_leaf) {
+      for (const Hash& h : leaves) app.add(h);
+    } else {
+      app.add(leaves);
+    }
     for (const auto& [key, bytes] : app.dirty()) tiles[key] = bytes;
     size = app.size();
   }
@@ -175,6 +180,7 @@ TEST_CASE("out-of-tree arguments are refused") {
 TEST_CASE("tiles built leaf by leaf or in batches give the naive tree for every size") {
   const auto leaves = make_leaves(600);
   TileStore one_by_one, batched;
+  one_by_one.leaf_by_leaf = true;  // the other one takes each batch in runs (TileAppender::add(span))
   std::size_t batch = 1;
   for (std::size_t n = 1; n <= leaves.size(); ++n) {
     one_by_one.add(std::span(leaves).subspan(n - 1, 1));
