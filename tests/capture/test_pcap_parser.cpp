@@ -346,7 +346,11 @@ TEST_CASE("untagged Ethernet IPv4 frames decode as the same IP packet in a VLAN-
         packet[7] = static_cast<std::uint8_t>(random());
         break;
       case 3: packet[9] = static_cast<std::uint8_t>(random() % 20); break;  // protocol
-      case 4: packet[20 + 12] = static_cast<std::uint8_t>(random()); break;  // TCP data offset
+      case 4: {  // TCP data offset (a UDP packet with a short payload has no byte there)
+        const auto offset = static_cast<std::uint8_t>(random());
+        if (spec.protocol == 6) packet[20 + 12] = offset;
+        break;
+      }
       default: break;
     }
     std::vector<std::uint8_t> untagged = build_frame(LinkType::ethernet, spec);
