@@ -160,10 +160,7 @@ Engine::Engine(EngineSettings settings, ThreadPool& pool, RankExchange* ranks)
 
   campaigns_ = agents::plan_campaigns(settings_.seed, n, settings_.campaigns);
   next_campaign_id_ = static_cast<std::uint32_t>(campaigns_.size()) + 1;
-  for (const auto& c : campaigns_) campaign_sources_.insert(c.sources.begin(), c.sources.end());
-  if (settings_.recorded && !settings_.recorded_traffic.mix_benign()) {
-    campaign_sources_ = settings_.recorded->traffic.attack_sources();  // from its labels
-  }
+  index_campaign_sources(campaigns_.size());
   protection_.add_campaigns(campaigns_);
 }
 
@@ -178,6 +175,17 @@ bool Engine::is_crashed(std::uint32_t agent) const { return agents_.at(agent)->c
 std::string Engine::model_digest(std::uint32_t agent) const {
   const auto& model = agents_.at(agent)->model;
   return model ? to_hex(model->digest()) : std::string{};
+}
+
+// Ground truth for scoring only: the planned campaigns' sources, or a recording's attackers (from
+// its labels) when the recording supplies the attacks; then every operator campaign's.
+void Engine::index_campaign_sources(std::size_t planned) {
+  const bool recorded_attacks = settings_.recorded && !settings_.recorded_traffic.mix_benign();
+  campaign_sources_.clear();
+  if (recorded_attacks) campaign_sources_ = settings_.recorded->traffic.attack_sources();
+  for (std::size_t i = recorded_attacks ? planned : 0; i < campaigns_.size(); ++i) {
+    campaign_sources_.insert(campaigns_[i].sources.begin(), campaigns_[i].sources.end());
+  }
 }
 
 // With prefix signatures an indicator is "true" when it covers some campaign source.

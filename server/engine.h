@@ -140,6 +140,8 @@ class Engine {
   void replay_recovered_agents(std::uint64_t step, const std::vector<std::size_t>& recovered_at,
                                std::vector<Produced>& out);
   void seed_view(AgentRuntime& agent) const;
+  // Rebuilds campaign_sources_ from campaigns_, whose first `planned` are the run's planned ones.
+  void index_campaign_sources(std::size_t planned);
   // Drops from the journal what none of this rank's replays will read again.
   void forget_replayed_journal();
   void fold_into_log_view(const std::string& type, std::uint64_t step, const nlohmann::json& data);

@@ -355,9 +355,9 @@ void EngineSnapshot::restore_campaigns(ByteReader& r, Engine& e) {
     c.seed = r.u64();
     c.network_agents = r.u32();
   }
+  const auto planned = e.campaigns_.size();  // a fresh engine holds the planned ones
   e.campaigns_ = std::move(campaigns);
-  e.campaign_sources_.clear();
-  for (const auto& c : e.campaigns_) e.campaign_sources_.insert(c.sources.begin(), c.sources.end());
+  e.index_campaign_sources(planned);
 }
 
 void EngineSnapshot::save_agents(ByteWriter& w, const Engine& e) {
